@@ -1,0 +1,201 @@
+// The one typed contract between the session and its UIs (the window, the tray, the headless
+// output). The renderer imports this module as types only (plus the constant route table).
+import type { Operation } from '../mirror/protocol';
+import type { Incident, ProfileName } from '../telemetry/source';
+import type { TunnelKind, TunnelStatus } from '../tunnel/tunnel';
+
+/**
+ * The session's phases:
+ * stopped → starting → local (mirror up, no tunnel wanted or none yet) → connecting → online ⇄ reconnecting.
+ * `tunnel-error`: the tunnel failed; the mirror keeps serving locally. `error`: the mirror itself could not start.
+ */
+export type SessionPhase =
+  | 'stopped'
+  | 'starting'
+  | 'local'
+  | 'connecting'
+  | 'online'
+  | 'reconnecting'
+  | 'tunnel-error'
+  | 'error'
+  | 'stopping';
+
+/** The three values to paste into StackState's Mirror data source form. */
+export interface ConnectionInfo {
+  /** The URL StackState should call, or null while there is none yet (tunnel connecting). */
+  mirrorUrl: string | null;
+  apiKey: string;
+  /** The "Connection details JSON" text, exactly as it should be pasted. */
+  connectionDetails: string;
+}
+
+/** Settings as the UI may see them: the authtoken never leaves the session, only whether one is set. */
+export interface PublicSettings {
+  mirrorPort: number;
+  mirrorHost: string;
+  profile: ProfileName;
+  tunnel: TunnelKind;
+  ngrokDomain: string | null;
+  allowCidrs: string[];
+  hasAuthtoken: boolean;
+  /** The last four characters, so a user can tell which token is saved. */
+  authtokenHint: string | null;
+  /** Where the settings live, and whether the token is encrypted there. */
+  location: string;
+  encryptsSecrets: boolean;
+}
+
+/** The tutorial's milestones, ticked from what the mirror sees (epoch ms of the first occurrence). */
+export interface Milestones {
+  mirrorRunning: number | null;
+  tunnelOnline: number | null;
+  /** The first Test Connection that came from StackState (through the tunnel or the network). */
+  firstTestConnection: number | null;
+  firstFieldLookup: number | null;
+  firstMetricQuery: number | null;
+}
+
+export interface SessionState {
+  phase: SessionPhase;
+  /** A plain-language sentence about the phase; on errors it says what to do. */
+  message: string;
+  mirror: {
+    /** The local URL, for curl on this machine, e.g. http://127.0.0.1:7007/ */
+    localUrl: string | null;
+    port: number | null;
+    host: string;
+    /** Set when the mirror listens beyond loopback: anyone on the network can query it. */
+    networkWarning: string | null;
+  };
+  tunnel: { kind: TunnelKind; status: TunnelStatus; publicUrl: string | null };
+  connection: ConnectionInfo;
+  profile: ProfileName;
+  settings: PublicSettings;
+  milestones: Milestones;
+  incidents: Incident[];
+  /** Which dimensions and metrics the incident simulator can pick from. */
+  catalog: { dimensions: Record<string, string[]>; metrics: string[] };
+  /** The result of the last Stop & clean up, shown until the next start. */
+  lastCleanup: CleanupReport | null;
+  appVersion: string;
+}
+
+/** Where a request came from. */
+export type RequestOrigin = 'tunnel' | 'network' | 'local';
+
+/** One exchange with the mirror, as the request log keeps it. Bodies are pretty JSON, truncated. */
+export interface LogEntry {
+  id: number;
+  /** Epoch milliseconds. */
+  time: number;
+  operation: Operation | null;
+  method: string;
+  url: string;
+  status: number;
+  durationMillis: number;
+  summary: string;
+  resultCount: number | null;
+  origin: RequestOrigin;
+  /** The caller's address as the tunnel reports it (ngrok's X-Forwarded-For) or the socket's. */
+  remoteAddress: string;
+  error: string | null;
+  requestBody: string;
+  responseBody: string;
+  /** True where a body was cut at the log's bound. */
+  truncated: boolean;
+}
+
+export interface CleanupStep {
+  what: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface CleanupReport {
+  at: number;
+  steps: CleanupStep[];
+  /** What the user still has to do in StackState, in order, with where to click. */
+  remainingInStackState: string[];
+}
+
+export interface SelfTestResult {
+  ok: boolean;
+  /** The URL that was called. */
+  url: string | null;
+  status: number | null;
+  durationMillis: number | null;
+  /** Whether the X-MIRROR-API-KEY header came back and matched. */
+  keyHeaderMatches: boolean;
+  message: string;
+}
+
+/** A change of settings; `ngrokAuthtoken: null` forgets the token, absent leaves it alone. */
+export interface SettingsPatch {
+  mirrorPort?: number;
+  mirrorHost?: string;
+  profile?: ProfileName;
+  tunnel?: TunnelKind;
+  ngrokAuthtoken?: string | null;
+  ngrokDomain?: string | null;
+  allowCidrs?: string[];
+}
+
+export interface CleanupOptions {
+  forgetAuthtoken?: boolean;
+  forgetSettings?: boolean;
+}
+
+export interface IncidentRequest {
+  /** Dimension → value, e.g. `{ host: 'a-host' }`. */
+  series: Record<string, string>;
+  metric: string;
+  durationMinutes: number;
+  factor?: number;
+}
+
+/** Server-sent events on `ROUTES.events`. Log entries come batched so a busy mirror does not flood the page. */
+export type ControlEvent =
+  | { type: 'state'; state: SessionState }
+  | { type: 'log'; entries: LogEntry[] }
+  | { type: 'log-cleared' };
+
+/** An error answer from the control API. */
+export interface ControlError {
+  error: string;
+}
+
+/**
+ * The control API's routes. Every route needs the per-launch token, as
+ * `Authorization: Bearer <token>` or, for the event stream and the page itself, `?token=<token>`.
+ */
+export const ROUTES = {
+  /** GET: the UI (static files). */
+  ui: '/',
+  /** GET → SessionState */
+  state: '/control/state',
+  /** GET → LogEntry[] (oldest first) */
+  log: '/control/log',
+  /** GET: text/event-stream of ControlEvent */
+  events: '/control/events',
+  /** POST → SessionState */
+  start: '/control/start',
+  /** POST → SessionState */
+  stop: '/control/stop',
+  /** POST CleanupOptions → CleanupReport */
+  cleanup: '/control/cleanup',
+  /** PUT SettingsPatch → SessionState (restarts what the change needs) */
+  settings: '/control/settings',
+  /** POST → SessionState */
+  regenerateApiKey: '/control/api-key/regenerate',
+  /** POST IncidentRequest → SessionState; DELETE → SessionState (ends all incidents) */
+  incidents: '/control/incidents',
+  /** POST → SelfTestResult */
+  selfTest: '/control/self-test',
+  /** POST /control/replay/:id → LogEntry (the new exchange) */
+  replay: '/control/replay',
+  /** DELETE → { cleared: true } */
+  clearLog: '/control/log',
+} as const;
+
+/** The token's query parameter and header. */
+export const TOKEN_QUERY = 'token';

@@ -1,0 +1,31 @@
+// What the mirror reports about each request it answered. The mirror knows nothing of the
+// request log: it calls the `onExchange` callback it was given, and the session records it.
+import type { Operation } from './protocol';
+
+export interface MirrorExchange {
+  /** Epoch milliseconds when the request arrived. */
+  startedAt: number;
+  durationMillis: number;
+  /** Which of the four operations, or null for anything else (404, 405, GET /). */
+  operation: Operation | null;
+  method: string;
+  /** The path as the client sent it (before `//` and trailing-slash normalisation). */
+  url: string;
+  status: number;
+  /** The parsed request body when it was JSON, else the raw text (possibly empty). */
+  requestBody: unknown;
+  /** The JSON body the mirror sent. */
+  responseBody: unknown;
+  /** A one-line human summary of the query, e.g. "cpu.usage · host = a-host · MEAN per 1 min · last 24 h". */
+  summary: string;
+  /** Points, fields or values returned; null when the operation returns none. */
+  resultCount: number | null;
+  /** The error `_type` and its summary when the mirror answered with an error object. */
+  error?: string;
+  /** Socket facts, so the session can tell tunnel traffic from local traffic. */
+  localPort: number;
+  remoteAddress: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export type ExchangeListener = (exchange: MirrorExchange) => void;

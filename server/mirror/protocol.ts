@@ -1,0 +1,236 @@
+// The StackState mirror protocol (../shared/mirror-api.md) as TypeBox schemas.
+//
+// Requests are lenient: `_type` is optional, unknown keys are kept and ignored,
+// optional query fields get the defaults the reference mirrors use. Responses are exact:
+// they are built only through the types below, with the `_type` StackState expects.
+import { type Static, Type } from '@sinclair/typebox';
+
+/** The upper bound StackState itself sends for "no limit" (Int.MaxValue). */
+export const INT_MAX = 2147483647;
+
+const typeTag = <T extends string>(name: T) => Type.Optional(Type.Literal(name));
+
+/** Epoch milliseconds. JSON `1000.0` parses to an integer, `1000.5` does not. */
+const EpochMillis = Type.Integer({ minimum: 0 });
+
+// ---------- conditions (§3.3) ----------
+
+export const StringValue = Type.Object({ _type: Type.Literal('StringValue'), value: Type.String() });
+export const DoubleValue = Type.Object({ _type: Type.Literal('DoubleValue'), value: Type.Number() });
+export const BooleanValue = Type.Object({ _type: Type.Literal('BooleanValue'), value: Type.Boolean() });
+export const InSetValue = Type.Object({ _type: Type.Literal('InSetValue'), value: Type.Array(Type.String()) });
+/** S3 treats a value without `_type` as a StringValue; so do we. */
+export const UntypedValue = Type.Object({ value: Type.String() });
+
+export const ConditionValue = Type.Union([StringValue, DoubleValue, BooleanValue, InSetValue, UntypedValue]);
+export type ConditionValue = Static<typeof ConditionValue>;
+
+export const EqualityCondition = Type.Object({
+  _type: typeTag('EqualityCondition'),
+  key: Type.String(),
+  value: ConditionValue,
+});
+export type EqualityCondition = Static<typeof EqualityCondition>;
+
+const Conditions = Type.Array(EqualityCondition, { default: [] });
+
+// ---------- field descriptors (§4.2) ----------
+
+export const FIELD_TYPES = ['STRING', 'NUMBER', 'BOOLEAN'] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+
+/** Inbound descriptors are lenient (the docs' own example says DOUBLE); outbound ones are exact. */
+export const FieldDescriptorIn = Type.Object({
+  _type: typeTag('FieldDescriptor'),
+  fieldName: Type.String(),
+  fieldType: Type.Optional(Type.String()),
+  classified: Type.Optional(Type.Boolean()),
+});
+export type FieldDescriptorIn = Static<typeof FieldDescriptorIn>;
+
+export interface FieldDescriptor {
+  _type: 'FieldDescriptor';
+  fieldName: string;
+  fieldType: FieldType;
+  classified: boolean;
+}
+
+// ---------- aggregation (§5) ----------
+
+export const AGGREGATION_METHODS = [
+  'MEAN',
+  'PERCENTILE_25',
+  'PERCENTILE_50',
+  'PERCENTILE_75',
+  'PERCENTILE_90',
+  'PERCENTILE_95',
+  'PERCENTILE_98',
+  'PERCENTILE_99',
+  'MAX',
+  'MIN',
+  'SUM',
+  'EVENT_COUNT',
+  'SUM_NO_ZEROS',
+  'EVENT_COUNT_NO_ZEROS',
+] as const;
+export type AggregationMethod = (typeof AGGREGATION_METHODS)[number];
+
+export const Aggregation = Type.Object({
+  _type: typeTag('Aggregation'),
+  method: Type.Union(AGGREGATION_METHODS.map((m) => Type.Literal(m))),
+  bucketSizeMillis: Type.Integer({ minimum: 1 }),
+});
+export type Aggregation = Static<typeof Aggregation>;
+
+// ---------- requests (§3, §4, §9) ----------
+
+/** Opaque to the mirror: whatever the user pasted into "Connection details JSON". */
+export const ConnectionDetails = Type.Record(Type.String(), Type.Unknown());
+
+export const TestConnectionRequest = Type.Object({
+  _type: typeTag('TestConnectionRequest'),
+  connectionDetails: Type.Optional(ConnectionDetails),
+});
+export type TestConnectionRequest = Static<typeof TestConnectionRequest>;
+
+export const FieldNamesQuery = Type.Object({
+  _type: typeTag('FieldNamesQuery'),
+  conditions: Conditions,
+  startTime: EpochMillis,
+  endTime: EpochMillis,
+  limit: Type.Integer({ minimum: 0, default: INT_MAX }),
+  latestFirst: Type.Optional(Type.Boolean()),
+});
+export type FieldNamesQuery = Static<typeof FieldNamesQuery>;
+
+export const FieldNamesRequest = Type.Object({
+  _type: typeTag('FieldNamesRequest'),
+  connectionDetails: Type.Optional(ConnectionDetails),
+  query: FieldNamesQuery,
+});
+export type FieldNamesRequest = Static<typeof FieldNamesRequest>;
+
+export const FieldValuesQuery = Type.Object({
+  _type: typeTag('FieldValuesQuery'),
+  conditions: Conditions,
+  field: FieldDescriptorIn,
+  fieldValuePrefix: Type.String({ default: '' }),
+  startTime: EpochMillis,
+  endTime: EpochMillis,
+  limit: Type.Integer({ minimum: 0, default: INT_MAX }),
+  offset: Type.Integer({ minimum: 0, default: 0 }),
+  latestFirst: Type.Optional(Type.Boolean()),
+});
+export type FieldValuesQuery = Static<typeof FieldValuesQuery>;
+
+export const FieldValuesRequest = Type.Object({
+  _type: typeTag('FieldValuesRequest'),
+  connectionDetails: Type.Optional(ConnectionDetails),
+  query: FieldValuesQuery,
+});
+export type FieldValuesRequest = Static<typeof FieldValuesRequest>;
+
+export const MetricsQuery = Type.Object({
+  _type: typeTag('MetricsQuery'),
+  conditions: Conditions,
+  startTime: EpochMillis,
+  endTime: EpochMillis,
+  metricField: Type.Optional(Type.String()),
+  limit: Type.Integer({ minimum: 0, default: INT_MAX }),
+  aggregation: Type.Optional(Type.Union([Aggregation, Type.Null()])),
+});
+export type MetricsQuery = Static<typeof MetricsQuery>;
+
+export const MetricsRequest = Type.Object({
+  _type: typeTag('MetricsRequest'),
+  connectionDetails: Type.Optional(ConnectionDetails),
+  query: MetricsQuery,
+});
+export type MetricsRequest = Static<typeof MetricsRequest>;
+
+// ---------- responses (exact) ----------
+
+export interface TestConnectionResponse {
+  _type: 'TestConnectionResponse';
+  status: 'OK' | 'FAILURE';
+  error?: MetricStoreConnectionError;
+}
+
+export interface FieldNamesResponse {
+  _type: 'FieldNamesResponse';
+  fields: FieldDescriptor[];
+  isPartial: boolean;
+}
+
+export interface ValueDescriptor {
+  _type: 'CompleteValue' | 'FieldValuePattern';
+  value: string;
+}
+
+export interface FieldValuesResponse {
+  _type: 'FieldValuesResponse';
+  values: ValueDescriptor[];
+  isPartial: boolean;
+}
+
+/** `[value, timestamp]`: value first, as both reference mirrors send it. */
+export type RawPoint = [number, number];
+/** `[value, startTimestamp, endTimestamp]`. */
+export type AggregatedPoint = [number, number, number];
+
+export interface RawMetricTelemetry {
+  _type: 'RawMetricTelemetry';
+  dataFormat: ['value', 'timestamp'];
+  points: RawPoint[];
+  isPartial: boolean;
+}
+
+export interface AggregatedMetricTelemetry {
+  _type: 'AggregatedMetricTelemetry';
+  dataFormat: ['value', 'startTimestamp', 'endTimestamp'];
+  points: AggregatedPoint[];
+  isPartial: boolean;
+}
+
+export interface MetricsResponse {
+  _type: 'MetricsResponse';
+  telemetry: RawMetricTelemetry | AggregatedMetricTelemetry;
+}
+
+// ---------- errors (§6) ----------
+
+export interface MetricStoreConnectionError {
+  _type: 'MetricStoreConnectionError';
+  details: string;
+}
+export interface MetricNotFoundError {
+  _type: 'MetricNotFoundError';
+  metric: string;
+  details: string;
+}
+export interface UnsupportedFieldTypeError {
+  _type: 'UnsupportedFieldTypeError';
+  mirrorType: string;
+}
+export interface RemoteMirrorError {
+  _type: 'RemoteMirrorError';
+  summary: string;
+  details?: unknown;
+}
+export type MirrorErrorBody =
+  | MetricStoreConnectionError
+  | MetricNotFoundError
+  | UnsupportedFieldTypeError
+  | RemoteMirrorError;
+
+/** The four operations, named as the request log and the UI name them. */
+export const OPERATIONS = {
+  connection: { path: '/api/connection', label: 'Test Connection' },
+  fieldNames: { path: '/api/field/name', label: 'Field names' },
+  fieldValues: { path: '/api/field/value', label: 'Field values' },
+  metrics: { path: '/api/metric', label: 'Metric values' },
+} as const;
+export type Operation = keyof typeof OPERATIONS;
+
+/** The header that identifies this mirror to StackState (§2). Sent on every response. */
+export const API_KEY_HEADER = 'X-MIRROR-API-KEY';

@@ -1,0 +1,64 @@
+// What the mirror serves. A TelemetrySource answers the four mirror operations with
+// protocol-shaped data and knows nothing of HTTP: the mirror plugin validates the request,
+// calls the source, and turns a thrown TelemetryError into the protocol's error object.
+import type {
+  FieldNamesQuery,
+  FieldNamesResponse,
+  FieldValuesQuery,
+  FieldValuesResponse,
+  MetricsQuery,
+  MetricsResponse,
+  MirrorErrorBody,
+  TestConnectionResponse,
+} from '../mirror/protocol';
+
+export type ProfileName = 'demo' | 'tutorial';
+
+/** A simulated incident: one series spikes from `startMillis` for `durationMillis`. */
+export interface Incident {
+  id: string;
+  /** The dimension conditions that pick the series, e.g. `{ host: 'a-host' }`. */
+  series: Record<string, string>;
+  /** The metric field that spikes, e.g. `cpu.usage`. */
+  metric: string;
+  startMillis: number;
+  durationMillis: number;
+  /** How much higher than normal the metric runs during the incident (e.g. 3 = three times). */
+  factor: number;
+}
+
+export interface TelemetrySource {
+  readonly profile: ProfileName;
+  testConnection(connectionDetails: Record<string, unknown>): TestConnectionResponse;
+  fieldNames(query: FieldNamesQuery): FieldNamesResponse;
+  fieldValues(query: FieldValuesQuery): FieldValuesResponse;
+  metrics(query: MetricsQuery): MetricsResponse;
+  /** A short catalog for the UI's incident simulator: which series and metrics exist. */
+  catalog(): { dimensions: Record<string, string[]>; metrics: string[] };
+  /** Overlay incidents (replaces the current set). Sources without incidents ignore them. */
+  setIncidents(incidents: readonly Incident[]): void;
+}
+
+/**
+ * A failure the mirror reports to StackState as one of the protocol's error objects.
+ * `status` is the HTTP status the mirror sends with it (500 unless a source knows better).
+ */
+export class TelemetryError extends Error {
+  constructor(
+    readonly body: MirrorErrorBody,
+    readonly status = 500,
+  ) {
+    super(
+      body._type === 'RemoteMirrorError'
+        ? body.summary
+        : body._type === 'UnsupportedFieldTypeError'
+          ? `unsupported field type ${body.mirrorType}`
+          : body.details,
+    );
+    this.name = body._type;
+  }
+}
+
+/** Shorthand for the most common error: a request the source cannot answer. */
+export const remoteMirrorError = (summary: string, details?: unknown) =>
+  new TelemetryError({ _type: 'RemoteMirrorError', summary, ...(details === undefined ? {} : { details }) });
