@@ -50,3 +50,91 @@ export interface SettingsStore {
   /** Forgets everything stored (Stop & clean up with "forget settings"). */
   clear(): Promise<void>;
 }
+
+// ---------- validation and migrations ----------
+
+const PROFILES: readonly ProfileName[] = ['demo', 'tutorial'];
+const TUNNEL_KINDS: readonly TunnelKind[] = ['ngrok', 'none'];
+
+/** A field's check: returns the reason it is invalid, or null. Shared with the control API's patch check. */
+const fieldChecks: { [K in Exclude<keyof Settings, 'version'>]: (value: unknown) => string | null } = {
+  mirrorPort: (v) =>
+    Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535
+      ? null
+      : 'must be a port from 0 to 65535',
+  mirrorHost: (v) => (typeof v === 'string' && v.trim() !== '' ? null : 'must be a host address'),
+  apiKey: (v) =>
+    typeof v === 'string' && /^[\x21-\x7e]{1,200}$/.test(v) ? null : 'must be 1-200 printable characters',
+  profile: (v) => (PROFILES.includes(v as ProfileName) ? null : `must be one of ${PROFILES.join(', ')}`),
+  tunnel: (v) =>
+    TUNNEL_KINDS.includes(v as TunnelKind) ? null : `must be one of ${TUNNEL_KINDS.join(', ')}`,
+  ngrokAuthtoken: (v) =>
+    v === null || (typeof v === 'string' && /^[\w-]{8,200}$/.test(v))
+      ? null
+      : 'does not look like an ngrok authtoken',
+  ngrokDomain: (v) =>
+    v === null || (typeof v === 'string' && /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(v))
+      ? null
+      : 'must be a domain name such as my-name.ngrok-free.app',
+  allowCidrs: (v) =>
+    Array.isArray(v) && v.every((c) => typeof c === 'string' && isCidr(c))
+      ? null
+      : 'must be a list of CIDRs such as 203.0.113.0/24',
+};
+
+/** The reason `value` is not valid for `field`, or null. The message never includes the value (it may be a secret). */
+export function checkSetting(field: string, value: unknown): string | null {
+  const check = fieldChecks[field as keyof typeof fieldChecks];
+  return check ? check(value) : 'is not a setting';
+}
+
+export function isCidr(text: string): boolean {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
+  if (v4) return v4.slice(1, 5).every((o) => Number(o) <= 255) && Number(v4[5]) <= 32;
+  const v6 = /^([0-9a-f:]+)\/(\d{1,3})$/i.exec(text);
+  return v6 !== null && v6[1]!.includes(':') && Number(v6[2]) <= 128;
+}
+
+/**
+ * Migrations from older files, keyed by the version they upgrade from. Version 0 is the
+ * unversioned pre-release file, which used the tutorial's names `port` and `api_key`.
+ */
+const migrations: Record<number, (raw: Record<string, unknown>) => Record<string, unknown>> = {
+  0: ({ port, api_key, ...rest }) => ({
+    ...rest,
+    ...(port === undefined ? {} : { mirrorPort: port }),
+    ...(api_key === undefined ? {} : { apiKey: api_key }),
+    version: 1,
+  }),
+};
+
+/** Turns whatever a store holds into valid Settings: migrated, with invalid fields reset and a warning each. */
+export function parseSettings(raw: unknown): { settings: Settings; warnings: string[] } {
+  const defaults = defaultSettings();
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { settings: defaults, warnings: ['The settings were not an object; using defaults.'] };
+  }
+  let data = raw as Record<string, unknown>;
+  let version = typeof data.version === 'number' ? data.version : 0;
+  if (version > SETTINGS_VERSION) {
+    return {
+      settings: defaults,
+      warnings: [`The settings are from a newer version (${version}) of the app; using defaults.`],
+    };
+  }
+  while (version < SETTINGS_VERSION) {
+    const migrate = migrations[version];
+    if (!migrate) break;
+    data = migrate(data);
+    version = typeof data.version === 'number' ? data.version : version + 1;
+  }
+  const warnings: string[] = [];
+  const settings: Settings = { ...defaults };
+  for (const field of Object.keys(fieldChecks) as (keyof typeof fieldChecks)[]) {
+    if (!(field in data)) continue;
+    const problem = fieldChecks[field](data[field]);
+    if (problem) warnings.push(`Setting "${field}" ${problem}; using the default.`);
+    else Object.assign(settings, { [field]: data[field] });
+  }
+  return { settings, warnings };
+}

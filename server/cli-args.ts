@@ -1,0 +1,114 @@
+// The headless mode's command line, parsed into options or one clear error. Pure, so it is tested alone.
+import { parseArgs } from 'node:util';
+import { isCidr, type Settings } from './settings';
+import type { ProfileName } from './telemetry/source';
+import type { TunnelKind } from './tunnel/tunnel';
+
+export interface CliOptions {
+  overrides: Partial<Pick<Settings, 'mirrorPort' | 'mirrorHost' | 'apiKey' | 'profile' | 'tunnel'>> & {
+    ngrokDomain?: string;
+    allowCidrs?: string[];
+  };
+  settingsPath: string | null;
+  uiPort: number;
+  json: boolean;
+  help: boolean;
+}
+
+export const USAGE = `Usage: npm run headless -- [options]
+
+Runs the StackState mirror (and its tunnel) without the desktop window. The window's UI is served
+on a local address that is printed at start; open it in any browser.
+
+Options:
+  --port N             mirror port (default 7007; 0 picks a free one)
+  --host ADDR          where the mirror listens (default 127.0.0.1)
+  --api-key KEY        API key for this run (default: generated once and kept in the settings file)
+  --profile NAME       demo (default: a realistic catalog) or tutorial (the tutorial sample's shapes)
+  --tunnel KIND        ngrok (default when an authtoken is known) or none (StackState on this machine)
+  --ngrok-domain NAME  your ngrok reserved domain, so the URL survives restarts
+  --allow-cidr CIDR    only let these addresses through the tunnel (repeatable)
+  --ui-port N          port of the local UI and control API (default: any free port)
+  --settings PATH      settings file (default: in your user config folder)
+  --json               one JSON object per line instead of text
+  -h, --help           this help
+
+The ngrok authtoken comes from the settings (save it in the UI) or the NGROK_AUTHTOKEN variable.`;
+
+export function parseCliArgs(argv: string[]): CliOptions | { error: string } {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    return { error: `${(error as Error).message}. See --help.` };
+  }
+  const { values } = parsed;
+  const overrides: CliOptions['overrides'] = {};
+  if (values.port !== undefined) {
+    const port = toPort(values.port);
+    if (port === null) return { error: `--port must be a number from 0 to 65535, not "${values.port}".` };
+    overrides.mirrorPort = port;
+  }
+  if (values.host !== undefined) overrides.mirrorHost = values.host;
+  if (values['api-key'] !== undefined) {
+    if (!/^[\x21-\x7e]{1,200}$/.test(values['api-key'])) {
+      return { error: '--api-key must be 1-200 printable characters without spaces.' };
+    }
+    overrides.apiKey = values['api-key'];
+  }
+  if (values.profile !== undefined) {
+    if (values.profile !== 'demo' && values.profile !== 'tutorial') {
+      return { error: `--profile must be demo or tutorial, not "${values.profile}".` };
+    }
+    overrides.profile = values.profile as ProfileName;
+  }
+  if (values.tunnel !== undefined) {
+    if (values.tunnel !== 'ngrok' && values.tunnel !== 'none') {
+      return { error: `--tunnel must be ngrok or none, not "${values.tunnel}".` };
+    }
+    overrides.tunnel = values.tunnel as TunnelKind;
+  }
+  if (values['ngrok-domain'] !== undefined) overrides.ngrokDomain = values['ngrok-domain'];
+  if (values['allow-cidr'] !== undefined) {
+    const bad = values['allow-cidr'].find((cidr) => !isCidr(cidr));
+    if (bad !== undefined) return { error: `--allow-cidr "${bad}" is not a CIDR such as 203.0.113.0/24.` };
+    overrides.allowCidrs = values['allow-cidr'];
+  }
+  const uiPort = values['ui-port'] === undefined ? 0 : toPort(values['ui-port']);
+  if (uiPort === null)
+    return { error: `--ui-port must be a number from 0 to 65535, not "${values['ui-port']}".` };
+  return {
+    overrides,
+    settingsPath: values.settings ?? null,
+    uiPort,
+    json: values.json ?? false,
+    help: values.help ?? false,
+  };
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'api-key': { type: 'string' },
+      profile: { type: 'string' },
+      tunnel: { type: 'string' },
+      'ngrok-domain': { type: 'string' },
+      'allow-cidr': { type: 'string', multiple: true },
+      'ui-port': { type: 'string' },
+      settings: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+function toPort(text: string): number | null {
+  if (!/^\d{1,5}$/.test(text)) return null;
+  const port = Number(text);
+  return port <= 65535 ? port : null;
+}

@@ -1,0 +1,76 @@
+// What the headless mode prints: text for a person, or one JSON object per line (--json).
+import type { LogEntry, SessionState } from './control/contract';
+import { OPERATIONS } from './mirror/protocol';
+
+export function readyText(state: SessionState, uiUrl: string): string {
+  const { connection } = state;
+  const lines = [
+    '',
+    `StackState Mirror Tray ${state.appVersion} (${state.profile} profile)`,
+    '',
+    'Paste these into StackState → Settings → Telemetry Sources → Mirror sources → Add:',
+    `  Mirror URL               ${connection.mirrorUrl ?? '(waiting for the tunnel…)'}`,
+    `  Api Key                  ${connection.apiKey}`,
+    `  Connection details JSON  ${connection.connectionDetails}`,
+    '',
+    `  ${state.message}`,
+  ];
+  if (state.mirror.networkWarning) lines.push(`  Warning: ${state.mirror.networkWarning}`);
+  lines.push('', `Window (UI and request inspector): ${uiUrl}`, 'Press Ctrl+C to stop.', '');
+  return lines.join('\n');
+}
+
+export function stateText(state: SessionState): string {
+  const url =
+    state.phase === 'online' && state.connection.mirrorUrl
+      ? `  Mirror URL: ${state.connection.mirrorUrl}`
+      : '';
+  return `[${state.phase}] ${state.message}${url && !state.message.includes(state.connection.mirrorUrl ?? '') ? url : ''}`;
+}
+
+export function requestText(entry: LogEntry): string {
+  const time = new Date(entry.time).toISOString().slice(11, 23);
+  const operation = entry.operation ? OPERATIONS[entry.operation].label : `${entry.method} ${entry.url}`;
+  const result =
+    entry.resultCount === null
+      ? ''
+      : ` · ${entry.resultCount} ${entry.operation === 'metrics' ? 'points' : 'results'}`;
+  const error = entry.error ? ` · ${entry.error}` : '';
+  return `${time} ${operation.padEnd(15)} ${entry.summary} → ${entry.status} in ${entry.durationMillis} ms${result} (${entry.origin})${error}`;
+}
+
+export const readyEvent = (state: SessionState, uiUrl: string) => ({
+  event: 'ready' as const,
+  mirrorUrl: state.connection.mirrorUrl,
+  apiKey: state.connection.apiKey,
+  connectionDetails: state.connection.connectionDetails,
+  publicUrl: state.tunnel.publicUrl,
+  localUrl: state.mirror.localUrl,
+  uiUrl,
+  phase: state.phase,
+  message: state.message,
+});
+
+export const stateEvent = (state: SessionState) => ({
+  event: 'state' as const,
+  phase: state.phase,
+  message: state.message,
+  mirrorUrl: state.connection.mirrorUrl,
+  publicUrl: state.tunnel.publicUrl,
+  tunnel: state.tunnel.status,
+});
+
+export const requestEvent = (entry: LogEntry) => ({
+  event: 'request' as const,
+  time: new Date(entry.time).toISOString(),
+  operation: entry.operation,
+  method: entry.method,
+  url: entry.url,
+  status: entry.status,
+  durationMillis: entry.durationMillis,
+  summary: entry.summary,
+  resultCount: entry.resultCount,
+  origin: entry.origin,
+  remoteAddress: entry.remoteAddress,
+  error: entry.error,
+});

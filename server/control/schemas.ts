@@ -1,0 +1,31 @@
+// Request bodies of the control API's actions, checked before they reach the session.
+// Field-level rules for settings live with the settings schema (checkSetting); these check shapes.
+import { Type } from '@sinclair/typebox';
+
+export const CleanupOptionsSchema = Type.Object(
+  { forgetAuthtoken: Type.Optional(Type.Boolean()), forgetSettings: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+
+export const SettingsPatchSchema = Type.Object(
+  {
+    mirrorPort: Type.Optional(Type.Integer()),
+    mirrorHost: Type.Optional(Type.String()),
+    profile: Type.Optional(Type.String()),
+    tunnel: Type.Optional(Type.String()),
+    ngrokAuthtoken: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    ngrokDomain: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    allowCidrs: Type.Optional(Type.Array(Type.String())),
+  },
+  { additionalProperties: false },
+);
+
+export const IncidentRequestSchema = Type.Object(
+  {
+    series: Type.Record(Type.String(), Type.String()),
+    metric: Type.String(),
+    durationMinutes: Type.Number({ exclusiveMinimum: 0, maximum: 1440 }),
+    factor: Type.Optional(Type.Number({ minimum: 0.1, maximum: 100 })),
+  },
+  { additionalProperties: false },
+);

@@ -1,0 +1,77 @@
+// A bounded record of every exchange with the mirror, with subscribers. The window's live
+// inspector, the headless output and the tray all read from here; the mirror never does.
+import type { LogEntry, RequestOrigin } from './control/contract';
+import type { MirrorExchange } from './mirror/exchange';
+
+export const LOG_CAPACITY = 500;
+/** Bodies kept for the detail view are cut here, so 500 entries stay a few MiB at most. */
+export const BODY_LIMIT_CHARS = 4096;
+
+/** What subscribers hear: a new entry, or that the log was emptied. */
+export type LogEvent = { type: 'append'; entry: LogEntry } | { type: 'clear' };
+export type LogListener = (event: LogEvent) => void;
+
+export class RequestLog {
+  private readonly entries: LogEntry[] = [];
+  private readonly listeners = new Set<LogListener>();
+  private nextId = 1;
+
+  constructor(readonly capacity = LOG_CAPACITY) {}
+
+  /** Records an exchange and tells every subscriber. Returns the stored entry. */
+  append(exchange: MirrorExchange, origin: RequestOrigin, remoteAddress: string): LogEntry {
+    const request = formatBody(exchange.requestBody);
+    const response = formatBody(exchange.responseBody);
+    const entry: LogEntry = {
+      id: this.nextId++,
+      time: exchange.startedAt,
+      operation: exchange.operation,
+      method: exchange.method,
+      url: exchange.url,
+      status: exchange.status,
+      durationMillis: exchange.durationMillis,
+      summary: exchange.summary,
+      resultCount: exchange.resultCount,
+      origin,
+      remoteAddress,
+      error: exchange.error ?? null,
+      requestBody: request.text,
+      responseBody: response.text,
+      truncated: request.truncated || response.truncated,
+    };
+    this.entries.push(entry);
+    if (this.entries.length > this.capacity) this.entries.shift();
+    for (const listener of this.listeners) listener({ type: 'append', entry });
+    return entry;
+  }
+
+  /** Oldest first. */
+  list(): LogEntry[] {
+    return [...this.entries];
+  }
+
+  find(id: number): LogEntry | undefined {
+    return this.entries.find((entry) => entry.id === id);
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  clear(): void {
+    this.entries.length = 0;
+    for (const listener of this.listeners) listener({ type: 'clear' });
+  }
+
+  subscribe(listener: LogListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+/** Pretty JSON when the body is structured, the raw text otherwise; cut at BODY_LIMIT_CHARS. */
+export function formatBody(body: unknown): { text: string; truncated: boolean } {
+  const text = typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body, null, 2);
+  if (text.length <= BODY_LIMIT_CHARS) return { text, truncated: false };
+  return { text: `${text.slice(0, BODY_LIMIT_CHARS)}\n… (truncated)`, truncated: true };
+}

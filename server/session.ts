@@ -1,0 +1,612 @@
+// The orchestrator: mirror + tunnel + request log as one state machine with events.
+// The UI (through the control API), the tray and the headless output all subscribe to it.
+// The tunnel failing never takes the mirror down: the session falls back to serving locally.
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { isIP } from 'node:net';
+import type {
+  CleanupOptions,
+  CleanupReport,
+  CleanupStep,
+  IncidentRequest,
+  LogEntry,
+  Milestones,
+  RequestOrigin,
+  SelfTestResult,
+  SessionPhase,
+  SessionState,
+  SettingsPatch,
+} from './control/contract';
+import type { MirrorExchange } from './mirror/exchange';
+import { type RunningMirror, startMirror } from './mirror/listen';
+import { API_KEY_HEADER } from './mirror/protocol';
+import { isPortFree } from './ports';
+import { RequestLog } from './request-log';
+import { checkSetting, generateApiKey, type Settings, type SettingsStore } from './settings';
+import { createTelemetrySource } from './telemetry';
+import type { Incident, TelemetrySource } from './telemetry/source';
+import { NETWORK_EXPOSURE_WARNING } from './tunnel/none';
+import { createDefaultTunnel, type TunnelFactory, type TunnelPlan } from './tunnel/plan';
+import { type Tunnel, TunnelError, type TunnelStatus } from './tunnel/tunnel';
+import { APP_NAME, APP_VERSION } from './version';
+
+/** Requests the session makes itself (self-test, replay) carry this header, so they tick no milestone. */
+export const SELF_REQUEST_HEADER = 'x-mirror-tray-self-request';
+
+export const REMAINING_IN_STACKSTATE = [
+  'Remove the stream: open the component → Telemetry → the stream you added → … → Delete.',
+  'Remove the Mirror data source: Settings → Telemetry Sources → Mirror sources → the data source → Delete.',
+];
+
+export interface SessionOptions {
+  store: SettingsStore;
+  /** Overrides for this run only (command-line options); they are not saved. */
+  overrides?: Partial<Pick<Settings, 'mirrorPort' | 'mirrorHost' | 'apiKey' | 'profile' | 'tunnel'>> & {
+    ngrokDomain?: string;
+    allowCidrs?: string[];
+  };
+  /** Builds the tunnel; tests pass a local stand-in. */
+  tunnelFactory?: TunnelFactory;
+  env?: NodeJS.ProcessEnv;
+}
+
+interface SessionEvents {
+  state: [SessionState];
+  /** Plain-language notices (settings repaired, token saved…) for the headless output and notifications. */
+  notice: [string];
+}
+
+const emptyMilestones = (): Milestones => ({
+  mirrorRunning: null,
+  tunnelOnline: null,
+  firstTestConnection: null,
+  firstFieldLookup: null,
+  firstMetricQuery: null,
+});
+
+export class MirrorSession extends EventEmitter<SessionEvents> {
+  readonly log = new RequestLog();
+  private settings!: Settings;
+  private source!: TelemetrySource;
+  private mirror: RunningMirror | null = null;
+  private tunnel: Tunnel | null = null;
+  private phase: SessionPhase = 'stopped';
+  private message = 'Stopped.';
+  private tunnelStatus: TunnelStatus = { state: 'closed' };
+  private milestones = emptyMilestones();
+  private incidents: Incident[] = [];
+  private lastCleanup: CleanupReport | null = null;
+  private networkWarning: string | null = null;
+  private readonly pendingReplays = new Map<string, (entry: LogEntry) => void>();
+  /** Serialises start/stop/cleanup so two clicks never interleave. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly tunnelFactory: TunnelFactory;
+  private readonly env: NodeJS.ProcessEnv;
+
+  private constructor(private readonly options: SessionOptions) {
+    super();
+    this.tunnelFactory = options.tunnelFactory ?? createDefaultTunnel;
+    this.env = options.env ?? process.env;
+  }
+
+  /** Loads the settings (repairing them if needed) and returns a stopped session. */
+  static async create(options: SessionOptions): Promise<MirrorSession> {
+    const session = new MirrorSession(options);
+    const { settings, warnings } = await options.store.load();
+    session.settings = settings;
+    session.source = createTelemetrySource(session.effective.profile);
+    for (const warning of warnings) session.emit('notice', warning);
+    return session;
+  }
+
+  // ---------- what the UI sees ----------
+
+  get state(): SessionState {
+    const effective = this.effective;
+    const token = this.authtoken;
+    const publicUrl = this.tunnelStatus.state === 'online' ? this.tunnelStatus.publicUrl : null;
+    const localUrl = this.mirror ? this.mirror.localUrl : null;
+    return {
+      phase: this.phase,
+      message: this.message,
+      mirror: {
+        localUrl,
+        port: this.mirror?.port ?? null,
+        host: this.bindHost,
+        networkWarning: this.networkWarning,
+      },
+      tunnel: { kind: effective.tunnel, status: this.tunnelStatus, publicUrl },
+      connection: {
+        mirrorUrl: publicUrl ?? (this.phase === 'local' || this.phase === 'tunnel-error' ? localUrl : null),
+        apiKey: effective.apiKey,
+        connectionDetails: '{}',
+      },
+      profile: effective.profile,
+      settings: {
+        mirrorPort: this.settings.mirrorPort,
+        mirrorHost: this.settings.mirrorHost,
+        profile: this.settings.profile,
+        tunnel: this.settings.tunnel,
+        ngrokDomain: this.settings.ngrokDomain,
+        allowCidrs: [...this.settings.allowCidrs],
+        hasAuthtoken: token !== null,
+        authtokenHint: token === null ? null : `…${token.slice(-4)}`,
+        location: this.options.store.location,
+        encryptsSecrets: this.options.store.encryptsSecrets,
+      },
+      milestones: { ...this.milestones },
+      incidents: this.activeIncidents(),
+      catalog: this.source.catalog(),
+      lastCleanup: this.lastCleanup,
+      appVersion: APP_VERSION,
+    };
+  }
+
+  get isRunning(): boolean {
+    return this.mirror !== null;
+  }
+
+  // ---------- actions ----------
+
+  /** Starts the mirror; the tunnel then opens in the background and its progress arrives as state events. */
+  start(): Promise<SessionState> {
+    return this.serialise(() => this.startNow());
+  }
+
+  stop(): Promise<SessionState> {
+    return this.serialise(async () => {
+      await this.teardown();
+      this.setPhase('stopped', 'Stopped. Nothing is listening.');
+      return this.state;
+    });
+  }
+
+  /** Stops everything, checks that it is gone, forgets what was asked, and says what is left to do in StackState. */
+  cleanup(options: CleanupOptions = {}): Promise<CleanupReport> {
+    return this.serialise(async () => {
+      const mirror = this.mirror;
+      const steps: CleanupStep[] = [];
+      this.setPhase('stopping', 'Stopping and cleaning up…');
+      await this.closeTunnel(steps, true);
+      await this.closeMirror(steps);
+      const listeners = mirror
+        ? [
+            { port: mirror.port, host: mirror.host },
+            { port: mirror.tunnelPort, host: '127.0.0.1' },
+          ]
+        : [];
+      for (const { port, host } of listeners) {
+        const free = await isPortFree(port, host);
+        steps.push({
+          what: `Port ${port} is free`,
+          ok: free,
+          detail: free ? 'Nothing listens on it any more.' : 'Something still listens on it.',
+        });
+      }
+      const cleared = this.log.size;
+      this.log.clear();
+      steps.push({ what: 'Request log cleared', ok: true, detail: `${cleared} exchanges forgotten.` });
+      this.incidents = [];
+      this.source.setIncidents([]);
+      this.milestones = emptyMilestones();
+      if (options.forgetSettings) {
+        await this.options.store.clear();
+        const { settings } = await this.options.store.load();
+        this.settings = settings;
+        steps.push({
+          what: 'Settings forgotten',
+          ok: true,
+          detail: 'Settings, API key and authtoken reset to defaults.',
+        });
+      } else if (options.forgetAuthtoken) {
+        const had = this.settings.ngrokAuthtoken !== null;
+        await this.saveSettings({ ...this.settings, ngrokAuthtoken: null });
+        steps.push({
+          what: 'ngrok authtoken forgotten',
+          ok: true,
+          detail: had ? 'The saved authtoken was deleted.' : 'No authtoken was saved.',
+        });
+        if (this.env.NGROK_AUTHTOKEN) {
+          steps.push({
+            what: 'NGROK_AUTHTOKEN is still set',
+            ok: false,
+            detail:
+              'The environment variable NGROK_AUTHTOKEN still holds a token; unset it to forget it too.',
+          });
+        }
+      }
+      const report: CleanupReport = { at: Date.now(), steps, remainingInStackState: REMAINING_IN_STACKSTATE };
+      this.lastCleanup = report;
+      const ok = steps.every((step) => step.ok);
+      this.setPhase(
+        'stopped',
+        ok
+          ? 'Stopped and cleaned up. Now remove the stream and the Mirror data source in StackState.'
+          : 'Stopped, but some clean-up steps need a look (see the report).',
+      );
+      return report;
+    });
+  }
+
+  /** Validates and saves a change of settings, then restarts what the change needs. */
+  updateSettings(patch: SettingsPatch): Promise<SessionState> {
+    return this.serialise(async () => {
+      const problems = Object.entries(patch)
+        .map(([field, value]) => [field, checkSetting(field, value)] as const)
+        .filter(([, problem]) => problem !== null)
+        .map(([field, problem]) => `${field} ${problem}`);
+      if (problems.length > 0) throw new SettingsError(problems.join('; '));
+      const before = this.settings;
+      const next: Settings = { ...before, ...patch };
+      await this.saveSettings(next);
+      if (patch.profile !== undefined) this.switchProfile();
+      const needsRestart = (
+        ['mirrorPort', 'mirrorHost', 'tunnel', 'ngrokAuthtoken', 'ngrokDomain', 'allowCidrs'] as const
+      ).some((field) => field in patch && JSON.stringify(before[field]) !== JSON.stringify(next[field]));
+      if (needsRestart && this.mirror) {
+        await this.teardown();
+        await this.startNow();
+      } else {
+        this.emit('state', this.state);
+      }
+      if (patch.ngrokAuthtoken) this.emit('notice', 'The ngrok authtoken was saved.');
+      return this.state;
+    });
+  }
+
+  async regenerateApiKey(): Promise<SessionState> {
+    await this.saveSettings({ ...this.settings, apiKey: generateApiKey() });
+    if (this.options.overrides?.apiKey) {
+      this.emit('notice', 'A new API key was saved, but --api-key overrides it for this run.');
+    }
+    this.emit('state', this.state);
+    return this.state;
+  }
+
+  startIncident(request: IncidentRequest): SessionState {
+    const catalog = this.source.catalog();
+    if (!catalog.metrics.includes(request.metric))
+      throw new SettingsError(`unknown metric "${request.metric}"`);
+    for (const [field, value] of Object.entries(request.series)) {
+      if (!catalog.dimensions[field]?.includes(value))
+        throw new SettingsError(`unknown series ${field} = ${value}`);
+    }
+    if (!(request.durationMinutes > 0 && request.durationMinutes <= 24 * 60)) {
+      throw new SettingsError('durationMinutes must be between 0 and 1440');
+    }
+    const now = Date.now();
+    this.incidents = [
+      ...this.activeIncidents(),
+      {
+        id: `incident-${now}`,
+        series: request.series,
+        metric: request.metric,
+        startMillis: now,
+        durationMillis: request.durationMinutes * 60_000,
+        factor: request.factor ?? 3,
+      },
+    ];
+    this.source.setIncidents(this.incidents);
+    this.emit('state', this.state);
+    return this.state;
+  }
+
+  endIncidents(): SessionState {
+    this.incidents = [];
+    this.source.setIncidents([]);
+    this.emit('state', this.state);
+    return this.state;
+  }
+
+  /** Calls Test Connection through the URL StackState would use, and checks the answer and its key header. */
+  async selfTest(timeoutMillis = 10_000): Promise<SelfTestResult> {
+    const url = this.state.connection.mirrorUrl;
+    if (!url || !this.mirror) {
+      return {
+        ok: false,
+        url: null,
+        status: null,
+        durationMillis: null,
+        keyHeaderMatches: false,
+        message: 'The mirror is not running.',
+      };
+    }
+    // host.docker.internal only resolves inside Docker: test the same port locally instead.
+    const target = url.includes('host.docker.internal') ? this.mirror.localUrl : url;
+    const started = performance.now();
+    try {
+      const response = await fetch(new URL('api/connection', target), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [SELF_REQUEST_HEADER]: 'self-test' },
+        body: JSON.stringify({ _type: 'TestConnectionRequest', connectionDetails: {} }),
+        signal: AbortSignal.timeout(timeoutMillis),
+      });
+      const durationMillis = Math.round(performance.now() - started);
+      const body = (await response.json().catch(() => null)) as { status?: unknown } | null;
+      const keyHeaderMatches = response.headers.get(API_KEY_HEADER) === this.effective.apiKey;
+      const ok = response.status === 200 && body?.status === 'OK' && keyHeaderMatches;
+      const message = ok
+        ? `${target} answered Test Connection in ${durationMillis} ms with the right API key.`
+        : !keyHeaderMatches
+          ? `${target} answered, but without this mirror's API key: is the URL pointing at another mirror?`
+          : `${target} answered with HTTP ${response.status}; StackState would report a failure.`;
+      return { ok, url: target, status: response.status, durationMillis, keyHeaderMatches, message };
+    } catch (error) {
+      const reason =
+        (error as Error).name === 'TimeoutError'
+          ? `no answer within ${timeoutMillis / 1000} s`
+          : (error as Error).message;
+      return {
+        ok: false,
+        url: target,
+        status: null,
+        durationMillis: Math.round(performance.now() - started),
+        keyHeaderMatches: false,
+        message: `Could not reach ${target}: ${reason}.`,
+      };
+    }
+  }
+
+  /** Sends a logged request again to the local mirror; the new exchange lands in the log. */
+  async replay(id: number): Promise<LogEntry> {
+    const entry = this.log.find(id);
+    if (!entry) throw new SettingsError(`no logged request with id ${id}`);
+    if (entry.truncated)
+      throw new SettingsError('that request body was cut short in the log, so it cannot be replayed exactly');
+    if (!this.mirror) throw new SettingsError('the mirror is not running');
+    // The replayed exchange is found by a one-off marker, not by timing: other requests may arrive meanwhile.
+    const marker = `replay-${id}-${randomUUID()}`;
+    const recorded = new Promise<LogEntry>((resolve) => this.pendingReplays.set(marker, resolve));
+    try {
+      const response = await fetch(new URL(entry.url.replace(/^\/+/, '/'), this.mirror.localUrl), {
+        method: entry.method,
+        headers: { 'content-type': 'application/json', [SELF_REQUEST_HEADER]: marker },
+        body: entry.method === 'GET' || entry.method === 'HEAD' ? undefined : entry.requestBody,
+      });
+      await response.arrayBuffer();
+    } catch (error) {
+      this.pendingReplays.delete(marker);
+      throw error;
+    }
+    return recorded;
+  }
+
+  /** Stops everything; used on quit and on SIGINT. Never throws. */
+  async shutdown(): Promise<void> {
+    await this.serialise(() => this.teardown()).catch(() => undefined);
+    this.setPhase('stopped', 'Stopped.');
+  }
+
+  // ---------- internals ----------
+
+  /** Settings for this run: saved settings with the command-line overrides on top. */
+  private get effective(): Settings {
+    const { ngrokDomain, allowCidrs, ...rest } = this.options.overrides ?? {};
+    return {
+      ...this.settings,
+      ...rest,
+      ...(ngrokDomain === undefined ? {} : { ngrokDomain }),
+      ...(allowCidrs === undefined ? {} : { allowCidrs }),
+    };
+  }
+
+  /** The saved authtoken, else NGROK_AUTHTOKEN. Never leaves the session except into the tunnel. */
+  private get authtoken(): string | null {
+    return this.settings.ngrokAuthtoken ?? (this.env.NGROK_AUTHTOKEN?.trim() || null);
+  }
+
+  /** With no tunnel, StackState in Docker must reach the mirror over the Docker network. */
+  private get bindHost(): string {
+    const { tunnel, mirrorHost } = this.effective;
+    return tunnel === 'none' && isLoopback(mirrorHost) ? '0.0.0.0' : mirrorHost;
+  }
+
+  private async startNow(): Promise<SessionState> {
+    if (this.mirror) return this.state;
+    this.lastCleanup = null;
+    this.setPhase('starting', 'Starting the mirror…');
+    const effective = this.effective;
+    try {
+      this.mirror = await startMirror({
+        host: this.bindHost,
+        port: effective.mirrorPort,
+        source: () => this.source,
+        apiKey: () => this.effective.apiKey,
+        onExchange: (exchange) => this.record(exchange),
+        appInfo: { name: APP_NAME, version: APP_VERSION },
+      });
+    } catch (error) {
+      this.setPhase('error', (error as Error).message);
+      return this.state;
+    }
+    this.milestones.mirrorRunning ??= Date.now();
+    this.networkWarning = isLoopback(this.bindHost) ? null : NETWORK_EXPOSURE_WARNING;
+    void this.openTunnel();
+    return this.state;
+  }
+
+  private async openTunnel(): Promise<void> {
+    const mirror = this.mirror;
+    if (!mirror) return;
+    const effective = this.effective;
+    const token = this.authtoken;
+    if (effective.tunnel === 'ngrok' && token === null) {
+      this.setPhase(
+        'local',
+        `The mirror runs locally at ${mirror.localUrl}. To let a remote StackState reach it, add your ngrok authtoken ` +
+          '(from https://dashboard.ngrok.com/get-started/your-authtoken) in Settings or with NGROK_AUTHTOKEN, ' +
+          'or choose the tunnel "none" if StackState runs in Docker on this machine.',
+      );
+      return;
+    }
+    const plan: TunnelPlan = {
+      kind: effective.tunnel,
+      authtoken: token,
+      domain: effective.ngrokDomain,
+      allowCidrs: effective.allowCidrs,
+      mirrorPort: mirror.port,
+    };
+    const tunnel = this.tunnelFactory(plan);
+    this.tunnel = tunnel;
+    tunnel.on('status', (status) => this.onTunnelStatus(tunnel, status));
+    this.setPhase('connecting', `Opening the ${tunnel.kind} tunnel…`);
+    try {
+      await tunnel.open({ target: { host: '127.0.0.1', port: mirror.tunnelPort } });
+      // The 'online' status event has set the phase.
+    } catch (error) {
+      if (this.tunnel !== tunnel) return; // closed while connecting
+      const message =
+        error instanceof TunnelError ? error.message : `The tunnel failed: ${(error as Error).message}`;
+      this.tunnelStatus = {
+        state: 'error',
+        code: error instanceof TunnelError ? error.code : 'TUNNEL_FAILED',
+        message,
+      };
+      this.setPhase('tunnel-error', `${message} The mirror keeps serving locally at ${mirror.localUrl}.`);
+    }
+  }
+
+  private onTunnelStatus(tunnel: Tunnel, status: TunnelStatus): void {
+    if (this.tunnel !== tunnel) return;
+    this.tunnelStatus = status;
+    const local = this.mirror?.localUrl ?? '';
+    switch (status.state) {
+      case 'online':
+        this.milestones.tunnelOnline ??= Date.now();
+        this.setPhase('online', `Online: StackState can reach the mirror at ${status.publicUrl}`);
+        break;
+      case 'reconnecting':
+        this.setPhase(
+          'reconnecting',
+          `The tunnel dropped (${status.message}); reconnecting, attempt ${status.attempt} in ${Math.round(status.retryInMillis / 1000)} s. The mirror keeps serving locally.`,
+        );
+        break;
+      case 'error':
+        this.setPhase('tunnel-error', `${status.message} The mirror keeps serving locally at ${local}.`);
+        break;
+      case 'connecting':
+        if (this.phase !== 'connecting') this.setPhase('connecting', 'Connecting the tunnel…');
+        break;
+      case 'closed':
+        break;
+    }
+  }
+
+  private record(exchange: MirrorExchange): void {
+    const origin = this.originOf(exchange);
+    const forwardedFor = header(exchange.headers, 'x-forwarded-for')?.split(',')[0]?.trim();
+    const remoteAddress = origin === 'tunnel' && forwardedFor ? forwardedFor : exchange.remoteAddress;
+    const fromStackState =
+      origin !== 'local' && !header(exchange.headers, SELF_REQUEST_HEADER) && exchange.status < 400;
+    if (fromStackState) {
+      const now = Date.now();
+      if (exchange.operation === 'connection') this.tickMilestone('firstTestConnection', now);
+      if (exchange.operation === 'fieldNames' || exchange.operation === 'fieldValues')
+        this.tickMilestone('firstFieldLookup', now);
+      if (exchange.operation === 'metrics') this.tickMilestone('firstMetricQuery', now);
+    }
+    const entry = this.log.append(exchange, origin, remoteAddress);
+    const marker = header(exchange.headers, SELF_REQUEST_HEADER);
+    const replayed = marker ? this.pendingReplays.get(marker) : undefined;
+    if (marker && replayed) {
+      this.pendingReplays.delete(marker);
+      replayed(entry);
+    }
+  }
+
+  private tickMilestone(name: keyof Milestones, at: number): void {
+    if (this.milestones[name] !== null) return;
+    this.milestones[name] = at;
+    this.emit('state', this.state);
+  }
+
+  private originOf(exchange: MirrorExchange): RequestOrigin {
+    if (this.mirror && exchange.localPort === this.mirror.tunnelPort) return 'tunnel';
+    return isLoopback(exchange.remoteAddress) ? 'local' : 'network';
+  }
+
+  private switchProfile(): void {
+    this.source = createTelemetrySource(this.effective.profile);
+    this.source.setIncidents(this.activeIncidents());
+  }
+
+  private activeIncidents(): Incident[] {
+    const now = Date.now();
+    return this.incidents.filter((incident) => incident.startMillis + incident.durationMillis > now);
+  }
+
+  private async saveSettings(settings: Settings): Promise<void> {
+    await this.options.store.save(settings);
+    this.settings = settings;
+  }
+
+  private async teardown(): Promise<void> {
+    await this.closeTunnel([], false);
+    await this.closeMirror([]);
+  }
+
+  private async closeTunnel(steps: CleanupStep[], report: boolean): Promise<void> {
+    const tunnel = this.tunnel;
+    this.tunnel = null;
+    this.tunnelStatus = { state: 'closed' };
+    if (!tunnel) {
+      if (report) steps.push({ what: 'Tunnel closed', ok: true, detail: 'No tunnel was open.' });
+      return;
+    }
+    try {
+      await tunnel.close(3000);
+      if (report)
+        steps.push({
+          what: 'Tunnel closed',
+          ok: true,
+          detail: `The ${tunnel.kind} tunnel is closed and its process has exited.`,
+        });
+    } catch (error) {
+      steps.push({ what: 'Tunnel closed', ok: false, detail: (error as Error).message });
+    }
+  }
+
+  private async closeMirror(steps: CleanupStep[]): Promise<void> {
+    const mirror = this.mirror;
+    this.mirror = null;
+    this.networkWarning = null;
+    if (!mirror) return;
+    try {
+      await mirror.close();
+      steps.push({
+        what: 'Mirror stopped',
+        ok: true,
+        detail: `The mirror on port ${mirror.port} is closed.`,
+      });
+    } catch (error) {
+      steps.push({ what: 'Mirror stopped', ok: false, detail: (error as Error).message });
+    }
+  }
+
+  private setPhase(phase: SessionPhase, message: string): void {
+    this.phase = phase;
+    this.message = message;
+    this.emit('state', this.state);
+  }
+
+  private serialise<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** An action the user asked for that cannot be done as asked; the control API answers 400 with its message. */
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+function isLoopback(address: string): boolean {
+  const bare = address.replace(/^::ffff:/, '');
+  return bare === 'localhost' || bare === '::1' || (isIP(bare) === 4 && bare.startsWith('127.'));
+}
+
+function header(headers: MirrorExchange['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

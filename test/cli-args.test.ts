@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseCliArgs } from '../server/cli-args';
+
+test('no options: nothing overridden, text output', () => {
+  assert.deepEqual(parseCliArgs([]), {
+    overrides: {},
+    settingsPath: null,
+    uiPort: 0,
+    json: false,
+    help: false,
+  });
+});
+
+test('every option is parsed', () => {
+  const options = parseCliArgs([
+    '--port=0',
+    '--host',
+    '0.0.0.0',
+    '--api-key',
+    'api_key',
+    '--profile',
+    'tutorial',
+    '--tunnel',
+    'none',
+    '--ngrok-domain',
+    'me.ngrok-free.app',
+    '--allow-cidr',
+    '10.0.0.0/8',
+    '--allow-cidr',
+    '192.168.1.0/24',
+    '--ui-port',
+    '7070',
+    '--settings',
+    '/tmp/s.json',
+    '--json',
+  ]);
+  assert.deepEqual(options, {
+    overrides: {
+      mirrorPort: 0,
+      mirrorHost: '0.0.0.0',
+      apiKey: 'api_key',
+      profile: 'tutorial',
+      tunnel: 'none',
+      ngrokDomain: 'me.ngrok-free.app',
+      allowCidrs: ['10.0.0.0/8', '192.168.1.0/24'],
+    },
+    settingsPath: '/tmp/s.json',
+    uiPort: 7070,
+    json: true,
+    help: false,
+  });
+});
+
+test('bad options give one clear sentence', () => {
+  const cases: [string[], RegExp][] = [
+    [['--port', 'seven'], /--port must be a number from 0 to 65535, not "seven"/],
+    [['--port', '70000'], /--port must be/],
+    [['--profile', 'prod'], /--profile must be demo or tutorial/],
+    [['--tunnel', 'frp'], /--tunnel must be ngrok or none/],
+    [['--allow-cidr', '10.0.0.1'], /is not a CIDR/],
+    [['--api-key', 'has space'], /--api-key must be/],
+    [['--frobnicate'], /Unknown option '--frobnicate'.*--help/],
+  ];
+  for (const [argv, message] of cases) {
+    const result = parseCliArgs(argv);
+    assert.ok('error' in result, `${argv.join(' ')} should fail`);
+    assert.match(result.error, message);
+  }
+});
