@@ -478,7 +478,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
       case 'reconnecting':
         this.setPhase(
           'reconnecting',
-          `The tunnel dropped (${status.message}); reconnecting, attempt ${status.attempt} in ${Math.round(status.retryInMillis / 1000)} s. The mirror keeps serving locally.`,
+          `${status.message} Reconnecting (attempt ${status.attempt}) in ${Math.round(status.retryInMillis / 1000)} s; the mirror keeps serving locally.`,
         );
         break;
       case 'error':

@@ -16,7 +16,25 @@ export interface TunnelPlan {
 
 export type TunnelFactory = (plan: TunnelPlan) => Tunnel;
 
-export const createDefaultTunnel: TunnelFactory = (plan) =>
-  plan.kind === 'none'
-    ? new NoTunnel({ mirrorPort: plan.mirrorPort })
-    : new NgrokTunnel({ authtoken: plan.authtoken, domain: plan.domain, allowCidrs: plan.allowCidrs });
+/**
+ * The runtime for ngrok's child process. Plain Node by default; the packaged desktop app passes
+ * Electron's own binary with ELECTRON_RUN_AS_NODE=1, since it ships no separate node.
+ */
+export interface ChildRuntime {
+  execPath: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export const createTunnelFactory =
+  (childRuntime?: ChildRuntime): TunnelFactory =>
+  (plan) =>
+    plan.kind === 'none'
+      ? new NoTunnel({ mirrorPort: plan.mirrorPort })
+      : new NgrokTunnel({
+          authtoken: plan.authtoken,
+          domain: plan.domain,
+          allowCidrs: plan.allowCidrs,
+          ...(childRuntime ?? {}),
+        });
+
+export const createDefaultTunnel: TunnelFactory = createTunnelFactory();

@@ -35,11 +35,16 @@ export interface Tunnel extends EventEmitter<TunnelEvents> {
 
 /** A tunnel failure with a stable code and a sentence that says what to do. */
 export class TunnelError extends Error {
+  /** Worth trying again later (network, time-out), as opposed to needing the user (bad token, domain). */
+  readonly retryable: boolean;
+
   constructor(
     readonly code: string,
     message: string,
+    options: { retryable?: boolean } = {},
   ) {
     super(message);
     this.name = 'TunnelError';
+    this.retryable = options.retryable ?? false;
   }
 }

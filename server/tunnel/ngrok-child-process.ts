@@ -1,0 +1,116 @@
+// One ngrok child process as the parent sees it: typed messages in and out, a promise for its
+// exit, and a way to end it that always works (ask, then SIGTERM, then SIGKILL).
+import { type ChildProcess, fork } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import type { ChildEntry } from './ngrok-child-entry';
+import { type ChildMessage, type ParentMessage, parseChildMessage } from './ngrok-protocol';
+
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+interface ChildEvents {
+  message: [ChildMessage];
+  exit: [ChildExit];
+}
+
+export interface SpawnChildOptions {
+  entry: ChildEntry;
+  /** The runtime to start: Node itself, or Electron's binary with ELECTRON_RUN_AS_NODE=1 in `env`. */
+  execPath?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Receives what the child prints. The child never prints the token (tested); still, redact before logging. */
+  onOutput: (text: string, stream: 'stdout' | 'stderr') => void;
+}
+
+// Safety net: whatever way the app exits, its ngrok children go with it.
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function trackLiveChild(child: ChildProcess): void {
+  liveChildren.add(child);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const live of liveChildren) live.kill('SIGKILL');
+  });
+}
+
+const pause = (millis: number) => new Promise<void>((resolve) => setTimeout(resolve, millis).unref());
+
+export class NgrokChildProcess extends EventEmitter<ChildEvents> {
+  readonly exited: Promise<ChildExit>;
+  #exit: ChildExit | null = null;
+
+  private constructor(private readonly child: ChildProcess) {
+    super();
+    this.exited = new Promise((resolve) => {
+      const finish = (exit: ChildExit) => {
+        if (this.#exit) return;
+        this.#exit = exit;
+        liveChildren.delete(child);
+        resolve(exit);
+        this.emit('exit', exit);
+      };
+      child.once('exit', (code, signal) => finish({ code, signal }));
+      // A child that could not even start (bad execPath) emits 'error' and never 'exit'.
+      child.on('error', () => {
+        if (child.pid === undefined) finish({ code: null, signal: null });
+      });
+    });
+    child.on('message', (raw: unknown) => {
+      const message = parseChildMessage(raw);
+      if (message) this.emit('message', message);
+    });
+  }
+
+  static spawn(options: SpawnChildOptions): NgrokChildProcess {
+    const child = fork(options.entry.modulePath, [], {
+      execArgv: options.entry.execArgv,
+      ...(options.execPath ? { execPath: options.execPath } : {}),
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+    trackLiveChild(child);
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const readable = child[stream];
+      readable?.setEncoding('utf8');
+      readable?.on('data', (text: string) => options.onOutput(text, stream));
+    }
+    return new NgrokChildProcess(child);
+  }
+
+  get pid(): number | null {
+    return this.child.pid ?? null;
+  }
+
+  get hasExited(): boolean {
+    return this.#exit !== null;
+  }
+
+  send(message: ParentMessage): void {
+    if (this.hasExited || !this.child.connected) return;
+    // A send fails if the child dies at that moment; its exit is reported separately, so ignore it.
+    this.child.send(message, () => undefined);
+  }
+
+  /** SIGTERM, then SIGKILL if it is still there after `graceMillis`. Resolves once it has exited. */
+  async kill(graceMillis = 500): Promise<ChildExit> {
+    if (!this.hasExited) {
+      this.child.kill('SIGTERM');
+      await Promise.race([this.exited, pause(graceMillis)]);
+      if (!this.hasExited) this.child.kill('SIGKILL');
+    }
+    return this.exited;
+  }
+
+  /** Asks the child to close its ngrok session and exit; kills it if it has not within `timeoutMillis`. */
+  async stop(timeoutMillis: number, killGraceMillis = 500): Promise<ChildExit> {
+    if (!this.hasExited) {
+      this.send({ type: 'close' });
+      await Promise.race([this.exited, pause(timeoutMillis)]);
+    }
+    return this.kill(killGraceMillis);
+  }
+}

@@ -1,0 +1,50 @@
+// Shared by the tunnel tests: process liveness, polling, and status recording.
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Tunnel, TunnelStatus } from '../../server/tunnel/tunnel';
+
+/**
+ * True while a process with this id runs (signal 0 checks without sending anything). On Linux an
+ * exited child whose parent is gone can linger as a zombie until init reaps it: that counts as gone.
+ */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  if (process.platform !== 'linux') return false;
+  try {
+    // /proc/<pid>/stat: "pid (command) state …"; the command may contain spaces, so split after ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
+export async function waitFor(check: () => boolean, timeoutMillis = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMillis;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+export function recordStatuses(tunnel: Tunnel): TunnelStatus[] {
+  const statuses: TunnelStatus[] = [];
+  tunnel.on('status', (status) => statuses.push(status));
+  return statuses;
+}
+
+/** Kills whatever a failed test may have left behind, so the suite never leaves a process running. */
+export function killLeftovers(pids: Iterable<number>): void {
+  for (const pid of pids) {
+    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  }
+}

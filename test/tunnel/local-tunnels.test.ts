@@ -1,0 +1,120 @@
+// The tunnels that need no ngrok: "none" (StackState in Docker on this machine) and the local TCP
+// forwarder that stands in for ngrok in session and UI tests.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { connect, createServer as createTcpServer } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { createTunnel } from '../../server/tunnel/index';
+import { LocalForwarderTunnel } from '../../server/tunnel/local-forwarder';
+import { NgrokTunnel } from '../../server/tunnel/ngrok';
+import { NETWORK_EXPOSURE_WARNING, NoTunnel } from '../../server/tunnel/none';
+import { recordStatuses } from './helpers';
+
+describe('NoTunnel', () => {
+  test('its URL is host.docker.internal on the mirror main port', async () => {
+    const tunnel = new NoTunnel({ mirrorPort: 7007 });
+    const statuses = recordStatuses(tunnel);
+    assert.equal(tunnel.kind, 'none');
+    const url = await tunnel.open({ target: { host: '127.0.0.1', port: 51234 } });
+    assert.equal(url, 'http://host.docker.internal:7007/');
+    assert.deepEqual(tunnel.status, { state: 'online', publicUrl: url });
+    await tunnel.close();
+    await tunnel.close();
+    assert.deepEqual(statuses, [{ state: 'online', publicUrl: url }, { state: 'closed' }]);
+  });
+
+  test('the exposure warning says where the mirror listens and who can reach it', () => {
+    assert.match(NETWORK_EXPOSURE_WARNING, /0\.0\.0\.0/);
+    assert.match(NETWORK_EXPOSURE_WARNING, /other computers on this network/);
+  });
+});
+
+describe('LocalForwarderTunnel', () => {
+  let upstream: Server;
+  let upstreamPort: number;
+  const seenHeaders: IncomingHttpHeaders[] = [];
+
+  before(async () => {
+    upstream = createHttpServer((request, response) => {
+      seenHeaders.push(request.headers);
+      response.setHeader('x-upstream', 'yes');
+      response.end(`hello ${request.method} ${request.url}`);
+    });
+    upstream.listen(0, '127.0.0.1');
+    await once(upstream, 'listening');
+    const address = upstream.address();
+    assert.ok(address && typeof address === 'object');
+    upstreamPort = address.port;
+  });
+
+  after(async () => {
+    upstream.closeAllConnections();
+    await new Promise((resolve) => upstream.close(resolve));
+  });
+
+  test('forwards real HTTP to a local server and leaves the headers alone', async () => {
+    const tunnel = new LocalForwarderTunnel();
+    const statuses = recordStatuses(tunnel);
+    const url = await tunnel.open({ target: { host: '127.0.0.1', port: upstreamPort } });
+    assert.equal(url, `http://127.0.0.1:${tunnel.port}/`);
+    assert.notEqual(tunnel.port, upstreamPort);
+    const response = await fetch(`${url}api/metric?x=1`, { method: 'POST', body: '{}' });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('x-upstream'), 'yes');
+    assert.equal(await response.text(), 'hello POST /api/metric?x=1');
+    const headers = seenHeaders.at(-1);
+    assert.equal(headers?.host, `127.0.0.1:${tunnel.port}`, 'bytes as sent: the Host is the forwarder');
+    assert.equal(headers?.['x-forwarded-for'], undefined);
+    await tunnel.close();
+    assert.deepEqual(
+      statuses.map((status) => status.state),
+      ['connecting', 'online', 'closed'],
+    );
+  });
+
+  test('close() frees its port', async () => {
+    const tunnel = new LocalForwarderTunnel();
+    await tunnel.open({ target: { host: '127.0.0.1', port: upstreamPort } });
+    const port = tunnel.port;
+    assert.ok(port !== null);
+    // A live keep-alive connection must not hold the port.
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    await tunnel.close();
+    assert.equal(tunnel.port, null);
+    const probe = createTcpServer();
+    probe.listen({ port, host: '127.0.0.1', exclusive: true });
+    await once(probe, 'listening');
+    await new Promise((resolve) => probe.close(resolve));
+    socket.destroy();
+  });
+
+  test('simulateDrop() cuts live connections and reports reconnecting, then online', async () => {
+    const tunnel = new LocalForwarderTunnel({ dropMillis: 30 });
+    const url = await tunnel.open({ target: { host: '127.0.0.1', port: upstreamPort } });
+    const statuses = recordStatuses(tunnel);
+    const socket = connect(tunnel.port ?? 0, '127.0.0.1');
+    await once(socket, 'connect');
+    const cut = once(socket, 'close');
+    await tunnel.simulateDrop();
+    await cut;
+    assert.deepEqual(statuses, [
+      { state: 'reconnecting', attempt: 1, retryInMillis: 30, message: 'simulated drop' },
+      { state: 'online', publicUrl: url },
+    ]);
+    const response = await fetch(`${url}after`);
+    assert.equal(await response.text(), 'hello GET /after');
+    await tunnel.close();
+  });
+});
+
+describe('createTunnel', () => {
+  test('builds each kind', async () => {
+    assert.ok(createTunnel('ngrok', { authtoken: null }) instanceof NgrokTunnel);
+    assert.ok(createTunnel('none', { mirrorPort: 7007 }) instanceof NoTunnel);
+    const forwarder = createTunnel('local-forwarder');
+    assert.ok(forwarder instanceof LocalForwarderTunnel);
+    assert.equal(forwarder.kind, 'local-forwarder');
+  });
+});
