@@ -36,7 +36,8 @@ export function requestText(entry: LogEntry): string {
       ? ''
       : ` · ${entry.resultCount} ${entry.operation === 'metrics' ? 'points' : 'results'}`;
   const error = entry.error ? ` · ${entry.error}` : '';
-  return `${time} ${operation.padEnd(15)} ${entry.summary} → ${entry.status} in ${entry.durationMillis} ms${result} (${entry.origin})${error}`;
+  const summary = entry.summary === operation ? '' : ` ${entry.summary}`;
+  return `${time} ${operation.padEnd(15)}${summary} → ${entry.status} in ${entry.durationMillis} ms${result} (${entry.origin})${error}`;
 }
 
 export const readyEvent = (state: SessionState, uiUrl: string) => ({

@@ -29,7 +29,7 @@ export class RequestLog {
       method: exchange.method,
       url: exchange.url,
       status: exchange.status,
-      durationMillis: exchange.durationMillis,
+      durationMillis: Math.round(exchange.durationMillis * 10) / 10,
       summary: exchange.summary,
       resultCount: exchange.resultCount,
       origin,

@@ -45,7 +45,13 @@ const SECURITY_HEADERS = {
 
 export async function startControlServer(options: ControlServerOptions): Promise<RunningControlServer> {
   const token = options.token ?? createControlToken();
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 64 * 1024,
+    forceCloseConnections: true,
+    // Refuse what the schemas do not name, instead of silently dropping it.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  });
   let port = 0;
 
   app.addHook('onRequest', async (request, reply) => {

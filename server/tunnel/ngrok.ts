@@ -252,7 +252,7 @@ export class NgrokTunnel extends EventEmitter<TunnelEvents> implements Tunnel {
     child.on('message', (message) => {
       if (this.#child !== child || message.type !== 'status') return;
       if (message.status === 'disconnected' && this.#status.state === 'online') {
-        void this.#reconnect('ngrok lost the connection to its servers');
+        void this.#reconnect('ngrok lost the connection to its servers.');
       } else if (message.status === 'connected') {
         this.#onSdkRecovered?.();
       }

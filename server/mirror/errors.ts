@@ -1,0 +1,122 @@
+// Every failure the mirror answers becomes one of the protocol's error objects (mirror-api.md §6),
+// with a status code and, always, the API-key header. The mirror's own failures (bad requests,
+// unknown paths) are TelemetryErrors too, so one function maps any thrown value to a reply.
+import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { TelemetryError } from '../telemetry/source';
+import { API_KEY_HEADER, type MirrorErrorBody, OPERATIONS, type RemoteMirrorError } from './protocol';
+
+/** Bodies above this answer 413: StackState's requests are a few hundred bytes. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const VALID_OPERATIONS = Object.values(OPERATIONS)
+  .map(({ path }) => `POST ${path}`)
+  .join(', ');
+
+const remote = (summary: string, details?: unknown): RemoteMirrorError => ({
+  _type: 'RemoteMirrorError',
+  summary,
+  ...(details === undefined ? {} : { details }),
+});
+
+// Bad requests answer 500, as the reference mirror S3 does and §6 recommends: StackState was tested with that.
+export const validationFailed = (details: string[]) =>
+  new TelemetryError(remote('Request validation errors.', details), 500);
+
+export const malformedJson = (reason: string) =>
+  new TelemetryError(remote('Malformed JSON body.', `The body is not valid JSON: ${reason}`), 500);
+
+export const notFound = (method: string, url: string) =>
+  new TelemetryError(remote(`Unknown path: ${method} ${url}`, `The mirror answers ${VALID_OPERATIONS}.`), 404);
+
+export const methodNotAllowed = (method: string, path: string) =>
+  new TelemetryError(
+    remote(`Method ${method} is not allowed on ${path}.`, `Mirror operations are called with POST: ${VALID_OPERATIONS}.`),
+    405,
+  );
+
+export const bodyTooLarge = () =>
+  new TelemetryError(
+    remote('Request body too large.', `The mirror accepts bodies up to ${MAX_BODY_BYTES / 1024 / 1024} MiB.`),
+    413,
+  );
+
+export const malformedUrl = (reason: string) => remote('Malformed URL.', reason);
+
+/** Maps anything a route, hook or parser threw to the status and body the client gets. Never leaks a stack. */
+export function toErrorReply(error: unknown): { status: number; body: MirrorErrorBody } {
+  if (error instanceof TelemetryError) return { status: error.status, body: error.body };
+  const { code, statusCode, message } = errorFacts(error);
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return toErrorReply(bodyTooLarge());
+  // Protocol-level faults fastify detects (e.g. a Content-Length that does not match the body) keep their 4xx.
+  if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
+    return { status: statusCode, body: remote('Bad request.', message) };
+  }
+  return { status: 500, body: remote('Unexpected error in the mirror.', message) };
+}
+
+/** `_type: summary` for the request log, e.g. `RemoteMirrorError: Request validation errors.` */
+export function describeErrorBody(body: MirrorErrorBody): string {
+  switch (body._type) {
+    case 'RemoteMirrorError':
+      return `${body._type}: ${body.summary}`;
+    case 'MetricNotFoundError':
+      return `${body._type}: ${body.metric}: ${body.details}`;
+    case 'MetricStoreConnectionError':
+      return `${body._type}: ${body.details}`;
+    case 'UnsupportedFieldTypeError':
+      return `${body._type}: ${body.mirrorType}`;
+  }
+}
+
+/**
+ * Node calls this for requests it cannot even parse (bad HTTP, header overflow, request timeout).
+ * They never reach fastify's hooks, so the key header is written here by hand.
+ */
+export function clientErrorHandler(apiKey: () => string) {
+  return (error: Error & { code?: string }, socket: Duplex): void => {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const [status, reason] =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout']
+        : error.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'Request Header Fields Too Large']
+          : [400, 'Bad Request'];
+    const body = JSON.stringify(remote('Malformed HTTP request.', error.code ?? error.message));
+    if (socket.writable) {
+      socket.write(
+        `HTTP/1.1 ${status} ${reason}\r\n` +
+          'Content-Type: application/json; charset=utf-8\r\n' +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+          `${API_KEY_HEADER}: ${headerSafe(apiKey())}\r\n` +
+          'Connection: close\r\n\r\n' +
+          body,
+      );
+    }
+    socket.destroy();
+  };
+}
+
+/** For the few failures fastify reports before any hook runs (e.g. a URL the router cannot decode). */
+export function writeRawError(response: ServerResponse, status: number, body: MirrorErrorBody, apiKey: string): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    [API_KEY_HEADER]: headerSafe(apiKey),
+  });
+  response.end(text);
+}
+
+/** A raw header line must not be split by a stray CR/LF in the configured key. */
+const headerSafe = (value: string) => value.replace(/[\r\n]/g, '');
+
+function errorFacts(error: unknown): { code?: string; statusCode?: number; message: string } {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const { code, statusCode } = error as Error & { code?: unknown; statusCode?: unknown };
+  return {
+    message: error.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(typeof statusCode === 'number' ? { statusCode } : {}),
+  };
+}

@@ -1,0 +1,246 @@
+// The StackState mirror API (mirror-api.md) on a fastify instance: the four POST operations,
+// lenient input, protocol error objects, the API-key header on every response, and one
+// MirrorExchange report per request. The mirror owns the instance it is given: it replaces the
+// body parsers, the validator, the error and not-found handlers (see createMirrorApp in listen.ts).
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyTypeProvider } from 'fastify';
+import type { TelemetrySource } from '../telemetry/source';
+import {
+  describeErrorBody,
+  MAX_BODY_BYTES,
+  malformedJson,
+  methodNotAllowed,
+  notFound,
+  toErrorReply,
+  validationFailed,
+} from './errors';
+import type { ExchangeListener, MirrorExchange } from './exchange';
+import { type AppInfo, homeHtml, homeJson } from './home';
+import {
+  API_KEY_HEADER,
+  FieldNamesRequest,
+  FieldValuesRequest,
+  MetricsRequest,
+  type MirrorErrorBody,
+  OPERATIONS,
+  type Operation,
+  TestConnectionRequest,
+} from './protocol';
+import { summarizeRequest } from './summary';
+import { compileBodyValidator } from './validation';
+
+export interface MirrorOptions {
+  /** Read on every request, so the session can switch the profile without a restart. */
+  source: () => TelemetrySource;
+  /** Read on every response, so a regenerated key applies to the next response. */
+  apiKey: () => string;
+  onExchange?: ExchangeListener;
+  appInfo: AppInfo;
+}
+
+/**
+ * Handler types from the TypeBox schemas. @fastify/type-provider-typebox 6 infers with `typebox` 1.x,
+ * which turns protocol.ts's (0.34) aggregation-method union into `never`; this is its exact shape with 0.34's Static.
+ */
+interface MirrorTypeProvider extends FastifyTypeProvider {
+  validator: this['schema'] extends TSchema ? Static<this['schema']> : unknown;
+  serializer: this['schema'] extends TSchema ? Static<this['schema']> : unknown;
+}
+
+/** What the mirror learns about a request while serving it; reported once the response is sent. */
+interface ExchangeDraft {
+  startedAt: number;
+  operation: Operation | null;
+  requestBody: unknown;
+  responseBody: unknown;
+  resultCount: number | null;
+  error?: string;
+}
+
+const OPERATION_BY_PATH = new Map<string, Operation>(
+  Object.entries(OPERATIONS).map(([operation, { path }]) => [path, operation as Operation]),
+);
+
+export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOptions): void {
+  const drafts = new WeakMap<FastifyRequest, ExchangeDraft>();
+  const draftOf = (request: FastifyRequest): ExchangeDraft => {
+    let draft = drafts.get(request);
+    if (!draft) {
+      draft = { startedAt: Date.now(), operation: null, requestBody: '', responseBody: undefined, resultCount: null };
+      drafts.set(request, draft);
+    }
+    return draft;
+  };
+
+  const send = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    body: unknown,
+    resultCount: number | null = null,
+    error?: MirrorErrorBody,
+  ): void => {
+    const draft = draftOf(request);
+    draft.responseBody = body;
+    draft.resultCount = resultCount;
+    if (error) draft.error = describeErrorBody(error);
+    void reply.code(status).send(body);
+  };
+
+  // ---- input: JSON whatever the Content-Type, validated by TypeBox ----
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (request, text, done) => {
+    const raw = String(text);
+    const draft = draftOf(request);
+    draft.requestBody = raw;
+    if (raw.trim() === '') return done(null, undefined);
+    try {
+      draft.requestBody = parseJson(raw);
+      done(null, draft.requestBody);
+    } catch (error) {
+      done(malformedJson((error as Error).message), undefined);
+    }
+  });
+  app.setValidatorCompiler(({ schema }) => compileBodyValidator(schema as TSchema));
+
+  // ---- every request: the key header first, so that no later failure can lose it ----
+
+  app.addHook('onRequest', (request, reply, done) => {
+    const draft = draftOf(request);
+    draft.operation = request.method === 'POST' ? (OPERATION_BY_PATH.get(request.routeOptions.url ?? '') ?? null) : null;
+    reply.header(API_KEY_HEADER, options.apiKey());
+    done();
+  });
+
+  // An empty body is an empty request (Test Connection needs nothing); the schema says what is missing.
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (request.body === undefined) request.body = {};
+    done();
+  });
+
+  if (options.onExchange) {
+    const listener = options.onExchange;
+    app.addHook('onResponse', (request, reply, done) => {
+      const draft = draftOf(request);
+      const exchange: MirrorExchange = {
+        startedAt: draft.startedAt,
+        durationMillis: reply.elapsedTime,
+        operation: draft.operation,
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        requestBody: draft.requestBody,
+        responseBody: draft.responseBody,
+        summary: summarizeRequest(
+          draft.operation,
+          { method: request.method, url: request.url, body: draft.requestBody },
+          draft.startedAt,
+        ),
+        resultCount: draft.resultCount,
+        ...(draft.error === undefined ? {} : { error: draft.error }),
+        localPort: request.socket.localPort ?? 0,
+        remoteAddress: request.socket.remoteAddress ?? '',
+        headers: request.headers,
+      };
+      try {
+        listener(exchange);
+      } catch (error) {
+        // The response is already out; a failing listener must not take the mirror down.
+        process.emitWarning(`mirror exchange listener failed: ${(error as Error).message}`);
+      }
+      done();
+    });
+  }
+
+  // ---- failures: one place turns anything thrown into a protocol error object ----
+
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body } = toErrorReply(error);
+    send(request, reply, status, body, null, body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const { status, body } = toErrorReply(notFound(request.method, request.url));
+    send(request, reply, status, body, null, body);
+  });
+
+  // ---- the four operations ----
+
+  const api = app.withTypeProvider<MirrorTypeProvider>();
+
+  api.post(OPERATIONS.connection.path, { schema: { body: TestConnectionRequest } }, (request, reply) => {
+    const response = options.source().testConnection(request.body.connectionDetails ?? {});
+    // A FAILURE answer goes out with a non-2xx status, as S3 sends it; StackState reports it either way.
+    send(request, reply, response.status === 'OK' ? 200 : 500, response, null, response.error);
+  });
+
+  api.post(OPERATIONS.fieldNames.path, { schema: { body: FieldNamesRequest } }, (request, reply) => {
+    assertTimeWindow(request.body.query);
+    const response = options.source().fieldNames(request.body.query);
+    send(request, reply, 200, response, response.fields.length);
+  });
+
+  api.post(OPERATIONS.fieldValues.path, { schema: { body: FieldValuesRequest } }, (request, reply) => {
+    assertTimeWindow(request.body.query);
+    const response = options.source().fieldValues(request.body.query);
+    send(request, reply, 200, response, response.values.length);
+  });
+
+  api.post(OPERATIONS.metrics.path, { schema: { body: MetricsRequest } }, (request, reply) => {
+    assertTimeWindow(request.body.query);
+    const response = options.source().metrics(request.body.query);
+    send(request, reply, 200, response, response.telemetry.points.length);
+  });
+
+  // Any other method on an operation's path: 405 with `Allow: POST` rather than a misleading 404.
+  const otherMethods = app.supportedMethods.filter((method) => method !== 'POST');
+  for (const { path } of Object.values(OPERATIONS)) {
+    app.route({
+      method: otherMethods,
+      url: path,
+      exposeHeadRoute: false,
+      handler: (request, reply) => {
+        const { status, body } = toErrorReply(methodNotAllowed(request.method, path));
+        reply.header('allow', 'POST');
+        send(request, reply, status, body, null, body);
+      },
+    });
+  }
+
+  // ---- GET / (and HEAD /): what this is, for a person or a script ----
+
+  app.get('/', (request, reply) => {
+    if (String(request.headers.accept ?? '').includes('text/html')) {
+      const html = homeHtml(options.appInfo, mirrorUrlOf(request));
+      reply.type('text/html; charset=utf-8');
+      send(request, reply, 200, html);
+    } else {
+      send(request, reply, 200, homeJson(options.appInfo));
+    }
+  });
+}
+
+/** The protocol's window is `[startTime, endTime)`: an inverted one is a client error, not an empty answer. */
+function assertTimeWindow(query: { startTime: number; endTime: number }): void {
+  if (query.startTime > query.endTime) {
+    throw validationFailed([
+      `query.startTime: must not be after query.endTime (got startTime ${query.startTime}, endTime ${query.endTime})`,
+    ]);
+  }
+}
+
+/** JSON.parse, minus `__proto__` keys: the body is cloned and merged later, and must not carry a prototype. */
+function parseJson(text: string): unknown {
+  return text.includes('__proto__')
+    ? JSON.parse(text, (key, value) => (key === '__proto__' ? undefined : value))
+    : JSON.parse(text);
+}
+
+/** The URL this request came in on, for display: through ngrok the original scheme is in X-Forwarded-Proto. */
+function mirrorUrlOf(request: FastifyRequest): string {
+  const forwarded = String(request.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim();
+  const scheme = forwarded === 'https' ? 'https' : 'http';
+  const host = request.headers.host ?? `localhost:${request.socket.localPort ?? ''}`;
+  return `${scheme}://${host}/`;
+}

@@ -1,0 +1,267 @@
+// The session over real parts: the real mirror on 127.0.0.1, a real settings file, and, for the
+// tunnel, either the real ngrok child process (which cannot reach ngrok from here, so it fails the
+// way a laptop without network does) or the local TCP forwarder that stands in for ngrok's edge.
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import type { SessionPhase, SessionState } from '../server/control/contract';
+import { isPortFree } from '../server/ports';
+import { MirrorSession, type SessionOptions } from '../server/session';
+import { FileSettingsStore } from '../server/settings-file';
+import { LocalForwarderTunnel } from '../server/tunnel/local-forwarder';
+import { NgrokTunnel } from '../server/tunnel/ngrok';
+
+const FAKE_TOKEN = '2fakeAuthtokenForTests_0123456789abcdef';
+const sessions: MirrorSession[] = [];
+after(async () => {
+  for (const session of sessions) await session.shutdown();
+});
+
+async function newSession(options: Partial<SessionOptions> = {}): Promise<MirrorSession> {
+  const dir = await mkdtemp(join(tmpdir(), 'mirror-session-'));
+  const session = await MirrorSession.create({
+    store: new FileSettingsStore(join(dir, 'settings.json')),
+    overrides: { mirrorPort: 0, ...options.overrides },
+    env: {},
+    ...options,
+  });
+  sessions.push(session);
+  return session;
+}
+
+function waitForPhase(
+  session: MirrorSession,
+  phases: SessionPhase[],
+  timeoutMillis = 15_000,
+): Promise<SessionState> {
+  if (phases.includes(session.state.phase)) return Promise.resolve(session.state);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`still ${session.state.phase} after ${timeoutMillis} ms`)),
+      timeoutMillis,
+    );
+    const listener = (state: SessionState) => {
+      if (!phases.includes(state.phase)) return;
+      clearTimeout(timer);
+      session.off('state', listener);
+      resolve(state);
+    };
+    session.on('state', listener);
+  });
+}
+
+const testConnection = (baseUrl: string, headers: Record<string, string> = {}) =>
+  fetch(new URL('api/connection', baseUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ _type: 'TestConnectionRequest', connectionDetails: {} }),
+  });
+
+describe('without an authtoken', () => {
+  test('the mirror serves locally and the message says how to add a token', async () => {
+    const session = await newSession();
+    const state = await session.start();
+    assert.equal(state.phase, 'local');
+    assert.match(state.message, /ngrok authtoken .*dashboard\.ngrok\.com/);
+    assert.equal(state.connection.mirrorUrl, state.mirror.localUrl);
+    assert.equal(state.settings.hasAuthtoken, false);
+    const response = await testConnection(state.mirror.localUrl!);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('x-mirror-api-key'), state.connection.apiKey);
+    assert.deepEqual(await response.json(), { _type: 'TestConnectionResponse', status: 'OK' });
+    assert.equal(session.log.list().at(-1)?.origin, 'local');
+    assert.equal(session.state.milestones.firstTestConnection, null, 'a local request is not StackState');
+  });
+});
+
+describe('through the local stand-in tunnel', () => {
+  test('StackState-like traffic through the public URL is marked as tunnel traffic and ticks the milestones', async () => {
+    const tunnel = new LocalForwarderTunnel();
+    const session = await newSession({ env: { NGROK_AUTHTOKEN: FAKE_TOKEN }, tunnelFactory: () => tunnel });
+    await session.start();
+    const online = await waitForPhase(session, ['online']);
+    assert.equal(online.tunnel.publicUrl, `http://127.0.0.1:${tunnel.port}/`);
+    assert.equal(online.connection.mirrorUrl, online.tunnel.publicUrl);
+    assert.notEqual(online.milestones.tunnelOnline, null);
+
+    const selfTest = await session.selfTest();
+    assert.equal(selfTest.ok, true, selfTest.message);
+    assert.equal(selfTest.keyHeaderMatches, true);
+    assert.equal(session.state.milestones.firstTestConnection, null, 'the self-test is not StackState');
+
+    const response = await testConnection(online.tunnel.publicUrl!);
+    assert.equal(response.status, 200);
+    const entry = session.log.list().at(-1)!;
+    assert.equal(entry.origin, 'tunnel');
+    assert.equal(entry.operation, 'connection');
+    assert.notEqual(session.state.milestones.firstTestConnection, null);
+
+    const metric = await fetch(new URL('api/metric', online.tunnel.publicUrl!), {
+      method: 'POST',
+      body: JSON.stringify({
+        connectionDetails: {},
+        query: {
+          conditions: [{ key: 'host', value: { _type: 'StringValue', value: 'a-host' } }],
+          metricField: 'cpu.usage',
+          startTime: 1_700_000_000_000,
+          endTime: 1_700_000_600_000,
+          aggregation: { method: 'MEAN', bucketSizeMillis: 60_000 },
+        },
+      }),
+    });
+    assert.equal(metric.status, 200);
+    assert.notEqual(session.state.milestones.firstMetricQuery, null);
+
+    const replayed = await session.replay(session.log.list().at(-1)!.id);
+    assert.equal(replayed.operation, 'metrics');
+    assert.equal(replayed.origin, 'local');
+    assert.equal(replayed.resultCount, 10);
+  });
+
+  test('a dropped tunnel is reported as reconnecting, then online again, while the mirror keeps serving', async () => {
+    const tunnel = new LocalForwarderTunnel({ dropMillis: 300 });
+    const session = await newSession({ env: { NGROK_AUTHTOKEN: FAKE_TOKEN }, tunnelFactory: () => tunnel });
+    await session.start();
+    await waitForPhase(session, ['online']);
+    const phases: SessionPhase[] = [];
+    session.on('state', (state) => phases.push(state.phase));
+    tunnel.simulateDrop();
+    assert.equal((await testConnection(session.state.mirror.localUrl!)).status, 200);
+    await waitForPhase(session, ['online']);
+    assert.deepEqual(phases.slice(0, 1), ['reconnecting']);
+    assert.match(session.state.message, /^Online/);
+  });
+});
+
+describe('with the real ngrok child process and no way to reach ngrok', () => {
+  test('the tunnel error is a plain sentence, the mirror keeps answering, and Stop & clean up leaves nothing behind', async () => {
+    let ngrok: NgrokTunnel | null = null;
+    const session = await newSession({
+      tunnelFactory: (plan) => {
+        ngrok = new NgrokTunnel({
+          authtoken: plan.authtoken,
+          connectTimeoutMillis: 8000,
+          onChildOutput: () => {},
+        });
+        return ngrok;
+      },
+    });
+    const events: string[] = [];
+    session.on('state', (state) => events.push(JSON.stringify(state)));
+    await session.updateSettings({ ngrokAuthtoken: FAKE_TOKEN });
+    await session.start();
+    const failed = await waitForPhase(session, ['tunnel-error']);
+    assert.match(failed.message, /ngrok/i);
+    assert.match(failed.message, /keeps serving locally/);
+    assert.equal((await testConnection(failed.mirror.localUrl!)).status, 200);
+    const port = failed.mirror.port!;
+
+    const report = await session.cleanup({ forgetAuthtoken: true });
+    assert.ok(
+      report.steps.every((step) => step.ok),
+      JSON.stringify(report.steps),
+    );
+    assert.ok(report.steps.some((step) => step.what === `Port ${port} is free`));
+    assert.equal(await isPortFree(port, '127.0.0.1'), true);
+    assert.equal(ngrok!.childPid, null);
+    assert.equal(session.log.size, 0);
+    assert.equal(session.state.phase, 'stopped');
+    assert.equal(session.state.settings.hasAuthtoken, false);
+    assert.match(report.remainingInStackState.join('\n'), /Mirror sources/);
+    const saved = await readFile(session.state.settings.location, 'utf8');
+    assert.doesNotMatch(saved, new RegExp(FAKE_TOKEN));
+
+    const everythingSaid = [...events, JSON.stringify(report), JSON.stringify(session.state)].join('\n');
+    assert.doesNotMatch(
+      everythingSaid,
+      new RegExp(FAKE_TOKEN),
+      'the authtoken leaked into an event or report',
+    );
+  });
+});
+
+describe('failures and settings', () => {
+  test('a mirror port in use puts the session in error with a sentence naming the port', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const session = await newSession({ overrides: { mirrorPort: port } });
+      const state = await session.start();
+      assert.equal(state.phase, 'error');
+      assert.match(state.message, new RegExp(`${port}.*already in use.*--port`));
+    } finally {
+      blocker.close();
+    }
+  });
+
+  test('a bad setting is refused whole and nothing is saved; a good one restarts the mirror on its new port', async () => {
+    const session = await newSession({ overrides: {} });
+    await session.updateSettings({ mirrorPort: 0 });
+    const first = await session.start();
+    await assert.rejects(
+      session.updateSettings({ mirrorPort: 99999, profile: 'tutorial' }),
+      /mirrorPort must be a port/,
+    );
+    assert.equal(session.state.profile, 'demo');
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    const freePort = (blocker.address() as { port: number }).port;
+    await new Promise((resolve) => blocker.close(resolve));
+    const next = await session.updateSettings({ mirrorPort: freePort, profile: 'tutorial' });
+    assert.equal(next.mirror.port, freePort);
+    assert.equal(next.profile, 'tutorial');
+    assert.equal(await isPortFree(first.mirror.port!, '127.0.0.1'), true);
+  });
+
+  test('regenerating the API key changes the header of the very next response', async () => {
+    const session = await newSession();
+    const state = await session.start();
+    const before = state.connection.apiKey;
+    const after = (await session.regenerateApiKey()).connection.apiKey;
+    assert.notEqual(after, before);
+    const response = await testConnection(state.mirror.localUrl!);
+    assert.equal(response.headers.get('x-mirror-api-key'), after);
+  });
+
+  test('an incident raises the chosen series and shows in the state until it ends', async () => {
+    const session = await newSession();
+    const state = await session.start();
+    const maxRate = async (startTime: number) => {
+      const response = await fetch(new URL('api/metric', state.mirror.localUrl!), {
+        method: 'POST',
+        body: JSON.stringify({
+          connectionDetails: {},
+          query: {
+            conditions: [{ key: 'host', value: { _type: 'StringValue', value: 'a-host' } }],
+            metricField: 'requests.rate',
+            startTime,
+            endTime: startTime + 60_000,
+            aggregation: { method: 'MAX', bucketSizeMillis: 60_000 },
+          },
+        }),
+      });
+      const body = (await response.json()) as { telemetry: { points: number[][] } };
+      return body.telemetry.points[0]![0]!;
+    };
+    // The incident starts now: the minute before is normal, the minute after is raised.
+    const normal = await maxRate(Date.now() - 120_000);
+    session.startIncident({
+      series: { host: 'a-host' },
+      metric: 'requests.rate',
+      durationMinutes: 5,
+      factor: 4,
+    });
+    assert.equal(session.state.incidents.length, 1);
+    const during = await maxRate(Date.now() + 1000);
+    assert.ok(during > normal * 2, `${during} during the incident vs ${normal} before`);
+    assert.throws(
+      () => session.startIncident({ series: { host: 'nope' }, metric: 'requests.rate', durationMinutes: 1 }),
+      /unknown series/,
+    );
+    assert.equal(session.endIncidents().incidents.length, 0);
+  });
+});
