@@ -27,11 +27,17 @@ export const malformedJson = (reason: string) =>
   new TelemetryError(remote('Malformed JSON body.', `The body is not valid JSON: ${reason}`), 500);
 
 export const notFound = (method: string, url: string) =>
-  new TelemetryError(remote(`Unknown path: ${method} ${url}`, `The mirror answers ${VALID_OPERATIONS}.`), 404);
+  new TelemetryError(
+    remote(`Unknown path: ${method} ${url}`, `The mirror answers ${VALID_OPERATIONS}.`),
+    404,
+  );
 
 export const methodNotAllowed = (method: string, path: string) =>
   new TelemetryError(
-    remote(`Method ${method} is not allowed on ${path}.`, `Mirror operations are called with POST: ${VALID_OPERATIONS}.`),
+    remote(
+      `Method ${method} is not allowed on ${path}.`,
+      `Mirror operations are called with POST: ${VALID_OPERATIONS}.`,
+    ),
     405,
   );
 
@@ -98,7 +104,12 @@ export function clientErrorHandler(apiKey: () => string) {
 }
 
 /** For the few failures fastify reports before any hook runs (e.g. a URL the router cannot decode). */
-export function writeRawError(response: ServerResponse, status: number, body: MirrorErrorBody, apiKey: string): void {
+export function writeRawError(
+  response: ServerResponse,
+  status: number,
+  body: MirrorErrorBody,
+  apiKey: string,
+): void {
   const text = JSON.stringify(body);
   response.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',

@@ -31,7 +31,8 @@ export function createMirrorApp(options: MirrorOptions): FastifyInstance {
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     clientErrorHandler: clientErrorHandler(options.apiKey),
     // A URL the router cannot decode (e.g. `/api/%zz`) never reaches the hooks: answer it here.
-    frameworkErrors: (error, _request, reply) => writeRawError(reply.raw, 400, malformedUrl(error.message), options.apiKey()),
+    frameworkErrors: (error, _request, reply) =>
+      writeRawError(reply.raw, 400, malformedUrl(error.message), options.apiKey()),
   });
   registerMirrorRoutes(app, options);
   return app;
@@ -146,6 +147,7 @@ function describeListenError(error: unknown, host: string, port: number): Error 
         { cause: error },
       );
     case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
       return new MirrorListenError(
         code,
         `${host} is not an address of this machine. Use 127.0.0.1 (this machine only) or 0.0.0.0 (every network).`,

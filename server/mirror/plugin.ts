@@ -66,7 +66,13 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
   const draftOf = (request: FastifyRequest): ExchangeDraft => {
     let draft = drafts.get(request);
     if (!draft) {
-      draft = { startedAt: Date.now(), operation: null, requestBody: '', responseBody: undefined, resultCount: null };
+      draft = {
+        startedAt: Date.now(),
+        operation: null,
+        requestBody: '',
+        responseBody: undefined,
+        resultCount: null,
+      };
       drafts.set(request, draft);
     }
     return draft;
@@ -85,6 +91,10 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     draft.resultCount = resultCount;
     if (error) draft.error = describeErrorBody(error);
     void reply.code(status).send(body);
+  };
+  const sendError = (request: FastifyRequest, reply: FastifyReply, error: unknown): void => {
+    const { status, body } = toErrorReply(error);
+    send(request, reply, status, body, null, body);
   };
 
   // ---- input: JSON whatever the Content-Type, validated by TypeBox ----
@@ -108,8 +118,11 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
 
   app.addHook('onRequest', (request, reply, done) => {
     const draft = draftOf(request);
-    draft.operation = request.method === 'POST' ? (OPERATION_BY_PATH.get(request.routeOptions.url ?? '') ?? null) : null;
-    reply.header(API_KEY_HEADER, options.apiKey());
+    draft.operation =
+      request.method === 'POST' ? (OPERATION_BY_PATH.get(request.routeOptions.url ?? '') ?? null) : null;
+    // Set on the raw response: it survives every later path (even fastify's fallback error reply),
+    // and keeps the documented spelling on the wire, where reply.header() would lower-case it.
+    reply.raw.setHeader(API_KEY_HEADER, options.apiKey());
     done();
   });
 
@@ -155,15 +168,10 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
 
   // ---- failures: one place turns anything thrown into a protocol error object ----
 
-  app.setErrorHandler((error, request, reply) => {
-    const { status, body } = toErrorReply(error);
-    send(request, reply, status, body, null, body);
-  });
-
-  app.setNotFoundHandler((request, reply) => {
-    const { status, body } = toErrorReply(notFound(request.method, request.url));
-    send(request, reply, status, body, null, body);
-  });
+  app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, notFound(request.method, request.url)),
+  );
 
   // ---- the four operations ----
 
@@ -201,9 +209,8 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
       url: path,
       exposeHeadRoute: false,
       handler: (request, reply) => {
-        const { status, body } = toErrorReply(methodNotAllowed(request.method, path));
         reply.header('allow', 'POST');
-        send(request, reply, status, body, null, body);
+        sendError(request, reply, methodNotAllowed(request.method, path));
       },
     });
   }
@@ -239,7 +246,9 @@ function parseJson(text: string): unknown {
 
 /** The URL this request came in on, for display: through ngrok the original scheme is in X-Forwarded-Proto. */
 function mirrorUrlOf(request: FastifyRequest): string {
-  const forwarded = String(request.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim();
+  const forwarded = String(request.headers['x-forwarded-proto'] ?? '')
+    .split(',')[0]
+    ?.trim();
   const scheme = forwarded === 'https' ? 'https' : 'http';
   const host = request.headers.host ?? `localhost:${request.socket.localPort ?? ''}`;
   return `${scheme}://${host}/`;

@@ -18,7 +18,10 @@ const EpochMillis = Type.Integer({ minimum: 0 });
 export const StringValue = Type.Object({ _type: Type.Literal('StringValue'), value: Type.String() });
 export const DoubleValue = Type.Object({ _type: Type.Literal('DoubleValue'), value: Type.Number() });
 export const BooleanValue = Type.Object({ _type: Type.Literal('BooleanValue'), value: Type.Boolean() });
-export const InSetValue = Type.Object({ _type: Type.Literal('InSetValue'), value: Type.Array(Type.String()) });
+export const InSetValue = Type.Object({
+  _type: Type.Literal('InSetValue'),
+  value: Type.Array(Type.String()),
+});
 /** S3 treats a value without `_type` as a StringValue; so do we. */
 export const UntypedValue = Type.Object({ value: Type.String() });
 

@@ -13,10 +13,14 @@ export function summarizeRequest(
   now: number,
 ): string {
   // Field names and values come from the client: keep the log to one line whatever they contain.
-  return describe(operation, request, now).replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  return describe(operation, request, now).replace(/\p{Cc}+/gu, ' ');
 }
 
-function describe(operation: Operation | null, request: { method: string; url: string; body: unknown }, now: number) {
+function describe(
+  operation: Operation | null,
+  request: { method: string; url: string; body: unknown },
+  now: number,
+): string {
   const query = field(request.body, 'query');
   if (operation !== null && operation !== 'connection' && !isObject(query)) {
     return `${OPERATIONS[operation].label.toLowerCase()} (no query)`;
@@ -53,7 +57,9 @@ function describeConditions(query: unknown): string | null {
     .map((condition) => {
       const key = text(field(condition, 'key')) ?? '?';
       const value = field(field(condition, 'value'), 'value');
-      return Array.isArray(value) ? `${key} in (${value.map(String).join(', ')})` : `${key} = ${String(value)}`;
+      return Array.isArray(value)
+        ? `${key} in (${value.map(String).join(', ')})`
+        : `${key} = ${String(value)}`;
     })
     .join(', ');
 }
@@ -70,7 +76,8 @@ export function describeWindow(query: unknown, now: number): string | null {
   const start = time(field(query, 'startTime'));
   const end = time(field(query, 'endTime'));
   if (start === null || end === null) return null;
-  if (end >= start && Math.abs(now - end) <= NOW_TOLERANCE_MILLIS) return `last ${humanDuration(end - start)}`;
+  if (end >= start && Math.abs(now - end) <= NOW_TOLERANCE_MILLIS)
+    return `last ${humanDuration(end - start)}`;
   return `${isoTime(start)} → ${isoTime(end)}`;
 }
 
@@ -94,9 +101,11 @@ function isoTime(millis: number): string {
   return new Date(millis).toISOString().replace('.000Z', 'Z');
 }
 
-const join = (...parts: Array<string | null>) => parts.filter((part) => part !== null && part !== '').join(' · ');
+const join = (...parts: Array<string | null>) =>
+  parts.filter((part) => part !== null && part !== '').join(' · ');
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null;
 
 const field = (value: unknown, key: string): unknown => (isObject(value) ? value[key] : undefined);
 

@@ -104,7 +104,11 @@ export function fieldName(path: string): string {
     .slice(1)
     .split('/')
     .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
-    .reduce((name, segment) => (/^\d+$/.test(segment) ? `${name}[${segment}]` : name ? `${name}.${segment}` : segment), '');
+    .reduce(
+      (name, segment) =>
+        /^\d+$/.test(segment) ? `${name}[${segment}]` : name ? `${name}.${segment}` : segment,
+      '',
+    );
 }
 
 function plainMessage(error: ValueError): string {

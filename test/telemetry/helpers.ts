@@ -1,0 +1,75 @@
+// Shared test helpers for the telemetry sources.
+import assert from 'node:assert/strict';
+import type {
+  AggregatedPoint,
+  EqualityCondition,
+  FieldValuesQuery,
+  MetricsQuery,
+  MetricsResponse,
+  RawPoint,
+} from '../../server/mirror/protocol';
+import { INT_MAX } from '../../server/mirror/protocol';
+import type { TelemetrySource } from '../../server/telemetry/source';
+
+/** Equal up to floating-point rounding (and +0 equals -0); `undefined` only equals `undefined`. */
+export function assertClose(
+  actual: number | undefined,
+  expected: number | undefined,
+  message?: string,
+): void {
+  if (actual === undefined || expected === undefined) {
+    assert.equal(actual, expected, message);
+    return;
+  }
+  const tolerance = 1e-9 * Math.max(1, Math.abs(actual), Math.abs(expected));
+  assert.ok(Math.abs(actual - expected) <= tolerance, `${message ?? ''} ${actual} ≠ ${expected}`);
+}
+
+/** A metrics query with the mirror's defaults filled in. */
+export function metricsQuery(
+  query: Partial<MetricsQuery> & Pick<MetricsQuery, 'startTime' | 'endTime'>,
+): MetricsQuery {
+  return { conditions: [], limit: INT_MAX, ...query };
+}
+
+export function fieldValuesQuery(fieldName: string, query: Partial<FieldValuesQuery> = {}): FieldValuesQuery {
+  return {
+    conditions: [],
+    field: { _type: 'FieldDescriptor', fieldName, fieldType: 'STRING', classified: false },
+    fieldValuePrefix: '',
+    startTime: 1504174208940,
+    endTime: 1505124608940,
+    limit: INT_MAX,
+    offset: 0,
+    ...query,
+  };
+}
+
+export const stringIs = (key: string, value: string): EqualityCondition => ({
+  _type: 'EqualityCondition',
+  key,
+  value: { _type: 'StringValue', value },
+});
+
+export function rawPointsOf(response: MetricsResponse): RawPoint[] {
+  assert.equal(response.telemetry._type, 'RawMetricTelemetry');
+  assert.deepEqual(response.telemetry.dataFormat, ['value', 'timestamp']);
+  return response.telemetry.points as RawPoint[];
+}
+
+export function aggregatedPointsOf(response: MetricsResponse): AggregatedPoint[] {
+  assert.equal(response.telemetry._type, 'AggregatedMetricTelemetry');
+  assert.deepEqual(response.telemetry.dataFormat, ['value', 'startTimestamp', 'endTimestamp']);
+  return response.telemetry.points as AggregatedPoint[];
+}
+
+export function rawPoints(source: TelemetrySource, query: Parameters<typeof metricsQuery>[0]): RawPoint[] {
+  return rawPointsOf(source.metrics(metricsQuery(query)));
+}
+
+export function aggregatedPoints(
+  source: TelemetrySource,
+  query: Parameters<typeof metricsQuery>[0],
+): AggregatedPoint[] {
+  return aggregatedPointsOf(source.metrics(metricsQuery(query)));
+}
