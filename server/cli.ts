@@ -38,6 +38,10 @@ export async function main(argv: string[]): Promise<number> {
   if (options.json) printJson(readyEvent(session.state, control.uiUrl));
   else print(readyText(session.state, control.uiUrl));
 
+  for (const warning of session.startupWarnings) {
+    if (options.json) printJson({ event: 'notice', message: warning });
+    else print(`Note: ${warning}`);
+  }
   session.on('state', (state) => (options.json ? printJson(stateEvent(state)) : print(stateText(state))));
   session.on('notice', (notice) =>
     options.json ? printJson({ event: 'notice', message: notice }) : print(notice),

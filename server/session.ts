@@ -66,6 +66,8 @@ const emptyMilestones = (): Milestones => ({
 
 export class MirrorSession extends EventEmitter<SessionEvents> {
   readonly log = new RequestLog();
+  /** What loading the settings had to repair; said once the UI is up (no one listens during create). */
+  startupWarnings: string[] = [];
   private settings!: Settings;
   private source!: TelemetrySource;
   private mirror: RunningMirror | null = null;
@@ -95,7 +97,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     const { settings, warnings } = await options.store.load();
     session.settings = settings;
     session.source = createTelemetrySource(session.effective.profile);
-    for (const warning of warnings) session.emit('notice', warning);
+    session.startupWarnings = warnings;
     return session;
   }
 

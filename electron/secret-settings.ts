@@ -1,0 +1,154 @@
+// The desktop SettingsStore's logic, with no electron import: settings in a key-value store
+// (electron-store in the app), the ngrok authtoken encrypted by a SecretCipher (safeStorage in the
+// app) when one is available. Encrypt on save, decrypt on load; a token that cannot be decrypted
+// becomes null with a warning. The same schema and migrations as the headless file (parseSettings).
+import {
+  checkSetting,
+  defaultSettings,
+  parseSettings,
+  type Settings,
+  type SettingsStore,
+} from '../server/settings';
+
+/** Turns the authtoken into something safe to write down, and back. */
+export interface SecretCipher {
+  /** Where the key lives, for messages: "the macOS Keychain", "Windows DPAPI", "gnome_libsecret". */
+  readonly name: string;
+  /** Whether encrypt/decrypt can be used now (the OS keychain may be missing or locked). */
+  isAvailable(): boolean;
+  /** Plain text → base64 cipher text. */
+  encrypt(plainText: string): string;
+  /** Base64 cipher text → plain text; throws if it cannot. */
+  decrypt(cipherText: string): string;
+}
+
+/** The few operations of electron-store (conf) that the store uses. */
+export interface KeyValueBackend {
+  /** The file the values live in. */
+  readonly path: string;
+  get(key: string): unknown;
+  /** Sets several keys in one write. */
+  set(values: Record<string, unknown>): void;
+  delete(key: string): void;
+}
+
+export const SETTINGS_KEY = 'settings';
+export const ENCRYPTED_TOKEN_KEY = 'ngrokAuthtokenEncrypted';
+export const WINDOW_KEY = 'window';
+
+export interface CipheredSettingsStoreOptions {
+  backend: KeyValueBackend;
+  cipher: SecretCipher;
+  /** Told every authtoken it reads or writes, so the error log can scrub it. */
+  onSecret?: (secret: string) => void;
+  /** Problems met while opening the backend (a corrupt file set aside), reported by the first load. */
+  openWarnings?: string[];
+}
+
+export class CipheredSettingsStore implements SettingsStore {
+  private readonly backend: KeyValueBackend;
+  private readonly cipher: SecretCipher;
+  private readonly onSecret: (secret: string) => void;
+  private pendingWarnings: string[];
+
+  constructor(options: CipheredSettingsStoreOptions) {
+    this.backend = options.backend;
+    this.cipher = options.cipher;
+    this.onSecret = options.onSecret ?? (() => undefined);
+    this.pendingWarnings = [...(options.openWarnings ?? [])];
+  }
+
+  get location(): string {
+    return this.backend.path;
+  }
+
+  /** Asked each time: the keychain can come and go while the app runs. */
+  get encryptsSecrets(): boolean {
+    return this.cipher.isAvailable();
+  }
+
+  async load(): Promise<{ settings: Settings; warnings: string[] }> {
+    const warnings = this.pendingWarnings;
+    this.pendingWarnings = [];
+    const raw = this.backend.get(SETTINGS_KEY);
+    if (raw === undefined) {
+      // First run: keep the generated API key, so StackState's copy stays valid next time.
+      const settings = defaultSettings();
+      await this.save(settings);
+      return { settings, warnings };
+    }
+    const parsed = parseSettings(raw);
+    warnings.push(...parsed.warnings);
+    const settings = parsed.settings;
+    let rewrite = parsed.warnings.length > 0 || (raw as { version?: unknown }).version !== settings.version;
+
+    const encrypted = this.backend.get(ENCRYPTED_TOKEN_KEY);
+    if (encrypted !== undefined) {
+      const token = this.decryptToken(encrypted);
+      if ('token' in token) {
+        settings.ngrokAuthtoken = token.token;
+      } else {
+        settings.ngrokAuthtoken = null;
+        warnings.push(token.warning);
+        rewrite = true;
+      }
+    } else if (settings.ngrokAuthtoken !== null && this.cipher.isAvailable()) {
+      // Saved in plain text while no keychain was available: encrypt it now.
+      rewrite = true;
+    }
+    if (settings.ngrokAuthtoken !== null) this.onSecret(settings.ngrokAuthtoken);
+    if (rewrite) await this.save(settings);
+    return { settings, warnings };
+  }
+
+  async save(settings: Settings): Promise<void> {
+    const token = settings.ngrokAuthtoken;
+    if (token !== null) this.onSecret(token);
+    if (token !== null && this.cipher.isAvailable()) {
+      this.backend.set({
+        [SETTINGS_KEY]: { ...settings, ngrokAuthtoken: null },
+        [ENCRYPTED_TOKEN_KEY]: this.cipher.encrypt(token),
+      });
+      return;
+    }
+    this.backend.set({ [SETTINGS_KEY]: settings });
+    if (this.backend.get(ENCRYPTED_TOKEN_KEY) !== undefined) this.backend.delete(ENCRYPTED_TOKEN_KEY);
+  }
+
+  async clear(): Promise<void> {
+    // The window's place is not a setting: it stays.
+    this.backend.delete(SETTINGS_KEY);
+    this.backend.delete(ENCRYPTED_TOKEN_KEY);
+  }
+
+  /** The window's last bounds (a separate key, not part of Settings). */
+  windowBounds(): unknown {
+    return this.backend.get(WINDOW_KEY);
+  }
+
+  saveWindowBounds(bounds: { x: number; y: number; width: number; height: number }): void {
+    this.backend.set({ [WINDOW_KEY]: bounds });
+  }
+
+  private decryptToken(encrypted: unknown): { token: string } | { warning: string } {
+    const forget = 'It was removed: paste the authtoken again in Settings.';
+    if (!this.cipher.isAvailable()) {
+      return {
+        warning: `The saved ngrok authtoken is encrypted, but ${this.cipher.name} is not available now, so it cannot be decrypted. ${forget}`,
+      };
+    }
+    let token: string;
+    try {
+      if (typeof encrypted !== 'string') throw new Error('not a string');
+      token = this.cipher.decrypt(encrypted);
+    } catch {
+      return {
+        warning: `The saved ngrok authtoken could not be decrypted with ${this.cipher.name} (the key may have changed). ${forget}`,
+      };
+    }
+    if (checkSetting('ngrokAuthtoken', token) !== null) {
+      return { warning: `The saved ngrok authtoken decrypted to something that is not a token. ${forget}` };
+    }
+    return { token };
+  }
+}

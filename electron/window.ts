@@ -1,0 +1,133 @@
+// The one window: a hardened BrowserWindow showing the control API's UI. Closing it hides it (the
+// app lives on in the tray); only the quit sequence lets it close. It shows on 'ready-to-show',
+// opens web links in the system browser, never navigates away from the control origin, and
+// remembers its size and place (restored only where a display still shows it).
+import { BrowserWindow, type Rectangle, screen, shell } from 'electron';
+import {
+  navigationDecision,
+  originOf,
+  permissionDecision,
+  restoreBounds,
+  windowOpenDecision,
+  windowOptions,
+} from './window-options';
+
+export interface MainWindowOptions {
+  /** control.uiUrl: the UI's address with its per-launch token. */
+  url: string;
+  iconPath: string | null;
+  /** Where the bounds are remembered (a key of the settings store). */
+  bounds: { load(): unknown; save(bounds: Rectangle): void };
+  /** The window is asked to close: true when the app is quitting, so it may really close. */
+  isQuitting: () => boolean;
+  /** Windows is logging off or shutting down (no 'before-quit' comes then). */
+  onSessionEnd: () => void;
+  log: (text: string) => void;
+}
+
+export class MainWindow {
+  private readonly window: BrowserWindow;
+  private readonly origin: string;
+  private ready = false;
+  private showWhenReady = false;
+  private saveTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: MainWindowOptions) {
+    const origin = originOf(options.url);
+    if (origin === null) throw new Error(`The UI address is not a URL: ${options.url}`);
+    this.origin = origin;
+    const saved = restoreBounds(
+      options.bounds.load(),
+      screen.getAllDisplays().map((display) => display.workArea),
+    );
+    this.window = new BrowserWindow(windowOptions({ bounds: saved, iconPath: options.iconPath }));
+    this.harden();
+    this.window.once('ready-to-show', () => {
+      this.ready = true;
+      if (this.showWhenReady) this.reveal();
+    });
+    this.window.on('close', (event) => {
+      this.saveBounds();
+      if (!options.isQuitting()) {
+        event.preventDefault();
+        this.window.hide();
+      }
+    });
+    this.window.on('session-end', () => options.onSessionEnd());
+    this.window.on('resize', () => this.saveBoundsSoon());
+    this.window.on('move', () => this.saveBoundsSoon());
+    this.window.webContents.on('render-process-gone', (_event, details) => {
+      options.log(`The window's page stopped (${details.reason}); reloading it.`);
+      if (details.reason !== 'clean-exit' && !this.window.isDestroyed()) void this.load();
+    });
+    void this.load();
+  }
+
+  get browserWindow(): BrowserWindow {
+    return this.window;
+  }
+
+  /** Shows and focuses the window (once its page is ready). */
+  show(): void {
+    if (this.window.isDestroyed()) return;
+    if (!this.ready) {
+      this.showWhenReady = true;
+      return;
+    }
+    this.reveal();
+  }
+
+  private reveal(): void {
+    if (this.window.isMinimized()) this.window.restore();
+    this.window.show();
+    this.window.focus();
+  }
+
+  private async load(): Promise<void> {
+    try {
+      await this.window.loadURL(this.options.url);
+    } catch (error) {
+      this.options.log(`The window could not load the UI: ${(error as Error).message}`);
+    }
+  }
+
+  private harden(): void {
+    const contents = this.window.webContents;
+    contents.setWindowOpenHandler(({ url }) => {
+      const decision = windowOpenDecision(url, this.origin);
+      if (decision.openExternal) void shell.openExternal(decision.openExternal);
+      return { action: 'deny' };
+    });
+    const guard = (event: Electron.Event, url: string) => {
+      const decision = navigationDecision(url, this.origin);
+      if (decision.allow) return;
+      event.preventDefault();
+      if (decision.openExternal) void shell.openExternal(decision.openExternal);
+    };
+    contents.on('will-navigate', (event) => guard(event, event.url));
+    contents.on('will-redirect', (event) => guard(event, event.url));
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+    const session = contents.session;
+    session.setPermissionRequestHandler((_contents, permission, callback, details) =>
+      callback(permissionDecision(permission, details.requestingUrl, this.origin)),
+    );
+    session.setPermissionCheckHandler((_contents, permission, requestingOrigin) =>
+      permissionDecision(permission, requestingOrigin, this.origin),
+    );
+  }
+
+  private saveBoundsSoon(): void {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = setTimeout(() => this.saveBounds(), 500);
+  }
+
+  private saveBounds(): void {
+    clearTimeout(this.saveTimer);
+    if (this.window.isDestroyed() || this.window.isMinimized() || this.window.isFullScreen()) return;
+    try {
+      this.options.bounds.save(this.window.getNormalBounds());
+    } catch (error) {
+      this.options.log(`Could not remember the window's place: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+// Can `npm start` run the desktop app here, and if not, why not? A pure decision, so it is tested
+// alone (test/electron/start.test.ts); scripts/start.mjs gathers the facts and acts on the answer.
+
+export const HEADLESS_COMMAND = 'npm run headless';
+
+/**
+ * @param {{
+ *   platform: NodeJS.Platform,
+ *   env: Record<string, string | undefined>,
+ *   electronBinary: string | null,
+ *   installError: string | null,
+ * }} facts
+ * @returns {{ mode: 'electron', binary: string } | { mode: 'headless', reason: string }}
+ */
+export function planLaunch({ platform, env, electronBinary, installError }) {
+  if (electronBinary === null) {
+    const why = installError ? ` (${installError})` : '';
+    return {
+      mode: 'headless',
+      reason:
+        `The Electron runtime is not installed${why}: run \`node node_modules/electron/install.js\` on a network that reaches GitHub ` +
+        '(or set ELECTRON_MIRROR to a mirror you can reach) and `npm start` again; ' +
+        'starting the headless mode instead, so open the UI at the address below.',
+    };
+  }
+  if (platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY) {
+    return {
+      mode: 'headless',
+      reason:
+        'No graphical display was found (DISPLAY and WAYLAND_DISPLAY are unset), so the desktop window cannot open: ' +
+        'starting the headless mode instead, so open the UI at the address below (or run `xvfb-run npm start` to try the window on a virtual display).',
+    };
+  }
+  return { mode: 'electron', binary: electronBinary };
+}
+
+/** The environment for Electron: ELECTRON_RUN_AS_NODE would make it a plain Node and not open the app. */
+export function electronEnv(env) {
+  const { ELECTRON_RUN_AS_NODE: _ignored, ...rest } = env;
+  return rest;
+}
+
+/** Why the install failed, in a few words: the first error line of its output, shortened. */
+export function summariseInstallError(output, timedOut) {
+  if (timedOut) return 'its download from GitHub did not finish within 60 s';
+  const lines = String(output)
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('at '));
+  const line = lines.find((l) => /error/i.test(l)) ?? lines.at(-1) ?? 'no output';
+  return `its download from GitHub failed: ${line.length > 160 ? `${line.slice(0, 157)}…` : line}`;
+}
+
+/** The desktop-only options mean nothing to the headless CLI (which rejects unknown options). */
+export function headlessArgs(args) {
+  const out = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--hidden' || arg.startsWith('--user-data-dir=')) continue;
+    if (arg === '--user-data-dir') {
+      i++;
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}

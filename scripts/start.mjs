@@ -1,0 +1,119 @@
+// `npm start`: builds, then runs the desktop app. Where Electron cannot run here (its binary was
+// never downloaded and cannot be now, or there is no display), it says so in one sentence and runs
+// the headless mode instead, with the same arguments, so the job still gets done.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { electronEnv, headlessArgs, planLaunch, summariseInstallError } from './launch-plan.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const require = createRequire(import.meta.url);
+const INSTALL_TIMEOUT_MILLIS = 60_000;
+
+// MIRROR_TRAY_SKIP_BUILD=1 starts what is already built (the tests use it; so can you, after `npm run build`).
+if (!process.env.MIRROR_TRAY_SKIP_BUILD) {
+  const built = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (built.status !== 0) process.exit(built.status ?? 1);
+}
+
+/** The path `require('electron')` gives, if the binary is really there. */
+function findElectron() {
+  try {
+    const id = require.resolve('electron');
+    delete require.cache[id];
+    const binary = require(id);
+    return typeof binary === 'string' && existsSync(binary) ? binary : null;
+  } catch {
+    return null;
+  }
+}
+
+function installElectron() {
+  if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD)
+    return 'ELECTRON_SKIP_BINARY_DOWNLOAD is set, so no download was tried';
+  let script;
+  try {
+    script = join(dirname(require.resolve('electron/package.json')), 'install.js');
+  } catch {
+    return 'the electron package is not installed (run npm install)';
+  }
+  console.error('Downloading the Electron runtime (up to 60 s)…');
+  const result = spawnSync(process.execPath, [script], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: INSTALL_TIMEOUT_MILLIS,
+    killSignal: 'SIGKILL',
+  });
+  const timedOut = result.error?.code === 'ETIMEDOUT' || result.signal === 'SIGKILL';
+  if (result.status === 0 && !timedOut) return null;
+  return summariseInstallError(`${result.stderr ?? ''}\n${result.stdout ?? ''}`, timedOut);
+}
+
+let binary = findElectron();
+let installError = null;
+if (binary === null) {
+  installError = installElectron();
+  binary = findElectron();
+}
+
+const plan = planLaunch({
+  platform: process.platform,
+  env: process.env,
+  electronBinary: binary,
+  installError,
+});
+
+function runHeadless(reason) {
+  console.error(reason);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...headlessArgs(args)], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  relay(child);
+}
+
+/**
+ * Passes termination on to the child, and leaves with its exit code. Ctrl-C in a terminal already
+ * reaches the child (same process group): passing it on too would be a second Ctrl-C, which the
+ * headless mode takes as "stop now, skip the clean shutdown". So SIGINT is only passed on when
+ * there is no terminal (another program sent it to this process alone).
+ */
+function relay(child, onExit) {
+  process.on('SIGINT', () => {
+    if (!process.stdin.isTTY) child.kill('SIGINT');
+  });
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  child.on('exit', (code, signal) => {
+    if (onExit?.(code, signal)) return;
+    process.exit(code ?? (signal ? 1 : 0));
+  });
+}
+
+if (plan.mode === 'headless') {
+  runHeadless(plan.reason);
+} else {
+  const started = Date.now();
+  const child = spawn(plan.binary, [root, ...args], {
+    cwd: root,
+    stdio: 'inherit',
+    env: electronEnv(process.env),
+  });
+  relay(child, (code) => {
+    // Electron that dies at once (missing system libraries, no usable display) gets the fallback too.
+    if (code !== 0 && code !== null && Date.now() - started < 5000) {
+      process.removeAllListeners('SIGINT');
+      process.removeAllListeners('SIGTERM');
+      runHeadless(
+        `Electron exited at start (code ${code}; see its message above): starting the headless mode instead, so open the UI at the address below.`,
+      );
+      return true;
+    }
+    return false;
+  });
+}

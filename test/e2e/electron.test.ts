@@ -1,0 +1,248 @@
+// The desktop app in a real Electron, driven by Playwright's `_electron`: launch, the window shows
+// the connection card, the tray menu's actions (through the pure menu and the real clipboard),
+// Stop & clean up, and Quit leaving no process and no listening port.
+//
+// It needs the Electron binary (node_modules/electron/dist), which comes from GitHub releases:
+// where that is missing it SKIPS and prints why. On Linux without a display it starts Xvfb.
+// On a laptop: `node node_modules/electron/install.js` once, then
+//   node --import tsx --test test/e2e/electron.test.ts
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { _electron, type ElectronApplication } from 'playwright-core';
+import type { TrayAction, TrayView } from '../../electron/tray-menu';
+import type { SessionState } from '../../server/control/contract';
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const WORK = join(ROOT, '.tmp', `e2e-electron-${process.pid}`);
+const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
+
+/** What electron/main.ts exposes on globalThis when MIRROR_TRAY_E2E=1. */
+interface TestHooks {
+  state(): SessionState;
+  trayView(): TrayView;
+  trayAction(action: TrayAction): Promise<void>;
+  uiUrl: string;
+  controlPort: number;
+}
+// Functions given to app.evaluate run in Electron's main process, serialised: they cannot use this
+// module's variables, so each reads the hooks from globalThis itself.
+type WithHooks = { mirrorTrayTest: TestHooks };
+
+function electronBinary(): string | null {
+  try {
+    const path = createRequire(import.meta.url)('electron') as unknown;
+    return typeof path === 'string' && existsSync(path) ? path : null;
+  } catch {
+    return null;
+  }
+}
+
+const binary = electronBinary();
+const skip: string | false = binary
+  ? false
+  : 'Electron binary not installed (node_modules/electron/dist missing): its download from GitHub is blocked here; ' +
+    'run `node node_modules/electron/install.js` where GitHub is reachable to run this suite';
+if (skip) console.log(`# electron app: skipped, ${skip}`);
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolvePort) => {
+    const server = createServer();
+    server.once('error', () => resolvePort(false));
+    server.listen({ port, host: '127.0.0.1' }, () => server.close(() => resolvePort(true)));
+  });
+}
+
+/** Every process below `pid` (POSIX `ps`; Windows gives an empty list and relies on the port checks). */
+function descendants(pid: number): number[] {
+  if (process.platform === 'win32') return [];
+  const rows = execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const parent = queue.shift()!;
+    for (const [child, ppid] of rows) {
+      if (ppid === parent && !found.includes(child)) {
+        found.push(child);
+        queue.push(child);
+      }
+    }
+  }
+  return found;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Starts Xvfb on a free display when Linux has none; returns the display and the process. */
+async function virtualDisplay(): Promise<{ display: string; xvfb: ChildProcess | null }> {
+  if (process.platform !== 'linux' || process.env.DISPLAY)
+    return { display: process.env.DISPLAY ?? '', xvfb: null };
+  const xvfb = spawn('Xvfb', ['-displayfd', '1', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const number = await new Promise<string>((resolveDisplay, reject) => {
+    xvfb.once('error', () => reject(new Error('Xvfb is not installed (apt-get install xvfb)')));
+    xvfb.stdout?.once('data', (chunk: Buffer) => resolveDisplay(chunk.toString().trim()));
+  });
+  return { display: `:${number}`, xvfb };
+}
+
+describe('electron app', { skip, timeout: 180_000 }, () => {
+  let display = '';
+  let xvfb: ChildProcess | null = null;
+
+  before(async () => {
+    rmSync(WORK, { recursive: true, force: true });
+    const built = spawnSync(process.execPath, ['scripts/build.mjs', '--electron', `--electron-out=${WORK}`], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    assert.equal(built.status, 0, built.stderr);
+    if (!existsSync(join(ROOT, 'dist/renderer/index.html'))) {
+      assert.equal(spawnSync(process.execPath, ['scripts/build.mjs', '--ui'], { cwd: ROOT }).status, 0);
+    }
+    cpSync(join(ROOT, 'dist/renderer'), join(WORK, 'renderer'), { recursive: true });
+    ({ display, xvfb } = await virtualDisplay());
+  });
+
+  after(() => {
+    xvfb?.kill();
+    rmSync(WORK, { recursive: true, force: true });
+  });
+
+  test('launch, connection card, tray actions, Stop & clean up, Quit leaves no process or port', async () => {
+    const userData = mkdtempSync(join(tmpdir(), 'mirror-electron-e2e-'));
+    const app: ElectronApplication = await _electron.launch({
+      executablePath: binary!,
+      args: [
+        join(WORK, 'electron', 'main.js'),
+        // Chromium refuses its sandbox as root (CI containers); a person's laptop keeps it.
+        ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+        '--tunnel',
+        'none',
+        '--port',
+        '0',
+        '--user-data-dir',
+        userData,
+      ],
+      env: {
+        ...(process.env as Record<string, string>),
+        MIRROR_TRAY_E2E: '1',
+        ...(display ? { DISPLAY: display } : {}),
+      },
+      timeout: 60_000,
+    });
+    const pid = app.process().pid!;
+    const exited = new Promise<number | null>((resolveExit) =>
+      app.process().once('exit', (code) => resolveExit(code)),
+    );
+    try {
+      // The window shows the connection card, filled in from the session.
+      const page = await app.firstWindow();
+      await page.getByRole('heading', { name: 'Paste into StackState' }).waitFor({ timeout: 30_000 });
+      await app.evaluate(async () => {
+        for (let i = 0; i < 200 && !(globalThis as { mirrorTrayTest?: unknown }).mirrorTrayTest; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      });
+      const state = await app.evaluate(() => (globalThis as unknown as WithHooks).mirrorTrayTest.state());
+      await page.getByText(state.connection.apiKey).first().waitFor();
+      await page.screenshot({ path: join(SCREENSHOTS, 'electron-window.png') });
+
+      // The real window's hardening: a page without Node, and no new windows.
+      assert.equal(
+        await page.evaluate(() => typeof (globalThis as { require?: unknown }).require),
+        'undefined',
+      );
+      assert.equal(
+        await page.evaluate(() => typeof (globalThis as { process?: unknown }).process),
+        'undefined',
+      );
+      assert.equal(await page.evaluate(() => window.open('file:///etc/hostname') === null), true);
+      assert.equal(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().length), 1);
+
+      // The tray's menu, and its Copy actions through the real clipboard.
+      const view = await app.evaluate(() => (globalThis as unknown as WithHooks).mirrorTrayTest.trayView());
+      const labels = view.menu.flatMap((item) => ('label' in item ? [item.label] : []));
+      for (const label of [
+        'Show window',
+        'Copy Mirror URL',
+        'Copy API key',
+        'Self-test',
+        'Stop & clean up',
+        'Quit',
+      ]) {
+        assert.ok(labels.includes(label), label);
+      }
+      const copies: [TrayAction, string][] = [
+        ['copy-url', state.connection.mirrorUrl ?? ''],
+        ['copy-api-key', state.connection.apiKey],
+        ['copy-connection-details', state.connection.connectionDetails],
+      ];
+      for (const [action, expected] of copies) {
+        await app.evaluate(
+          (_electron, which) => (globalThis as unknown as WithHooks).mirrorTrayTest.trayAction(which),
+          action,
+        );
+        assert.equal(await app.evaluate(({ clipboard }) => clipboard.readText()), expected, action);
+      }
+
+      // Closing the window hides it; the app keeps serving.
+      await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.close());
+      assert.equal(
+        await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.isVisible()),
+        false,
+      );
+      const controlPort = await app.evaluate(
+        () => (globalThis as unknown as WithHooks).mirrorTrayTest.controlPort,
+      );
+      assert.equal(await isFree(controlPort), false);
+
+      // Stop & clean up from the tray.
+      const mirrorPort = state.mirror.port!;
+      await app.evaluate(() =>
+        (globalThis as unknown as WithHooks).mirrorTrayTest.trayAction('stop-cleanup'),
+      );
+      assert.equal(
+        (await app.evaluate(() => (globalThis as unknown as WithHooks).mirrorTrayTest.state())).phase,
+        'stopped',
+      );
+      assert.equal(await isFree(mirrorPort), true);
+
+      // Quit: tunnel, mirror, control API, then the app; no process, no port left.
+      const children = descendants(pid);
+      await app.evaluate(({ app: electronApp }) => electronApp.quit()).catch(() => undefined);
+      const code = await Promise.race([
+        exited,
+        new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000)),
+      ]);
+      assert.equal(code, 0, 'the app exited within 15 s, with code 0');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.deepEqual(
+        [pid, ...children].filter(alive),
+        [],
+        'no Electron process (main, renderer, GPU, utility) is left',
+      );
+      assert.equal(await isFree(controlPort), true);
+    } finally {
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+      rmSync(userData, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,315 @@
+// The BUILT main process (dist/electron/main.js, bundled by scripts/build.mjs) run under plain Node
+// with StandInElectron (test/electron/stand-in-electron/electron.mjs) in place of Electron, whose
+// binary cannot be downloaded here. Everything else is real: electron-store on disk, the session,
+// the mirror, the control API and the UI it serves. What it cannot show (a real tray, a real
+// Chromium window) is covered by test/e2e/electron.test.ts where an Electron binary exists.
+import assert from 'node:assert/strict';
+import { type ChildProcess, fork, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const WORK = join(ROOT, '.tmp', `main-lifecycle-${process.pid}`);
+const REGISTER = pathToFileURL(join(ROOT, 'test/electron/stand-in-electron/register.mjs')).href;
+const TOKEN = '2abcDEFghiJKLmnoPQRstu_3vwXYZ0123456789abcdef';
+
+interface Snapshot {
+  tray: {
+    image: string;
+    template: boolean;
+    tooltip: string;
+    menu: ({ label: string; enabled: boolean } | { separator: true })[];
+  } | null;
+  window: {
+    visible: boolean;
+    destroyed: boolean;
+    options: { width: number; height: number; webPreferences: Record<string, unknown> };
+    loaded: { url: string; status: number; csp: string | null; body: string } | null;
+    bounds: { x: number; y: number; width: number; height: number };
+  } | null;
+  clipboard: string;
+  applicationMenu: string[] | null;
+  notifications: { title: string; body: string }[];
+  errorBoxes: { title: string; content: string }[];
+  openedExternally: string[];
+  sandbox: boolean;
+  hooks: {
+    state: import('../../server/control/contract').SessionState;
+    uiUrl: string;
+    controlPort: number;
+    logPath: string;
+    settingsPath: string;
+  } | null;
+}
+
+/** Every app a test started: killed at the end if a failed test left it running. */
+const started = new Set<ChildProcess>();
+
+/** The built main process, with a remote control over its IPC channel. */
+class App {
+  readonly exited: Promise<{ code: number | null; reported: number | null }>;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private reportedExit: number | null = null;
+  output = '';
+
+  constructor(readonly child: ChildProcess) {
+    child.stdout?.on('data', (chunk) => {
+      this.output += chunk;
+    });
+    child.stderr?.on('data', (chunk) => {
+      this.output += chunk;
+    });
+    child.on(
+      'message',
+      (message: { type: string; id?: number; value?: unknown; error?: string; code?: number }) => {
+        if (message.type === 'exit') this.reportedExit = message.code ?? null;
+        if (message.type !== 'reply' || message.id === undefined) return;
+        const waiter = this.pending.get(message.id);
+        this.pending.delete(message.id);
+        if (message.error) waiter?.reject(new Error(message.error));
+        else waiter?.resolve(message.value);
+      },
+    );
+    this.exited = new Promise((resolve) =>
+      child.on('exit', (code) => resolve({ code, reported: this.reportedExit })),
+    );
+  }
+
+  static start(args: string[], env: Record<string, string> = {}): App {
+    const main = join(WORK, 'electron', 'main.js');
+    const child = fork(main, args, {
+      execArgv: ['--import', REGISTER],
+      env: { ...process.env, MIRROR_TRAY_E2E: '1', NGROK_AUTHTOKEN: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    started.add(child);
+    child.once('exit', () => started.delete(child));
+    return new App(child);
+  }
+
+  command<T = unknown>(command: string, fields: Record<string, unknown> = {}): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.child.send({ command, id, ...fields });
+    });
+  }
+
+  snapshot(): Promise<Snapshot> {
+    return this.command<Snapshot>('snapshot');
+  }
+
+  async waitFor(what: string, check: (s: Snapshot) => boolean, timeoutMillis = 15_000): Promise<Snapshot> {
+    const deadline = Date.now() + timeoutMillis;
+    for (;;) {
+      const snapshot = await this.snapshot();
+      if (check(snapshot)) return snapshot;
+      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; output:\n${this.output}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+const labels = (s: Snapshot) =>
+  (s.tray?.menu ?? []).filter((i): i is { label: string; enabled: boolean } => 'label' in i);
+const item = (s: Snapshot, label: string) => labels(s).find((i) => i.label === label);
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolvePort) => {
+    const server = createServer();
+    server.once('error', () => resolvePort(false));
+    server.listen({ port, host: '127.0.0.1' }, () => server.close(() => resolvePort(true)));
+  });
+}
+
+describe('the built main process, under StandInElectron (no Electron binary here)', () => {
+  before(() => {
+    rmSync(WORK, { recursive: true, force: true });
+    const built = spawnSync(process.execPath, ['scripts/build.mjs', '--electron', `--electron-out=${WORK}`], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    assert.equal(built.status, 0, built.stderr);
+    // The UI, if it has been built (npm test builds it first); otherwise the control API's placeholder page.
+    if (existsSync(join(ROOT, 'dist/renderer/index.html'))) {
+      cpSync(join(ROOT, 'dist/renderer'), join(WORK, 'renderer'), { recursive: true });
+    }
+  });
+  after(() => {
+    for (const child of started) child.kill('SIGKILL');
+    rmSync(WORK, { recursive: true, force: true });
+  });
+
+  test('starts, shows window and tray, copies from the tray, hides on close, cleans up, quits leaving nothing', async (t) => {
+    const userData = join(WORK, 'user-data-1');
+    mkdirSync(userData, { recursive: true });
+    const app = App.start(['--tunnel', 'none', '--port', '0', '--user-data-dir', userData], {
+      STAND_IN_SAFE_STORAGE: 'on',
+    });
+
+    // Window: hardened options, the UI served by the control API with its CSP, shown once ready.
+    let s = await app.waitFor('the window to show', (x) => x.window?.visible === true);
+    assert.equal(s.sandbox, true, 'app.enableSandbox() was called');
+    assert.deepEqual([s.window?.options.width, s.window?.options.height], [420, 720]);
+    const prefs = s.window?.options.webPreferences ?? {};
+    assert.deepEqual(
+      [prefs.contextIsolation, prefs.sandbox, prefs.nodeIntegration, prefs.webSecurity],
+      [true, true, false, true],
+    );
+    assert.equal(s.window?.loaded?.status, 200);
+    assert.match(s.window?.loaded?.csp ?? '', /default-src 'self'/);
+    assert.match(s.window?.loaded?.body ?? '', /<html|<!doctype html/i);
+    assert.ok(s.hooks);
+    assert.equal(s.window?.loaded?.url, s.hooks.uiUrl);
+    assert.deepEqual(s.applicationMenu?.includes('editMenu'), true);
+
+    // Tray: the local phase (tunnel "none" serves StackState on this machine through Docker).
+    s = await app.waitFor('the tray to show the mirror serving', (x) =>
+      (x.tray?.tooltip ?? '').includes('http'),
+    );
+    const state = s.hooks!.state;
+    t.diagnostic(`phase ${state.phase}; tooltip ${JSON.stringify(s.tray?.tooltip)}`);
+    assert.ok(['online', 'local'].includes(state.phase), state.message);
+    assert.match(s.tray!.image, /electron[/\\]assets[/\\]tray-(online|local)\.png$/);
+    assert.equal(item(s, 'Start')?.enabled, false);
+    assert.equal(item(s, 'Copy Mirror URL')?.enabled, true);
+    assert.ok(state.connection.mirrorUrl);
+    assert.ok(s.tray!.tooltip.includes(state.connection.mirrorUrl));
+
+    // Copy actions from the tray menu.
+    await app.command('click-tray', { label: 'Copy Mirror URL' });
+    assert.equal((await app.snapshot()).clipboard, state.connection.mirrorUrl);
+    await app.command('click-tray', { label: 'Copy API key' });
+    assert.equal((await app.snapshot()).clipboard, state.connection.apiKey);
+    await app.command('click-tray', { label: 'Copy connection details' });
+    assert.equal((await app.snapshot()).clipboard, state.connection.connectionDetails);
+
+    // Security decisions, wired to the window's events.
+    const controlOrigin = new URL(s.hooks!.uiUrl).origin;
+    assert.deepEqual(await app.command('navigate', { url: `${controlOrigin}/` }), { prevented: false });
+    assert.deepEqual(await app.command('navigate', { url: 'https://example.com/' }), { prevented: true });
+    assert.deepEqual(await app.command('window-open', { url: 'https://dashboard.ngrok.com/' }), {
+      action: 'deny',
+    });
+    assert.deepEqual((await app.snapshot()).openedExternally, [
+      'https://example.com/',
+      'https://dashboard.ngrok.com/',
+    ]);
+    assert.equal(await app.command('permission', { permission: 'media', url: s.hooks!.uiUrl }), false);
+    assert.equal(
+      await app.command('permission', { permission: 'clipboard-sanitized-write', url: s.hooks!.uiUrl }),
+      true,
+    );
+
+    // Closing the window hides it; the app keeps running; a second launch shows it again.
+    await app.command('move-window', { bounds: { x: 300, y: 200, width: 460, height: 700 } });
+    await app.command('close-window');
+    s = await app.snapshot();
+    assert.deepEqual([s.window?.visible, s.window?.destroyed], [false, false]);
+    assert.equal(await isFree(s.hooks!.controlPort), false, 'the control API still listens');
+    await app.command('second-instance');
+    assert.equal((await app.snapshot()).window?.visible, true);
+
+    // Stop & clean up from the tray: mirror stopped, Start enabled again, a notification.
+    const mirrorPort = state.mirror.port!;
+    await app.command('click-tray', { label: 'Stop & clean up' });
+    s = await app.waitFor('the session to stop', (x) => x.hooks?.state.phase === 'stopped');
+    assert.equal(item(s, 'Start')?.enabled, true);
+    assert.equal(item(s, 'Copy Mirror URL')?.enabled, false);
+    assert.match(s.tray!.image, /tray-stopped\.png$/);
+    assert.ok(
+      s.notifications.some((n) => n.title === 'Stopped and cleaned up'),
+      JSON.stringify(s.notifications),
+    );
+    assert.equal(await isFree(mirrorPort), true);
+
+    // Quit from the tray: tunnel, mirror, control API stopped, then app.exit(0); nothing listens.
+    const controlPort = s.hooks!.controlPort;
+    const logPath = s.hooks!.logPath;
+    const settingsPath = s.hooks!.settingsPath;
+    await app.command('click-tray', { label: 'Start' });
+    s = await app.waitFor('the mirror to run again', (x) => x.hooks?.state.mirror.port != null);
+    const restartedPort = s.hooks!.state.mirror.port!;
+    void app.command('click-tray', { label: 'Quit' }).catch(() => undefined);
+    const { code, reported } = await app.exited;
+    assert.equal(code, 0);
+    assert.equal(reported, 0, 'left through app.exit(0)');
+    assert.deepEqual(await Promise.all([isFree(controlPort), isFree(restartedPort)]), [true, true]);
+
+    const log = readFileSync(logPath, 'utf8');
+    assert.match(log, /Quit: tunnel, mirror and control API are stopped\./);
+    assert.ok(
+      !log.includes(new URL(s.hooks!.uiUrl).searchParams.get('token')!),
+      'no control token in the log',
+    );
+    assert.ok(existsSync(settingsPath), 'settings kept by electron-store');
+    const stored = JSON.parse(readFileSync(settingsPath, 'utf8'));
+    assert.deepEqual(stored.window, { x: 300, y: 200, width: 460, height: 700 }, 'window place remembered');
+  });
+
+  test('the authtoken is encrypted with safeStorage, and an uncaught error is shown and logged without it', async () => {
+    const userData = join(WORK, 'user-data-2');
+    mkdirSync(userData, { recursive: true });
+    const app = App.start(['--tunnel', 'none', '--port', '0', '--user-data-dir', userData], {
+      STAND_IN_SAFE_STORAGE: 'on',
+    });
+    let s = await app.waitFor('the app to start', (x) => x.hooks !== null && x.window?.visible === true);
+    assert.equal(s.hooks!.state.settings.encryptsSecrets, true);
+    // Save a token the way the window does: through the control API.
+    const response = await fetch(new URL('/control/settings', s.hooks!.uiUrl), {
+      method: 'PUT',
+      headers: {
+        authorization: `Bearer ${new URL(s.hooks!.uiUrl).searchParams.get('token')}`,
+        'content-type': 'application/json',
+        origin: new URL(s.hooks!.uiUrl).origin,
+      },
+      body: JSON.stringify({ ngrokAuthtoken: TOKEN }),
+    });
+    assert.equal(response.status, 200, await response.text());
+    const file = readFileSync(s.hooks!.settingsPath, 'utf8');
+    assert.ok(!file.includes(TOKEN), 'not in plain text on disk');
+    assert.match(file, /ngrokAuthtokenEncrypted/);
+
+    await app.command('throw', { message: `ngrok said: authtoken ${TOKEN} is invalid` });
+    s = await app.waitFor('the error dialog', (x) => x.errorBoxes.length > 0);
+    assert.ok(!s.errorBoxes[0]!.content.includes(TOKEN), s.errorBoxes[0]!.content);
+    assert.match(s.errorBoxes[0]!.content, /The details are in .*main\.log/);
+    const log = readFileSync(s.hooks!.logPath, 'utf8');
+    assert.match(log, /Uncaught exception: Error: ngrok said: authtoken \*\*\* is invalid/);
+    assert.ok(!log.includes(TOKEN));
+
+    await app.command('quit').catch(() => undefined);
+    assert.equal((await app.exited).code, 0);
+  });
+
+  test('plain mode (no keychain), --hidden, and a corrupt settings file set aside with a notice', async () => {
+    const userData = join(WORK, 'user-data-3');
+    mkdirSync(userData, { recursive: true });
+    writeFileSync(join(userData, 'settings.json'), '{ "settings": { "mirrorPort": 70');
+    const app = App.start(['--tunnel', 'none', '--port', '0', '--user-data-dir', userData, '--hidden']);
+    const s = await app.waitFor('the app to start', (x) => x.hooks !== null && x.tray !== null);
+    assert.equal(s.hooks!.state.settings.encryptsSecrets, false);
+    assert.equal(s.window?.visible, false, '--hidden starts in the tray only');
+    const notice = s.notifications.find((n) => n.body.includes('could not be read'));
+    assert.ok(notice, JSON.stringify(s.notifications));
+    assert.ok(
+      readdirSync(userData).some((f) => f.startsWith('settings.json.corrupt-')),
+      'the corrupt file is kept aside',
+    );
+    await app.command('quit').catch(() => undefined);
+    assert.equal((await app.exited).code, 0);
+  });
+
+  test('a second instance leaves at once and starts nothing', async () => {
+    const userData = join(WORK, 'user-data-4');
+    const app = App.start(['--user-data-dir', userData], { STAND_IN_LOCK: 'taken' });
+    const { code } = await app.exited;
+    assert.equal(code, 0);
+    assert.equal(existsSync(join(userData, 'settings.json')), false, 'no settings touched');
+    assert.equal(existsSync(join(userData, 'logs', 'main.log')), false, 'nothing logged');
+  });
+});

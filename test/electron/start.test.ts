@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { electronEnv, headlessArgs, planLaunch, summariseInstallError } from '../../scripts/launch-plan.mjs';
+
+const BINARY = '/work/app/node_modules/electron/dist/electron';
+
+describe('can npm start run Electron here?', () => {
+  test('binary present and a display: Electron', () => {
+    assert.deepEqual(
+      planLaunch({ platform: 'linux', env: { DISPLAY: ':0' }, electronBinary: BINARY, installError: null }),
+      { mode: 'electron', binary: BINARY },
+    );
+    assert.deepEqual(
+      planLaunch({
+        platform: 'linux',
+        env: { WAYLAND_DISPLAY: 'wayland-0' },
+        electronBinary: BINARY,
+        installError: null,
+      }),
+      { mode: 'electron', binary: BINARY },
+    );
+  });
+
+  test('macOS and Windows need no DISPLAY', () => {
+    for (const platform of ['darwin', 'win32'] as const) {
+      assert.equal(
+        planLaunch({ platform, env: {}, electronBinary: BINARY, installError: null }).mode,
+        'electron',
+      );
+    }
+  });
+
+  test('binary absent (download failed): headless, with one sentence that says what to do', () => {
+    const plan = planLaunch({
+      platform: 'linux',
+      env: { DISPLAY: ':0' },
+      electronBinary: null,
+      installError: 'its download from GitHub failed: RequestError: getaddrinfo ENOTFOUND github.com',
+    });
+    assert.equal(plan.mode, 'headless');
+    assert.ok(plan.mode === 'headless');
+    assert.equal(
+      plan.reason,
+      'The Electron runtime is not installed (its download from GitHub failed: RequestError: getaddrinfo ENOTFOUND github.com): ' +
+        'run `node node_modules/electron/install.js` on a network that reaches GitHub (or set ELECTRON_MIRROR to a mirror you can reach) ' +
+        'and `npm start` again; starting the headless mode instead, so open the UI at the address below.',
+    );
+    assert.ok(!plan.reason.includes('\n'), 'one line');
+    assert.equal(plan.reason.split('. ').length, 1, 'one sentence');
+  });
+
+  test('binary absent on any platform: headless', () => {
+    for (const platform of ['darwin', 'win32', 'linux'] as const) {
+      const plan = planLaunch({ platform, env: { DISPLAY: ':0' }, electronBinary: null, installError: null });
+      assert.equal(plan.mode, 'headless');
+      assert.ok(
+        plan.mode === 'headless' && plan.reason.startsWith('The Electron runtime is not installed: run'),
+      );
+    }
+  });
+
+  test('no DISPLAY on Linux: headless, saying so and offering xvfb-run', () => {
+    const plan = planLaunch({ platform: 'linux', env: {}, electronBinary: BINARY, installError: null });
+    assert.ok(plan.mode === 'headless');
+    assert.match(plan.reason, /^No graphical display was found \(DISPLAY and WAYLAND_DISPLAY are unset\)/);
+    assert.match(plan.reason, /starting the headless mode instead/);
+    assert.match(plan.reason, /xvfb-run npm start/);
+    assert.ok(!plan.reason.includes('\n'));
+  });
+
+  test('install failures are summed up in a few words', () => {
+    const output = [
+      'RequestError: getaddrinfo ENOTFOUND github.com',
+      '    at ClientRequest.<anonymous> (/x/node_modules/got/dist/source/core/index.js:970:111)',
+    ].join('\n');
+    assert.equal(
+      summariseInstallError(output, false),
+      'its download from GitHub failed: RequestError: getaddrinfo ENOTFOUND github.com',
+    );
+    assert.equal(summariseInstallError('', true), 'its download from GitHub did not finish within 60 s');
+  });
+
+  test('Electron never inherits ELECTRON_RUN_AS_NODE (it would start as plain Node)', () => {
+    assert.deepEqual(electronEnv({ ELECTRON_RUN_AS_NODE: '1', PATH: '/bin' }), { PATH: '/bin' });
+  });
+
+  test('desktop-only options are not passed to the headless CLI', () => {
+    assert.deepEqual(
+      headlessArgs(['--hidden', '--tunnel', 'none', '--user-data-dir', '/tmp/x', '--port=0']),
+      ['--tunnel', 'none', '--port=0'],
+    );
+    assert.deepEqual(headlessArgs(['--user-data-dir=/tmp/x', '--json']), ['--json']);
+  });
+});
+
+describe('npm start where Electron cannot run (this machine: no binary)', () => {
+  test('prints the one sentence, then runs the headless mode with the same arguments', async (t) => {
+    const folder = await mkdtemp(join(tmpdir(), 'mirror-start-'));
+    t.after(() => rm(folder, { recursive: true, force: true }));
+    const child = spawn(
+      process.execPath,
+      [
+        'scripts/start.mjs',
+        '--tunnel',
+        'none',
+        '--port',
+        '0',
+        '--hidden',
+        '--settings',
+        join(folder, 'settings.json'),
+      ],
+      {
+        env: {
+          ...process.env,
+          MIRROR_TRAY_SKIP_BUILD: '1',
+          // Whatever this machine has, act as if the binary were missing and not downloadable.
+          ELECTRON_OVERRIDE_DIST_PATH: join(folder, 'no-electron-here'),
+          ELECTRON_SKIP_BINARY_DOWNLOAD: '1',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 30_000;
+    while (!/Window \(UI and request inspector\): http:\/\/127\.0\.0\.1:\d+\//.test(stdout)) {
+      if (Date.now() > deadline || child.exitCode !== null) {
+        child.kill('SIGKILL');
+        assert.fail(`no UI address within 30 s.\nstdout: ${stdout}\nstderr: ${stderr}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    child.kill('SIGINT');
+    const code = await exited;
+    assert.equal(
+      stderr.trim().split('\n')[0],
+      'The Electron runtime is not installed (ELECTRON_SKIP_BINARY_DOWNLOAD is set, so no download was tried): ' +
+        'run `node node_modules/electron/install.js` on a network that reaches GitHub (or set ELECTRON_MIRROR to a mirror you can reach) ' +
+        'and `npm start` again; starting the headless mode instead, so open the UI at the address below.',
+    );
+    assert.match(stdout, /Api Key {18}\S+/);
+    assert.match(stdout, /Stopped\. Nothing is listening any more\./);
+    assert.equal(code, 0);
+  });
+});
