@@ -37,7 +37,8 @@ export class RequestLog {
       error: exchange.error ?? null,
       requestBody: request.text,
       responseBody: response.text,
-      truncated: request.truncated || response.truncated,
+      requestTruncated: request.truncated,
+      responseTruncated: response.truncated,
     };
     this.entries.push(entry);
     if (this.entries.length > this.capacity) this.entries.shift();

@@ -38,6 +38,12 @@ export const REMAINING_IN_STACKSTATE = [
   'Remove the Mirror data source: Settings → Telemetry Sources → Mirror sources → the data source → Delete.',
 ];
 
+const TUNNEL_CLOSED_DETAIL: Record<Tunnel['kind'], string> = {
+  ngrok: 'The ngrok tunnel is closed and its helper process has exited.',
+  none: 'There was no tunnel to close: StackState reached the mirror directly.',
+  'local-forwarder': 'The local forwarder is closed.',
+};
+
 export interface SessionOptions {
   store: SettingsStore;
   /** Overrides for this run only (command-line options); they are not saved. */
@@ -289,6 +295,8 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
       },
     ];
     this.source.setIncidents(this.incidents);
+    // Say when it ends, so every view drops it without polling.
+    setTimeout(() => this.emit('state', this.state), request.durationMinutes * 60_000 + 100).unref();
     this.emit('state', this.state);
     return this.state;
   }
@@ -353,7 +361,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   async replay(id: number): Promise<LogEntry> {
     const entry = this.log.find(id);
     if (!entry) throw new SettingsError(`no logged request with id ${id}`);
-    if (entry.truncated)
+    if (entry.requestTruncated)
       throw new SettingsError('that request body was cut short in the log, so it cannot be replayed exactly');
     if (!this.mirror) throw new SettingsError('the mirror is not running');
     // The replayed exchange is found by a one-off marker, not by timing: other requests may arrive meanwhile.
@@ -557,12 +565,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     }
     try {
       await tunnel.close(3000);
-      if (report)
-        steps.push({
-          what: 'Tunnel closed',
-          ok: true,
-          detail: `The ${tunnel.kind} tunnel is closed and its process has exited.`,
-        });
+      if (report) steps.push({ what: 'Tunnel closed', ok: true, detail: TUNNEL_CLOSED_DETAIL[tunnel.kind] });
     } catch (error) {
       steps.push({ what: 'Tunnel closed', ok: false, detail: (error as Error).message });
     }

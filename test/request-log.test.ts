@@ -39,10 +39,12 @@ test('bodies are pretty JSON and cut at the bound', () => {
   const log = new RequestLog();
   const small = log.append(exchange(), 'tunnel', '203.0.113.9');
   assert.equal(small.requestBody, JSON.stringify({ query: { metricField: 'cpu.usage' } }, null, 2));
-  assert.equal(small.truncated, false);
+  assert.equal(small.requestTruncated, false);
+  assert.equal(small.responseTruncated, false);
   assert.equal(small.origin, 'tunnel');
   const big = log.append(exchange({ responseBody: 'x'.repeat(BODY_LIMIT_CHARS * 2) }), 'local', '127.0.0.1');
-  assert.equal(big.truncated, true);
+  assert.equal(big.responseTruncated, true);
+  assert.equal(big.requestTruncated, false);
   assert.ok(big.responseBody.length < BODY_LIMIT_CHARS + 40);
   assert.match(big.responseBody, /truncated\)$/);
 });

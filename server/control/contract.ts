@@ -101,8 +101,10 @@ export interface LogEntry {
   error: string | null;
   requestBody: string;
   responseBody: string;
-  /** True where a body was cut at the log's bound. */
-  truncated: boolean;
+  /** Whether the request body was cut at the log's bound (then it cannot be replayed exactly). */
+  requestTruncated: boolean;
+  /** Whether the response body was cut at the log's bound. */
+  responseTruncated: boolean;
 }
 
 export interface CleanupStep {

@@ -1,0 +1,20 @@
+// The renderer's one door to the session's contract: types only, plus the route table and the
+// token's query name. contract.ts holds nothing else at run time, so the bundle stays small.
+export type {
+  CleanupOptions,
+  CleanupReport,
+  CleanupStep,
+  ConnectionInfo,
+  ControlError,
+  ControlEvent,
+  IncidentRequest,
+  LogEntry,
+  Milestones,
+  PublicSettings,
+  RequestOrigin,
+  SelfTestResult,
+  SessionPhase,
+  SessionState,
+  SettingsPatch,
+} from '../../../server/control/contract';
+export { ROUTES, TOKEN_QUERY } from '../../../server/control/contract';

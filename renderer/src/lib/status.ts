@@ -1,0 +1,108 @@
+// The session's state in words and colour: what the status card and the header pill show. Pure.
+import type { SessionState } from './contract';
+import type { Tone } from './format';
+
+export interface StatusView {
+  /** A few words for the status card, e.g. "Online" or "Ready (no tunnel)". */
+  headline: string;
+  /** The header pill's shorter form (the header is narrow in a small window). */
+  pill: string;
+  tone: Tone;
+  /** The session's own sentence (on errors it says what to do). */
+  message: string;
+  /** What to do next, when the phase needs the user. */
+  hint: string | null;
+  mirrorLine: string;
+  tunnelLine: string;
+  networkWarning: string | null;
+  /** Whether the mirror is up (something to stop). */
+  running: boolean;
+}
+
+export function statusView(state: SessionState): StatusView {
+  const view = phaseView(state);
+  return { ...view, pill: view.pill ?? view.headline };
+}
+
+function phaseView(state: SessionState): Omit<StatusView, 'pill'> & { pill?: string } {
+  const { phase, tunnel, mirror } = state;
+  const noTunnel = tunnel.kind === 'none';
+  const running = mirror.port !== null;
+  const base = {
+    message: state.message,
+    networkWarning: mirror.networkWarning,
+    running,
+    mirrorLine: mirrorLine(state),
+    tunnelLine: tunnelLine(state),
+  };
+  switch (phase) {
+    case 'stopped':
+      return { ...base, headline: 'Stopped', tone: 'idle', hint: 'Press Start to run the mirror again.' };
+    case 'starting':
+      return { ...base, headline: 'Starting…', tone: 'info', hint: null };
+    case 'stopping':
+      return { ...base, headline: 'Stopping…', tone: 'idle', hint: null };
+    case 'local':
+      // The session's message says what to do (add the authtoken, or choose no tunnel), and the
+      // first-run form is right below: no hint of our own.
+      return { ...base, headline: 'Local only', tone: 'warn', hint: null };
+    case 'connecting':
+      return { ...base, headline: 'Connecting…', tone: 'info', hint: null };
+    case 'online':
+      return noTunnel
+        ? {
+            ...base,
+            headline: 'Ready (no tunnel)',
+            pill: 'Ready',
+            tone: 'ok',
+            hint: 'StackState on this machine (in Docker) can reach the mirror now.',
+          }
+        : { ...base, headline: 'Online', tone: 'ok', hint: null };
+    case 'reconnecting':
+      return {
+        ...base,
+        headline: 'Reconnecting…',
+        tone: 'warn',
+        hint: 'The tunnel comes back on its own; StackState sees errors until it does.',
+      };
+    case 'tunnel-error':
+      return {
+        ...base,
+        headline: 'Tunnel error',
+        tone: 'error',
+        hint: 'Fix what the message says, then press Try again.',
+      };
+    case 'error':
+      return {
+        ...base,
+        headline: 'Error',
+        tone: 'error',
+        hint: 'The mirror could not start. Change the port in Settings or stop what uses it, then Start.',
+      };
+  }
+}
+
+function mirrorLine(state: SessionState): string {
+  const { mirror, profile } = state;
+  if (mirror.port === null) return 'Mirror: not running';
+  const where = mirror.localUrl ?? `${mirror.host}:${mirror.port}`;
+  return `Mirror: running at ${where} (${profile} data)`;
+}
+
+function tunnelLine(state: SessionState): string {
+  const { tunnel } = state;
+  if (tunnel.kind === 'none') return 'Tunnel: none (StackState runs on this machine)';
+  const status = tunnel.status;
+  switch (status.state) {
+    case 'closed':
+      return state.phase === 'local' ? 'Tunnel: ngrok, not started (no authtoken)' : 'Tunnel: ngrok, closed';
+    case 'connecting':
+      return `Tunnel: ngrok, connecting (attempt ${status.attempt})`;
+    case 'online':
+      return `Tunnel: ngrok, online at ${status.publicUrl}`;
+    case 'reconnecting':
+      return `Tunnel: ngrok, reconnecting (attempt ${status.attempt})`;
+    case 'error':
+      return `Tunnel: ngrok, failed (${status.code})`;
+  }
+}

@@ -1,0 +1,308 @@
+// The window: header (status pill, Stop & clean up / Start), tabs (Setup holds the status card), views.
+// Session state and log entries arrive on the event stream and are applied once per animation frame.
+import { ROUTES, type SessionState } from '../lib/contract';
+import { EntryList } from '../lib/entry-list';
+import type { Tone } from '../lib/format';
+import { statusView } from '../lib/status';
+import { type PendingUpdate, type Scheduler, UpdateQueue } from '../lib/update-queue';
+import type { ControlApi } from './api';
+import { ChecklistView } from './checklist-view';
+import { CleanupDialog, StoppedView } from './cleanup';
+import { ConnectionCard } from './connection-card';
+import type { AppContext, TabId, View } from './context';
+import { fill, h, setText, show } from './dom';
+import { FirstRunForm } from './first-run';
+import { IncidentsPanel } from './incidents-panel';
+import { Inspector } from './inspector';
+import { SettingsPanel } from './settings-panel';
+import { StatusCard } from './status-card';
+import { connectStream, type Link } from './stream';
+
+const TABS: Array<{ id: TabId; label: string }> = [
+  { id: 'setup', label: 'Setup' },
+  { id: 'requests', label: 'Requests' },
+  { id: 'incidents', label: 'Incidents' },
+  { id: 'settings', label: 'Settings' },
+];
+
+/** One frame when the page is visible; a short timer when hidden (frames stop, the queue stays bounded). */
+const nextFrame: Scheduler = (run) => {
+  if (document.hidden) window.setTimeout(run, 250);
+  else window.requestAnimationFrame(run);
+};
+
+export class App implements AppContext {
+  readonly entries = new EntryList();
+  #state: SessionState | null = null;
+  readonly #queue: UpdateQueue;
+  readonly #root: HTMLElement;
+  readonly #pill = h(
+    'button',
+    { type: 'button', class: 'pill', title: 'Show the status', 'data-testid': 'status-pill' },
+    'Connecting…',
+  );
+  readonly #headerButton = h('button', { type: 'button', class: 'danger header-button', hidden: true });
+  readonly #banner = h('div', { class: 'banner', role: 'alert', hidden: true, 'data-testid': 'link-banner' });
+  readonly #toast = h('div', { class: 'toast', role: 'status', 'aria-live': 'polite' });
+  readonly #tabButtons = new Map<TabId, HTMLButtonElement>();
+  readonly #panels = new Map<TabId, HTMLElement>();
+  readonly #requestCount = h('span', { class: 'count' });
+  readonly #main: HTMLElement;
+  readonly #loading = h('p', { class: 'loading muted' }, 'Connecting to the app…');
+  readonly #views: View[];
+  readonly #firstRun: FirstRunForm;
+  readonly #stopped: StoppedView;
+  readonly #inspector: Inspector;
+  readonly #dialog: CleanupDialog;
+  readonly #connectionEl: HTMLElement;
+  readonly #checklistEl: HTMLElement;
+  #tab: TabId = 'setup';
+  #link: Link['state'] = 'connecting';
+  #toastTimer = 0;
+
+  constructor(
+    readonly api: ControlApi,
+    root: HTMLElement,
+  ) {
+    this.#root = root;
+    this.#queue = new UpdateQueue(nextFrame, (update) => this.#apply(update));
+    const status = new StatusCard(this);
+    this.#firstRun = new FirstRunForm(this);
+    this.#stopped = new StoppedView(this);
+    const connection = new ConnectionCard(this);
+    const checklist = new ChecklistView();
+    this.#inspector = new Inspector(this);
+    const incidents = new IncidentsPanel(this);
+    const settings = new SettingsPanel(this);
+    this.#dialog = new CleanupDialog(this, () => {
+      this.showTab('setup');
+      this.#stopped.focus();
+    });
+    this.#views = [status, this.#firstRun, this.#stopped, connection, checklist, incidents, settings];
+
+    this.#panels.set(
+      'setup',
+      h(
+        'div',
+        { class: 'setup' },
+        h('div', { class: 'wide' }, status.el),
+        h('div', { class: 'col' }, this.#firstRun.el, this.#stopped.el, connection.el),
+        h('div', { class: 'col' }, checklist.el),
+      ),
+    );
+    this.#checklistEl = checklist.el;
+    this.#panels.set('requests', this.#inspector.el);
+    this.#panels.set('incidents', incidents.el);
+    this.#panels.set('settings', settings.el);
+    this.#connectionEl = connection.el;
+
+    const tablist = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Sections' });
+    tablist.addEventListener('keydown', (event) => this.#onTabKey(event));
+    for (const { id, label } of TABS) {
+      const button = h(
+        'button',
+        {
+          type: 'button',
+          role: 'tab',
+          id: `tab-${id}`,
+          'aria-controls': `panel-${id}`,
+          'data-testid': `tab-${id}`,
+          onclick: () => this.showTab(id),
+        },
+        label,
+        id === 'requests' ? this.#requestCount : null,
+      );
+      this.#tabButtons.set(id, button);
+      tablist.append(button);
+      const panel = this.#panels.get(id)!;
+      panel.id = `panel-${id}`;
+      panel.setAttribute('role', 'tabpanel');
+      panel.setAttribute('aria-labelledby', `tab-${id}`);
+      panel.classList.add('panel');
+    }
+
+    this.#headerButton.addEventListener('click', () => this.#onHeaderButton());
+    this.#pill.addEventListener('click', () => this.showTab('setup'));
+    this.#main = h('main', { hidden: true }, tablist, ...this.#panels.values());
+    fill(
+      root,
+      h(
+        'header',
+        { class: 'top' },
+        h('span', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }), 'Mirror Tray'),
+        this.#pill,
+        this.#headerButton,
+      ),
+      this.#banner,
+      this.#loading,
+      this.#main,
+      this.#toast,
+      this.#dialog.el,
+    );
+    this.showTab('setup');
+  }
+
+  get state(): SessionState | null {
+    return this.#state;
+  }
+
+  start(): void {
+    connectStream({
+      api: this.api,
+      onEvent: (event) => this.#queue.push(event),
+      onLink: (link) => this.#onLink(link),
+    });
+  }
+
+  /**
+   * An action's answer carries the state as it was when the action returned; the stream carries every
+   * change, in order, and may already have delivered a newer one (a tunnel comes online quickly). So
+   * the answer is shown only while the stream is down.
+   */
+  /**
+   * Shows the state an action answered with. While the event stream is up it has the newer state, so
+   * that one is rendered again instead: the action may have changed what a view shows (a form closed).
+   */
+  applyState(state: SessionState): void {
+    if (this.#link === 'open') {
+      this.#queue.flushNow();
+      if (this.#state) this.#renderState(this.#state);
+      return;
+    }
+    this.#queue.push({ type: 'state', state });
+    this.#queue.flushNow();
+  }
+
+  announce(message: string, tone: Tone = 'info'): void {
+    this.#toast.dataset.tone = tone;
+    setText(this.#toast, message);
+    this.#toast.classList.add('visible');
+    window.clearTimeout(this.#toastTimer);
+    this.#toastTimer = window.setTimeout(() => this.#toast.classList.remove('visible'), 2500);
+  }
+
+  showTab(tab: TabId, focus = false): void {
+    this.#tab = tab;
+    for (const [id, button] of this.#tabButtons) {
+      const selected = id === tab;
+      button.setAttribute('aria-selected', String(selected));
+      button.tabIndex = selected ? 0 : -1;
+      this.#panels.get(id)!.hidden = !selected;
+    }
+    if (focus) this.#tabButtons.get(tab)?.focus();
+  }
+
+  askForAuthtoken(): void {
+    this.showTab('setup');
+    this.#firstRun.open();
+  }
+
+  openCleanup(): void {
+    this.#dialog.open();
+  }
+
+  #apply(update: PendingUpdate): void {
+    if (update.state) this.#renderState(update.state);
+    if (update.reset || update.entries.length > 0) {
+      if (update.reset) this.entries.clear();
+      const change = this.entries.add(update.entries);
+      this.#inspector.apply(change, update.reset);
+      setText(this.#requestCount, this.entries.size > 0 ? String(this.entries.size) : '');
+    }
+  }
+
+  #renderState(state: SessionState): void {
+    this.#state = state;
+    show(this.#loading, false);
+    show(this.#main, true);
+    const view = statusView(state);
+    setText(this.#pill, view.pill);
+    this.#pill.dataset.tone = view.tone;
+    document.title = `${view.headline} · StackState Mirror Tray`;
+    const stopped = state.phase === 'stopped';
+    show(this.#headerButton, state.phase !== 'stopping');
+    setText(this.#headerButton, stopped ? 'Start' : 'Stop & clean up');
+    this.#headerButton.className = `header-button ${stopped ? 'primary' : 'danger'}`;
+    this.#headerButton.setAttribute('data-testid', stopped ? 'header-start' : 'stop-cleanup');
+    show(this.#connectionEl, !stopped);
+    show(this.#checklistEl, !stopped);
+    const demo = state.profile === 'demo';
+    show(this.#tabButtons.get('incidents')!, demo);
+    if (!demo && this.#tab === 'incidents') this.showTab('setup');
+    for (const view of this.#views) view.update(state);
+    this.#inspector.update(state);
+  }
+
+  async #onHeaderButton(): Promise<void> {
+    const state = this.#state;
+    if (!state) return;
+    if (state.phase !== 'stopped') {
+      this.openCleanup();
+      return;
+    }
+    const button = this.#headerButton;
+    button.disabled = true;
+    try {
+      this.applyState(await this.api.post(ROUTES.start));
+    } catch (error) {
+      this.announce((error as Error).message, 'error');
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  #onLink(link: Link): void {
+    this.#link = link.state;
+    this.#root.dataset.link = link.state;
+    if (link.state === 'open') {
+      show(this.#banner, false);
+      return;
+    }
+    if (link.state === 'refused') {
+      // Final: the token will not start working. Nothing of the session stays on the page.
+      this.#main.remove();
+      this.#loading.remove();
+      setText(this.#pill, 'Not connected');
+      this.#pill.dataset.tone = 'error';
+      show(this.#headerButton, false);
+      this.#banner.className = 'banner refused';
+      fill(
+        this.#banner,
+        h('b', null, 'This page cannot reach the app: the control token was refused.'),
+        h('br'),
+        link.message,
+        h('br'),
+        'In the desktop app, open the window from the tray menu instead.',
+      );
+      this.#banner.setAttribute('data-testid', 'token-error');
+      show(this.#banner, true);
+      return;
+    }
+    if (link.state === 'down' && !this.#state) {
+      setText(this.#loading, 'Cannot reach the app. Retrying…');
+      return;
+    }
+    if (link.state === 'down') {
+      // What is on screen may be stale now: say so in the header too.
+      setText(this.#pill, 'Disconnected');
+      this.#pill.dataset.tone = 'error';
+      this.#banner.className = 'banner';
+      this.#banner.setAttribute('data-testid', 'link-banner');
+      fill(this.#banner, 'Disconnected from the app. Reconnecting…');
+      show(this.#banner, true);
+    }
+  }
+
+  #onTabKey(event: KeyboardEvent): void {
+    const order = TABS.map((t) => t.id).filter((id) => !this.#tabButtons.get(id)!.hidden);
+    const index = order.indexOf(this.#tab);
+    let next: TabId | undefined;
+    if (event.key === 'ArrowRight') next = order[(index + 1) % order.length];
+    else if (event.key === 'ArrowLeft') next = order[(index - 1 + order.length) % order.length];
+    else if (event.key === 'Home') next = order[0];
+    else if (event.key === 'End') next = order.at(-1);
+    if (!next) return;
+    event.preventDefault();
+    this.showTab(next, true);
+  }
+}

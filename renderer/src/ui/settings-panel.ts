@@ -1,0 +1,292 @@
+// Settings: port, profile, tunnel, reserved domain, IP allow-list (one form, saved together), plus
+// the API key (regenerate) and the ngrok authtoken (replace, forget). A refused change (HTTP 400)
+// is shown next to the form and what the user typed stays.
+import { ROUTES, type SessionState } from '../lib/contract';
+import {
+  formValues,
+  friendlySettingsError,
+  type SettingsFormValues,
+  settingsPatch,
+} from '../lib/settings-form';
+import type { AppContext, View } from './context';
+import { h, setText, show, uniqueId } from './dom';
+import { InlineMessage, runFrom } from './widgets';
+
+type Field = HTMLInputElement | HTMLTextAreaElement;
+
+export class SettingsPanel implements View {
+  readonly el: HTMLElement;
+  readonly #port: HTMLInputElement;
+  readonly #portNote = h('p', { class: 'muted small', hidden: true });
+  readonly #profile: Map<string, HTMLInputElement>;
+  readonly #tunnel: Map<string, HTMLInputElement>;
+  readonly #domain: HTMLInputElement;
+  readonly #cidrs: HTMLTextAreaElement;
+  readonly #ngrokOnly: HTMLElement;
+  readonly #save: HTMLButtonElement;
+  readonly #formMessage = new InlineMessage();
+  readonly #apiKey = h('code', { class: 'value', 'data-testid': 'settings-api-key' });
+  readonly #keyMessage = new InlineMessage();
+  readonly #tokenStatus = h('p', { 'data-testid': 'authtoken-status' });
+  readonly #forget: HTMLButtonElement;
+  readonly #replace: HTMLButtonElement;
+  readonly #tokenMessage = new InlineMessage();
+  readonly #location = h('p', { class: 'muted small' });
+  /** True once the user changed something: state updates then leave the form alone. */
+  #dirty = false;
+
+  constructor(private readonly ctx: AppContext) {
+    const portId = uniqueId('port');
+    this.#port = h('input', {
+      id: portId,
+      name: 'mirrorPort',
+      type: 'number',
+      min: '0',
+      max: '65535',
+      inputMode: 'numeric',
+      'data-testid': 'settings-port',
+    });
+    const profile = radioGroup('profile', [
+      ['demo', 'Demo', 'hosts and services with realistic metrics; incidents on demand'],
+      ['tutorial', 'Tutorial', 'the same shapes as the StackState tutorial’s sample mirror'],
+    ]);
+    this.#profile = profile.inputs;
+    const tunnel = radioGroup('tunnel', [
+      ['ngrok', 'ngrok', 'a public URL, for a StackState elsewhere'],
+      ['none', 'None', 'StackState runs on this machine, in Docker'],
+    ]);
+    this.#tunnel = tunnel.inputs;
+    const domainId = uniqueId('domain');
+    this.#domain = h('input', {
+      id: domainId,
+      name: 'ngrokDomain',
+      type: 'text',
+      spellcheck: false,
+      autocomplete: 'off',
+      placeholder: 'optional, e.g. my-name.ngrok-free.app',
+      'data-testid': 'settings-domain',
+    });
+    const cidrsId = uniqueId('cidrs');
+    this.#cidrs = h('textarea', {
+      id: cidrsId,
+      name: 'allowCidrs',
+      rows: 3,
+      spellcheck: false,
+      placeholder: '203.0.113.0/24',
+      'data-testid': 'settings-cidrs',
+    });
+    this.#save = h('button', { type: 'submit', class: 'primary', text: 'Save settings' });
+    const reset = h('button', {
+      type: 'button',
+      text: 'Undo changes',
+      onclick: () => {
+        this.#dirty = false;
+        this.#formMessage.clear();
+        if (this.ctx.state) this.#fill(formValues(this.ctx.state.settings));
+      },
+    });
+    this.#ngrokOnly = h(
+      'div',
+      { class: 'stack' },
+      h('label', { for: domainId }, 'Reserved ngrok domain'),
+      this.#domain,
+      h(
+        'p',
+        { class: 'muted small' },
+        'Keeps the same public URL across restarts. Leave empty for a new one.',
+      ),
+      h('label', { for: cidrsId }, 'IP allow-list'),
+      this.#cidrs,
+      h(
+        'p',
+        { class: 'muted small' },
+        'CIDRs allowed through the tunnel, one per line (e.g. your StackState’s egress IP /32). Empty lets anyone who knows the URL in.',
+      ),
+    );
+    const form = h(
+      'form',
+      {
+        class: 'card stack',
+        'aria-labelledby': 'settings-title',
+        'data-testid': 'settings-form',
+        onsubmit: (event: Event) => this.#submit(event),
+        oninput: () => {
+          this.#dirty = true;
+          this.#showNgrokFields(this.#read().tunnel);
+        },
+      },
+      h('h2', { id: 'settings-title' }, 'Mirror and tunnel'),
+      h('label', { for: portId }, 'Mirror port'),
+      this.#port,
+      this.#portNote,
+      h('fieldset', null, h('legend', null, 'Data profile'), ...profile.elements),
+      h('fieldset', null, h('legend', null, 'Tunnel'), ...tunnel.elements),
+      this.#ngrokOnly,
+      h('div', { class: 'actions' }, this.#save, reset),
+      this.#formMessage.el,
+    );
+
+    const regenerate = h('button', {
+      type: 'button',
+      text: 'Regenerate',
+      'data-testid': 'regenerate-key',
+      onclick: () =>
+        runFrom(
+          regenerate,
+          'Regenerating…',
+          async () => {
+            this.ctx.applyState(await this.ctx.api.post(ROUTES.regenerateApiKey));
+            this.#keyMessage.show(
+              'New key saved. Paste it into the Mirror data source in StackState, or StackState will reject the mirror.',
+              'warn',
+            );
+          },
+          (message) => this.#keyMessage.show(message, 'error'),
+        ),
+    });
+    const keyCard = h(
+      'section',
+      { class: 'card stack', 'aria-labelledby': 'key-title' },
+      h('h2', { id: 'key-title' }, 'Api Key'),
+      h('div', { class: 'field' }, this.#apiKey, regenerate),
+      h(
+        'p',
+        { class: 'muted small' },
+        'It identifies this mirror to StackState (sent in every response); it is not a password.',
+      ),
+      this.#keyMessage.el,
+    );
+
+    this.#forget = h('button', {
+      type: 'button',
+      class: 'danger',
+      text: 'Forget authtoken',
+      'data-testid': 'forget-authtoken',
+      onclick: () =>
+        runFrom(
+          this.#forget,
+          'Forgetting…',
+          async () => {
+            this.ctx.applyState(await this.ctx.api.put(ROUTES.settings, { ngrokAuthtoken: null }));
+            this.#tokenMessage.show('The authtoken was deleted from this computer.', 'ok');
+          },
+          (message) => this.#tokenMessage.show(message, 'error'),
+        ),
+    });
+    this.#replace = h('button', {
+      type: 'button',
+      text: 'Replace…',
+      onclick: () => this.ctx.askForAuthtoken(),
+    });
+    const tokenCard = h(
+      'section',
+      { class: 'card stack', 'aria-labelledby': 'token-title' },
+      h('h2', { id: 'token-title' }, 'ngrok authtoken'),
+      this.#tokenStatus,
+      h('div', { class: 'actions' }, this.#replace, this.#forget),
+      this.#tokenMessage.el,
+      this.#location,
+    );
+
+    this.el = h('div', { class: 'settings' }, form, keyCard, tokenCard);
+  }
+
+  update(state: SessionState): void {
+    if (!this.#dirty) this.#fill(formValues(state.settings));
+    const s = state.settings;
+    setText(this.#apiKey, state.connection.apiKey);
+    const runningPort = state.mirror.port;
+    const override = runningPort !== null && runningPort !== s.mirrorPort;
+    show(this.#portNote, override);
+    setText(
+      this.#portNote,
+      override
+        ? `This run uses port ${runningPort} (a command-line option or a free port chosen at start).`
+        : '',
+    );
+    setText(
+      this.#tokenStatus,
+      s.hasAuthtoken
+        ? `Saved: ${s.authtokenHint ?? '…'} (only the last characters are shown).`
+        : 'None saved. The tunnel “ngrok” needs one; paste it on the Setup tab.',
+    );
+    this.#forget.disabled = !s.hasAuthtoken;
+    setText(this.#replace, s.hasAuthtoken ? 'Replace…' : 'Add…');
+    setText(
+      this.#location,
+      `Settings live in ${s.location}${s.encryptsSecrets ? '; the authtoken is encrypted there.' : '; the file is readable by your user only.'}`,
+    );
+  }
+
+  #fill(values: SettingsFormValues): void {
+    setValue(this.#port, values.mirrorPort);
+    for (const [value, input] of this.#profile) input.checked = value === values.profile;
+    for (const [value, input] of this.#tunnel) input.checked = value === values.tunnel;
+    setValue(this.#domain, values.ngrokDomain);
+    setValue(this.#cidrs, values.allowCidrs);
+    this.#showNgrokFields(values.tunnel);
+  }
+
+  #read(): SettingsFormValues {
+    const checked = (group: Map<string, HTMLInputElement>) =>
+      [...group].find(([, input]) => input.checked)?.[0] ?? '';
+    return {
+      mirrorPort: this.#port.value,
+      profile: checked(this.#profile),
+      tunnel: checked(this.#tunnel),
+      ngrokDomain: this.#domain.value,
+      allowCidrs: this.#cidrs.value,
+    };
+  }
+
+  #showNgrokFields(tunnel: string): void {
+    this.#ngrokOnly.classList.toggle('dimmed', tunnel !== 'ngrok');
+  }
+
+  async #submit(event: Event): Promise<void> {
+    event.preventDefault();
+    const state = this.ctx.state;
+    if (!state) return;
+    this.#formMessage.clear();
+    const result = settingsPatch(this.#read(), state.settings);
+    if ('error' in result) {
+      this.#formMessage.show(result.error, 'error');
+      return;
+    }
+    if (Object.keys(result.patch).length === 0) {
+      this.#dirty = false;
+      this.#formMessage.show('Nothing changed.', 'info');
+      return;
+    }
+    await runFrom(
+      this.#save,
+      'Saving…',
+      async () => {
+        const next = await this.ctx.api.put<SessionState>(ROUTES.settings, result.patch);
+        this.#dirty = false;
+        this.ctx.applyState(next);
+        this.#formMessage.show('Saved. What the change needed was restarted.', 'ok');
+      },
+      (message) => this.#formMessage.show(friendlySettingsError(message), 'error'),
+    );
+  }
+}
+
+function setValue(field: Field, value: string): void {
+  if (field.value !== value) field.value = value;
+}
+
+function radioGroup(name: string, options: Array<[value: string, label: string, description: string]>) {
+  const inputs = new Map<string, HTMLInputElement>();
+  const elements = options.map(([value, label, description]) => {
+    const input = h('input', { type: 'radio', name, value, 'data-testid': `${name}-${value}` });
+    inputs.set(value, input);
+    return h(
+      'label',
+      { class: 'radio' },
+      input,
+      h('span', null, h('b', null, label), h('span', { class: 'muted small' }, ` ${description}`)),
+    );
+  });
+  return { inputs, elements };
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { SessionPhase } from '../../renderer/src/lib/contract';
+import { statusView } from '../../renderer/src/lib/status';
+import { makeState } from './fixtures';
+
+describe('statusView', () => {
+  const expected: Record<SessionPhase, [string, string]> = {
+    stopped: ['Stopped', 'idle'],
+    starting: ['Starting…', 'info'],
+    local: ['Local only', 'warn'],
+    connecting: ['Connecting…', 'info'],
+    online: ['Online', 'ok'],
+    reconnecting: ['Reconnecting…', 'warn'],
+    'tunnel-error': ['Tunnel error', 'error'],
+    error: ['Error', 'error'],
+    stopping: ['Stopping…', 'idle'],
+  };
+  for (const [phase, [headline, tone]] of Object.entries(expected)) {
+    it(`${phase}: "${headline}" in ${tone}`, () => {
+      const view = statusView(makeState({ phase: phase as SessionPhase, message: 'The sentence.' }));
+      assert.equal(view.headline, headline);
+      assert.equal(view.tone, tone);
+      assert.equal(view.message, 'The sentence.');
+    });
+  }
+
+  it('gives errors something to do', () => {
+    for (const phase of ['tunnel-error', 'error'] as const) {
+      assert.ok(statusView(makeState({ phase })).hint, phase);
+    }
+  });
+
+  it('keeps the session’s plain-language error message', () => {
+    const message =
+      'ngrok rejected the authtoken: it is not valid. Copy it again from https://dashboard.ngrok.com/…';
+    const view = statusView(
+      makeState({
+        phase: 'tunnel-error',
+        message,
+        tunnel: { status: { state: 'error', code: 'ERR_NGROK_105', message } },
+      }),
+    );
+    assert.equal(view.message, message);
+    assert.match(view.tunnelLine, /ERR_NGROK_105/);
+  });
+
+  it('in local mode, leaves what to do to the session’s message (the first-run form is below it)', () => {
+    const message =
+      'The mirror runs locally at http://127.0.0.1:7007/. To let a remote StackState reach it, add your ngrok authtoken';
+    const view = statusView(makeState({ phase: 'local', message, settings: { hasAuthtoken: false } }));
+    assert.equal(view.message, message);
+    assert.equal(view.hint, null);
+  });
+
+  it('says "Ready (no tunnel)" when online without a tunnel', () => {
+    const view = statusView(makeState({ tunnel: { kind: 'none' } }));
+    assert.equal(view.headline, 'Ready (no tunnel)');
+    assert.equal(view.pill, 'Ready', 'short enough for the header of a small window');
+    assert.match(view.tunnelLine, /none/);
+  });
+
+  it('passes the network warning on', () => {
+    const view = statusView(makeState({ mirror: { networkWarning: 'Listening on 0.0.0.0' } }));
+    assert.equal(view.networkWarning, 'Listening on 0.0.0.0');
+  });
+
+  it('describes mirror and tunnel', () => {
+    const view = statusView(makeState());
+    assert.equal(view.mirrorLine, 'Mirror: running at http://127.0.0.1:7007/ (demo data)');
+    assert.equal(view.tunnelLine, 'Tunnel: ngrok, online at https://abc.ngrok-free.app/');
+    const stopped = statusView(makeState({ phase: 'stopped', mirror: { port: null, localUrl: null } }));
+    assert.equal(stopped.mirrorLine, 'Mirror: not running');
+    assert.equal(stopped.running, false);
+  });
+});
