@@ -38,6 +38,16 @@ export const REMAINING_IN_STACKSTATE = [
   'Remove the Mirror data source: Settings → Telemetry Sources → Mirror sources → the data source → Delete.',
 ];
 
+/** Settings the running mirror or tunnel was started with: changing one restarts them. */
+const RESTART_FIELDS = [
+  'mirrorPort',
+  'mirrorHost',
+  'tunnel',
+  'ngrokAuthtoken',
+  'ngrokDomain',
+  'allowCidrs',
+] as const;
+
 const TUNNEL_CLOSED_DETAIL: Record<Tunnel['kind'], string> = {
   ngrok: 'The ngrok tunnel is closed and its helper process has exited.',
   none: 'There was no tunnel to close: StackState reached the mirror directly.',
@@ -88,11 +98,13 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   private readonly pendingReplays = new Map<string, (entry: LogEntry) => void>();
   /** Serialises start/stop/cleanup so two clicks never interleave. */
   private queue: Promise<unknown> = Promise.resolve();
+  private overrides: NonNullable<SessionOptions['overrides']>;
   private readonly tunnelFactory: TunnelFactory;
   private readonly env: NodeJS.ProcessEnv;
 
   private constructor(private readonly options: SessionOptions) {
     super();
+    this.overrides = { ...options.overrides };
     this.tunnelFactory = options.tunnelFactory ?? createDefaultTunnel;
     this.env = options.env ?? process.env;
   }
@@ -150,10 +162,6 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     };
   }
 
-  get isRunning(): boolean {
-    return this.mirror !== null;
-  }
-
   // ---------- actions ----------
 
   /** Starts the mirror; the tunnel then opens in the background and its progress arrives as state events. */
@@ -179,14 +187,14 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
       await this.closeMirror(steps);
       const listeners = mirror
         ? [
-            { port: mirror.port, host: mirror.host },
-            { port: mirror.tunnelPort, host: '127.0.0.1' },
+            { name: 'Mirror port', port: mirror.port, host: mirror.host },
+            { name: 'Tunnel-only port', port: mirror.tunnelPort, host: '127.0.0.1' },
           ]
         : [];
-      for (const { port, host } of listeners) {
+      for (const { name, port, host } of listeners) {
         const free = await isPortFree(port, host);
         steps.push({
-          what: `Port ${port} is free`,
+          what: `${name} ${port} is free`,
           ok: free,
           detail: free ? 'Nothing listens on it any more.' : 'Something still listens on it.',
         });
@@ -244,13 +252,17 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
         .filter(([, problem]) => problem !== null)
         .map(([field, problem]) => `${field} ${problem}`);
       if (problems.length > 0) throw new SettingsError(problems.join('; '));
-      const before = this.settings;
-      const next: Settings = { ...before, ...patch };
-      await this.saveSettings(next);
+      const before = { ...this.effective, ngrokAuthtoken: this.authtoken };
+      // A setting changed in the UI wins over the command-line option that set it for this run.
+      this.overrides = Object.fromEntries(
+        Object.entries(this.overrides).filter(([field]) => !(field in patch)),
+      );
+      await this.saveSettings({ ...this.settings, ...patch });
       if (patch.profile !== undefined) this.switchProfile();
-      const needsRestart = (
-        ['mirrorPort', 'mirrorHost', 'tunnel', 'ngrokAuthtoken', 'ngrokDomain', 'allowCidrs'] as const
-      ).some((field) => field in patch && JSON.stringify(before[field]) !== JSON.stringify(next[field]));
+      const after = { ...this.effective, ngrokAuthtoken: this.authtoken };
+      const needsRestart = RESTART_FIELDS.some(
+        (field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]),
+      );
       if (needsRestart && this.mirror) {
         await this.teardown();
         await this.startNow();
@@ -264,7 +276,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
 
   async regenerateApiKey(): Promise<SessionState> {
     await this.saveSettings({ ...this.settings, apiKey: generateApiKey() });
-    if (this.options.overrides?.apiKey) {
+    if (this.overrides.apiKey) {
       this.emit('notice', 'A new API key was saved, but --api-key overrides it for this run.');
     }
     this.emit('state', this.state);
@@ -391,7 +403,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
 
   /** Settings for this run: saved settings with the command-line overrides on top. */
   private get effective(): Settings {
-    const { ngrokDomain, allowCidrs, ...rest } = this.options.overrides ?? {};
+    const { ngrokDomain, allowCidrs, ...rest } = this.overrides;
     return {
       ...this.settings,
       ...rest,

@@ -164,7 +164,7 @@ describe('with the real ngrok child process and no way to reach ngrok', () => {
       report.steps.every((step) => step.ok),
       JSON.stringify(report.steps),
     );
-    assert.ok(report.steps.some((step) => step.what === `Port ${port} is free`));
+    assert.ok(report.steps.some((step) => step.what === `Mirror port ${port} is free`));
     assert.equal(await isPortFree(port, '127.0.0.1'), true);
     assert.equal(ngrok!.childPid, null);
     assert.equal(session.log.size, 0);
@@ -198,9 +198,9 @@ describe('failures and settings', () => {
     }
   });
 
-  test('a bad setting is refused whole and nothing is saved; a good one restarts the mirror on its new port', async () => {
-    const session = await newSession({ overrides: {} });
-    await session.updateSettings({ mirrorPort: 0 });
+  test('a bad setting is refused whole and nothing is saved; a good one restarts the mirror on its new port, over --port', async () => {
+    // Started with the command-line option --port 0; a port chosen in the UI then wins over it.
+    const session = await newSession();
     const first = await session.start();
     await assert.rejects(
       session.updateSettings({ mirrorPort: 99999, profile: 'tutorial' }),

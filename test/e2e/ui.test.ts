@@ -243,7 +243,12 @@ describe('the window, with the tunnel online', { skip: browserSkip }, () => {
     await report.waitFor();
     assert.match(await text(page.getByTestId('stopped-title')), /Stopped and cleaned up/);
     const steps = await text(page.getByTestId('cleanup-steps'));
-    for (const what of ['Tunnel closed', 'Mirror stopped', `Port ${port} is free`, 'Request log cleared']) {
+    for (const what of [
+      'Tunnel closed',
+      'Mirror stopped',
+      `Mirror port ${port} is free`,
+      'Request log cleared',
+    ]) {
       assert.ok(steps.includes(what), `${what} in ${steps}`);
     }
     const remaining = page.getByTestId('remaining').locator('li');
