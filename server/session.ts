@@ -64,7 +64,16 @@ export interface SessionOptions {
   /** Builds the tunnel; tests pass a local stand-in. */
   tunnelFactory?: TunnelFactory;
   env?: NodeJS.ProcessEnv;
+  /** How soon a tunnel that could not open (no network, a time-out) is tried again. */
+  tunnelRetry?: TunnelRetryPolicy;
 }
+
+export interface TunnelRetryPolicy {
+  initialDelayMillis: number;
+  maxDelayMillis: number;
+}
+
+export const DEFAULT_TUNNEL_RETRY: TunnelRetryPolicy = { initialDelayMillis: 5000, maxDelayMillis: 60_000 };
 
 interface SessionEvents {
   state: [SessionState];
@@ -99,12 +108,16 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   /** Serialises start/stop/cleanup so two clicks never interleave. */
   private queue: Promise<unknown> = Promise.resolve();
   private overrides: NonNullable<SessionOptions['overrides']>;
+  private readonly retry: TunnelRetryPolicy;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryAttempt = 0;
   private readonly tunnelFactory: TunnelFactory;
   private readonly env: NodeJS.ProcessEnv;
 
   private constructor(private readonly options: SessionOptions) {
     super();
     this.overrides = { ...options.overrides };
+    this.retry = options.tunnelRetry ?? DEFAULT_TUNNEL_RETRY;
     this.tunnelFactory = options.tunnelFactory ?? createDefaultTunnel;
     this.env = options.env ?? process.env;
   }
@@ -484,8 +497,31 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
         code: error instanceof TunnelError ? error.code : 'TUNNEL_FAILED',
         message,
       };
-      this.setPhase('tunnel-error', `${message} The mirror keeps serving locally at ${mirror.localUrl}.`);
+      const local = `the mirror keeps serving locally at ${mirror.localUrl}`;
+      if (error instanceof TunnelError && error.retryable) {
+        // No network yet, or ngrok busy: try again by itself, as a laptop's Wi-Fi comes back.
+        const delay = Math.min(
+          this.retry.maxDelayMillis,
+          this.retry.initialDelayMillis * 2 ** this.retryAttempt,
+        );
+        this.retryAttempt++;
+        this.retryTimer = setTimeout(() => this.retryTunnel(tunnel), delay);
+        this.retryTimer.unref();
+        this.setPhase('tunnel-error', `${message} Trying again in ${Math.round(delay / 1000)} s; ${local}.`);
+      } else {
+        this.setPhase('tunnel-error', `${message} Meanwhile ${local}.`);
+      }
     }
+  }
+
+  private retryTunnel(failed: Tunnel): void {
+    this.retryTimer = null;
+    if (this.tunnel !== failed) return;
+    this.tunnel = null;
+    void this.serialise(async () => {
+      await failed.close(1000).catch(() => undefined);
+      if (this.mirror && this.tunnel === null) void this.openTunnel();
+    });
   }
 
   private onTunnelStatus(tunnel: Tunnel, status: TunnelStatus): void {
@@ -494,6 +530,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     const local = this.mirror?.localUrl ?? '';
     switch (status.state) {
       case 'online':
+        this.retryAttempt = 0;
         this.milestones.tunnelOnline ??= Date.now();
         this.setPhase('online', `Online: StackState can reach the mirror at ${status.publicUrl}`);
         break;
@@ -504,7 +541,13 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
         );
         break;
       case 'error':
-        this.setPhase('tunnel-error', `${status.message} The mirror keeps serving locally at ${local}.`);
+        // A failed open() is reported (with its retry) by openTunnel; this is a failure after being online.
+        if (this.phase !== 'connecting') {
+          this.setPhase(
+            'tunnel-error',
+            `${status.message} Meanwhile the mirror keeps serving locally at ${local}.`,
+          );
+        }
         break;
       case 'connecting':
         if (this.phase !== 'connecting') this.setPhase('connecting', 'Connecting the tunnel…');
@@ -568,6 +611,9 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   }
 
   private async closeTunnel(steps: CleanupStep[], report: boolean): Promise<void> {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.retryAttempt = 0;
     const tunnel = this.tunnel;
     this.tunnel = null;
     this.tunnelStatus = { state: 'closed' };

@@ -137,7 +137,7 @@ describe('through the local stand-in tunnel', () => {
 });
 
 describe('with the real ngrok child process and no way to reach ngrok', () => {
-  test('the tunnel error is a plain sentence, the mirror keeps answering, and Stop & clean up leaves nothing behind', async () => {
+  test('the tunnel error is a plain sentence, the mirror keeps answering, the tunnel is retried, and Stop & clean up leaves nothing behind', async () => {
     let ngrok: NgrokTunnel | null = null;
     const session = await newSession({
       tunnelFactory: (plan) => {
@@ -148,6 +148,7 @@ describe('with the real ngrok child process and no way to reach ngrok', () => {
         });
         return ngrok;
       },
+      tunnelRetry: { initialDelayMillis: 1000, maxDelayMillis: 2000 },
     });
     const events: string[] = [];
     session.on('state', (state) => events.push(JSON.stringify(state)));
@@ -158,6 +159,13 @@ describe('with the real ngrok child process and no way to reach ngrok', () => {
     assert.match(failed.message, /keeps serving locally/);
     assert.equal((await testConnection(failed.mirror.localUrl!)).status, 200);
     const port = failed.mirror.port!;
+    if (failed.tunnel.status.state === 'error' && failed.tunnel.status.code === 'ERR_TUNNEL_NETWORK') {
+      // No network (as on this machine): the session tries again by itself, with back-off.
+      assert.match(failed.message, /Trying again in 1 s/);
+      await waitForPhase(session, ['connecting']);
+      const again = await waitForPhase(session, ['tunnel-error']);
+      assert.match(again.message, /Trying again in 2 s/);
+    }
 
     const report = await session.cleanup({ forgetAuthtoken: true });
     assert.ok(
