@@ -111,6 +111,8 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   private readonly retry: TunnelRetryPolicy;
   private retryTimer: NodeJS.Timeout | null = null;
   private retryAttempt = 0;
+  /** The last public URL StackState may have been given; forgotten by Stop & clean up. */
+  private lastPublicUrl: string | null = null;
   private readonly tunnelFactory: TunnelFactory;
   private readonly env: NodeJS.ProcessEnv;
 
@@ -218,6 +220,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
       this.incidents = [];
       this.source.setIncidents([]);
       this.milestones = emptyMilestones();
+      this.lastPublicUrl = null;
       if (options.forgetSettings) {
         await this.options.store.clear();
         const { settings } = await this.options.store.load();
@@ -529,11 +532,21 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     this.tunnelStatus = status;
     const local = this.mirror?.localUrl ?? '';
     switch (status.state) {
-      case 'online':
+      case 'online': {
         this.retryAttempt = 0;
         this.milestones.tunnelOnline ??= Date.now();
-        this.setPhase('online', `Online: StackState can reach the mirror at ${status.publicUrl}`);
+        // Without a reserved domain, every ngrok session gets a new URL: StackState must be told.
+        const moved = this.lastPublicUrl !== null && this.lastPublicUrl !== status.publicUrl;
+        this.lastPublicUrl = status.publicUrl;
+        if (moved) {
+          const update = `The public URL changed to ${status.publicUrl}: update the Mirror URL of the data source in StackState (Settings → Telemetry Sources → Mirror sources). A reserved ngrok domain in Settings keeps it stable.`;
+          this.setPhase('online', `Online at a new URL. ${update}`);
+          this.emit('notice', update);
+        } else {
+          this.setPhase('online', `Online: StackState can reach the mirror at ${status.publicUrl}`);
+        }
         break;
+      }
       case 'reconnecting':
         this.setPhase(
           'reconnecting',

@@ -134,6 +134,27 @@ describe('through the local stand-in tunnel', () => {
     assert.deepEqual(phases.slice(0, 1), ['reconnecting']);
     assert.match(session.state.message, /^Online/);
   });
+  test('a new public URL after a restart says to update StackState; after Stop & clean up it does not', async () => {
+    // Each stand-in forwarder listens on a new port, as each ngrok session without a reserved domain gets a new URL.
+    const session = await newSession({
+      env: { NGROK_AUTHTOKEN: FAKE_TOKEN },
+      tunnelFactory: () => new LocalForwarderTunnel(),
+    });
+    const notices: string[] = [];
+    session.on('notice', (notice) => notices.push(notice));
+    await session.start();
+    const first = (await waitForPhase(session, ['online'])).tunnel.publicUrl;
+    await session.stop();
+    await session.start();
+    const second = await waitForPhase(session, ['online']);
+    assert.notEqual(second.tunnel.publicUrl, first);
+    assert.match(second.message, /^Online at a new URL\. The public URL changed to .*update the Mirror URL/);
+    assert.equal(notices.length, 1);
+    await session.cleanup();
+    await session.start();
+    assert.match((await waitForPhase(session, ['online'])).message, /^Online: StackState can reach/);
+    assert.equal(notices.length, 1);
+  });
 });
 
 describe('with the real ngrok child process and no way to reach ngrok', () => {
