@@ -542,6 +542,11 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
           const update = `The public URL changed to ${status.publicUrl}: update the Mirror URL of the data source in StackState (Settings → Telemetry Sources → Mirror sources). A reserved ngrok domain in Settings keeps it stable.`;
           this.setPhase('online', `Online at a new URL. ${update}`);
           this.emit('notice', update);
+        } else if (tunnel.kind === 'none') {
+          this.setPhase(
+            'online',
+            `Ready: StackState in Docker on this machine can reach the mirror at ${status.publicUrl}`,
+          );
         } else {
           this.setPhase('online', `Online: StackState can reach the mirror at ${status.publicUrl}`);
         }

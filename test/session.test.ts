@@ -157,6 +157,21 @@ describe('through the local stand-in tunnel', () => {
   });
 });
 
+describe('with no tunnel (StackState in Docker on this machine)', () => {
+  test('the mirror listens where Docker reaches it, says so, and the URL to paste is host.docker.internal', async () => {
+    const session = await newSession({ overrides: { mirrorPort: 0, tunnel: 'none' } });
+    await session.start();
+    const state = await waitForPhase(session, ['online']);
+    assert.equal(state.mirror.host, '0.0.0.0');
+    assert.match(state.mirror.networkWarning ?? '', /all network interfaces/);
+    assert.equal(state.connection.mirrorUrl, `http://host.docker.internal:${state.mirror.port}/`);
+    assert.match(state.message, /^Ready: StackState in Docker/);
+    const selfTest = await session.selfTest();
+    assert.equal(selfTest.ok, true, selfTest.message);
+    assert.equal(selfTest.url, state.mirror.localUrl, 'host.docker.internal resolves only inside Docker');
+  });
+});
+
 describe('with the real ngrok child process and no way to reach ngrok', () => {
   test('the tunnel error is a plain sentence, the mirror keeps answering, the tunnel is retried, and Stop & clean up leaves nothing behind', async () => {
     let ngrok: NgrokTunnel | null = null;
