@@ -1,5 +1,6 @@
 // What the session asks of a tunnel, and the default way to build one from it.
 // Tests pass their own factory (a local stand-in tunnel), since ngrok's servers are out of reach there.
+// In the desktop app the ngrok child runs on Electron's own binary: `fork` sets ELECTRON_RUN_AS_NODE.
 import { NgrokTunnel } from './ngrok';
 import { NoTunnel } from './none';
 import type { Tunnel, TunnelKind } from './tunnel';
@@ -16,25 +17,7 @@ export interface TunnelPlan {
 
 export type TunnelFactory = (plan: TunnelPlan) => Tunnel;
 
-/**
- * The runtime for ngrok's child process. Plain Node by default; the packaged desktop app passes
- * Electron's own binary with ELECTRON_RUN_AS_NODE=1, since it ships no separate node.
- */
-export interface ChildRuntime {
-  execPath: string;
-  env: NodeJS.ProcessEnv;
-}
-
-export const createTunnelFactory =
-  (childRuntime?: ChildRuntime): TunnelFactory =>
-  (plan) =>
-    plan.kind === 'none'
-      ? new NoTunnel({ mirrorPort: plan.mirrorPort })
-      : new NgrokTunnel({
-          authtoken: plan.authtoken,
-          domain: plan.domain,
-          allowCidrs: plan.allowCidrs,
-          ...(childRuntime ?? {}),
-        });
-
-export const createDefaultTunnel: TunnelFactory = createTunnelFactory();
+export const createDefaultTunnel: TunnelFactory = (plan) =>
+  plan.kind === 'none'
+    ? new NoTunnel({ mirrorPort: plan.mirrorPort })
+    : new NgrokTunnel({ authtoken: plan.authtoken, domain: plan.domain, allowCidrs: plan.allowCidrs });
