@@ -152,7 +152,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
       },
       tunnel: { kind: effective.tunnel, status: this.tunnelStatus, publicUrl },
       connection: {
-        mirrorUrl: publicUrl ?? (this.phase === 'local' || this.phase === 'tunnel-error' ? localUrl : null),
+        mirrorUrl: this.urlToPaste(publicUrl, localUrl),
         apiKey: effective.apiKey,
         connectionDetails: '{}',
       },
@@ -416,6 +416,16 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   }
 
   // ---------- internals ----------
+
+  /**
+   * The URL StackState should use: the public one; while reconnecting, the last one (already pasted,
+   * and kept by a reserved domain); with no tunnel, the local one; none while connecting.
+   */
+  private urlToPaste(publicUrl: string | null, localUrl: string | null): string | null {
+    if (publicUrl) return publicUrl;
+    if (this.phase === 'reconnecting') return this.lastPublicUrl;
+    return this.phase === 'local' || this.phase === 'tunnel-error' ? localUrl : null;
+  }
 
   /** Settings for this run: saved settings with the command-line overrides on top. */
   private get effective(): Settings {

@@ -127,11 +127,17 @@ describe('through the local stand-in tunnel', () => {
     await session.start();
     await waitForPhase(session, ['online']);
     const phases: SessionPhase[] = [];
-    session.on('state', (state) => phases.push(state.phase));
+    const urlsWhileReconnecting: (string | null)[] = [];
+    session.on('state', (state) => {
+      phases.push(state.phase);
+      if (state.phase === 'reconnecting') urlsWhileReconnecting.push(state.connection.mirrorUrl);
+    });
+    const publicUrl = session.state.tunnel.publicUrl;
     tunnel.simulateDrop();
     assert.equal((await testConnection(session.state.mirror.localUrl!)).status, 200);
     await waitForPhase(session, ['online']);
     assert.deepEqual(phases.slice(0, 1), ['reconnecting']);
+    assert.deepEqual(urlsWhileReconnecting, [publicUrl], 'the pasted URL stays on screen while reconnecting');
     assert.match(session.state.message, /^Online/);
   });
   test('a new public URL after a restart says to update StackState; after Stop & clean up it does not', async () => {
