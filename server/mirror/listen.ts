@@ -137,7 +137,7 @@ function describeListenError(error: unknown, host: string, port: number): Error 
     case 'EADDRINUSE':
       return new MirrorListenError(
         code,
-        `Port ${port} is already in use. Choose another with --port <n> (or 0 for any free port).`,
+        `Port ${port} is already in use (by another mirror, such as the tutorial's Python sample?). Choose another port in Settings or with --port <n> (0 picks any free port).`,
         { cause: error },
       );
     case 'EACCES':

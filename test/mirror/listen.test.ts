@@ -234,7 +234,7 @@ describe('starting and stopping', () => {
         assert.equal(error.code, 'EADDRINUSE');
         assert.equal(
           error.message,
-          `Port ${mirror.port} is already in use. Choose another with --port <n> (or 0 for any free port).`,
+          `Port ${mirror.port} is already in use (by another mirror, such as the tutorial's Python sample?). Choose another port in Settings or with --port <n> (0 picks any free port).`,
         );
         return true;
       });
