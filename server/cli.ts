@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { parseCliArgs, USAGE } from './cli-args';
 import { readyEvent, readyText, requestEvent, requestText, stateEvent, stateText } from './cli-output';
+import { ControlPortInUseError } from './control/server';
 import { type Runtime, startRuntime } from './runtime';
 import { FileSettingsStore } from './settings-file';
 
@@ -21,12 +22,19 @@ export async function main(argv: string[]): Promise<number> {
   const printJson = (event: object) => print(JSON.stringify(event));
 
   const store = new FileSettingsStore(options.settingsPath ?? undefined);
-  const runtime: Runtime = await startRuntime({
-    store,
-    overrides: options.overrides,
-    uiPort: options.uiPort,
-    uiRoot: fileURLToPath(new URL('../dist/renderer', import.meta.url)),
-  });
+  let runtime: Runtime;
+  try {
+    runtime = await startRuntime({
+      store,
+      overrides: options.overrides,
+      uiPort: options.uiPort,
+      uiRoot: fileURLToPath(new URL('../dist/renderer', import.meta.url)),
+    });
+  } catch (error) {
+    if (!(error instanceof ControlPortInUseError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 2;
+  }
   const { session, control } = runtime;
 
   if (session.state.phase === 'error') {

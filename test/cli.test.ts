@@ -165,6 +165,19 @@ test('a port in use: one line naming the port and the option, exit code 2', asyn
   }
 });
 
+test('a UI port in use: one line naming it and --ui-port, exit code 2', async () => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen({ host: '127.0.0.1', port: 0 }, resolve));
+  const port = (blocker.address() as { port: number }).port;
+  try {
+    const app = await startHeadless(['--port', '0', '--ui-port', String(port)]);
+    assert.equal(await app.exited, 2);
+    assert.match(app.stderr().trim(), new RegExp(`^The UI port ${port} is already in use.*--ui-port`));
+  } finally {
+    blocker.close();
+  }
+});
+
 test('a bad option: one line and exit code 2', async () => {
   const app = await startHeadless(['--profile', 'production']);
   assert.equal(await app.exited, 2);

@@ -25,6 +25,16 @@ export interface ControlServerOptions {
   token?: string;
 }
 
+export class ControlPortInUseError extends Error {
+  readonly code = 'EADDRINUSE';
+  constructor(port: number) {
+    super(
+      `The UI port ${port} is already in use. Choose another with --ui-port <n>, or leave it out for any free port.`,
+    );
+    this.name = 'ControlPortInUseError';
+  }
+}
+
 export interface RunningControlServer {
   port: number;
   token: string;
@@ -72,7 +82,13 @@ export async function startControlServer(options: ControlServerOptions): Promise
   registerEventStream(app, options.session);
   registerStaticUi(app, options.uiRoot);
 
-  await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
+  try {
+    await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
+  } catch (error) {
+    await app.close();
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    throw new ControlPortInUseError(options.port ?? 0);
+  }
   const address = app.server.address();
   port = typeof address === 'object' && address ? address.port : 0;
   return {
