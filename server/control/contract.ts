@@ -9,16 +9,18 @@ import type { TunnelKind, TunnelStatus } from '../tunnel/tunnel';
  * stopped → starting → local (mirror up, no tunnel wanted or none yet) → connecting → online ⇄ reconnecting.
  * `tunnel-error`: the tunnel failed; the mirror keeps serving locally. `error`: the mirror itself could not start.
  */
-export type SessionPhase =
-  | 'stopped'
-  | 'starting'
-  | 'local'
-  | 'connecting'
-  | 'online'
-  | 'reconnecting'
-  | 'tunnel-error'
-  | 'error'
-  | 'stopping';
+export const SESSION_PHASES = [
+  'stopped',
+  'starting',
+  'local',
+  'connecting',
+  'online',
+  'reconnecting',
+  'tunnel-error',
+  'error',
+  'stopping',
+] as const;
+export type SessionPhase = (typeof SESSION_PHASES)[number];
 
 /** The three values to paste into StackState's Mirror data source form. */
 export interface ConnectionInfo {

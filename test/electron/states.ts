@@ -81,15 +81,3 @@ export function stateFor(phase: SessionPhase, changes: Partial<SessionState> = {
     ...changes,
   };
 }
-
-export const ALL_PHASES: SessionPhase[] = [
-  'stopped',
-  'starting',
-  'local',
-  'connecting',
-  'online',
-  'reconnecting',
-  'tunnel-error',
-  'error',
-  'stopping',
-];

@@ -12,8 +12,13 @@ import {
   trayTooltip,
   trayView,
 } from '../../electron/tray-menu';
-import type { CleanupReport, SelfTestResult, SessionPhase } from '../../server/control/contract';
-import { ALL_PHASES, API_KEY, LOCAL_URL, PUBLIC_URL, stateFor } from './states';
+import {
+  type CleanupReport,
+  SESSION_PHASES,
+  type SelfTestResult,
+  type SessionPhase,
+} from '../../server/control/contract';
+import { API_KEY, LOCAL_URL, PUBLIC_URL, stateFor } from './states';
 
 const entries = (items: TrayMenuItem[]): TrayMenuEntry[] =>
   items.filter((item): item is TrayMenuEntry => !('separator' in item));
@@ -27,7 +32,7 @@ const enabled = (phase: SessionPhase, action: TrayAction) =>
 
 describe('tray menu', () => {
   test('every phase offers every action, under the same labels, with a disabled state line first', () => {
-    for (const phase of ALL_PHASES) {
+    for (const phase of SESSION_PHASES) {
       const menu = trayMenu(stateFor(phase));
       const first = menu[0] as TrayMenuEntry;
       assert.equal(first.action, null);
@@ -83,17 +88,17 @@ describe('tray menu', () => {
   });
 
   test('Start only when stopped or failed; Stop & clean up except while stopping', () => {
-    const startable = ALL_PHASES.filter((phase) => enabled(phase, 'start'));
+    const startable = SESSION_PHASES.filter((phase) => enabled(phase, 'start'));
     assert.deepEqual(startable, ['stopped', 'error']);
-    const cleanable = ALL_PHASES.filter((phase) => enabled(phase, 'stop-cleanup'));
+    const cleanable = SESSION_PHASES.filter((phase) => enabled(phase, 'stop-cleanup'));
     assert.deepEqual(
       cleanable,
-      ALL_PHASES.filter((phase) => phase !== 'stopping'),
+      SESSION_PHASES.filter((phase) => phase !== 'stopping'),
     );
   });
 
   test('the API key and connection details can always be copied', () => {
-    for (const phase of ALL_PHASES) {
+    for (const phase of SESSION_PHASES) {
       assert.equal(enabled(phase, 'copy-api-key'), true, phase);
       assert.equal(enabled(phase, 'copy-connection-details'), true, phase);
     }
@@ -121,7 +126,7 @@ describe('tray tooltip and icon', () => {
   });
 
   test('an icon per state', () => {
-    const icons = Object.fromEntries(ALL_PHASES.map((phase) => [phase, trayView(stateFor(phase)).icon]));
+    const icons = Object.fromEntries(SESSION_PHASES.map((phase) => [phase, trayView(stateFor(phase)).icon]));
     assert.deepEqual(icons, {
       stopped: 'stopped',
       starting: 'reconnecting',
