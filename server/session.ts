@@ -19,9 +19,9 @@ import type {
 } from './control/contract';
 import type { MirrorExchange } from './mirror/exchange';
 import { type RunningMirror, startMirror } from './mirror/listen';
-import { API_KEY_HEADER } from './mirror/protocol';
 import { isPortFree } from './ports';
 import { RequestLog } from './request-log';
+import { runSelfTest, SELF_REQUEST_HEADER } from './self-test';
 import { checkSetting, generateApiKey, type Settings, type SettingsStore } from './settings';
 import { createTelemetrySource } from './telemetry';
 import type { Incident, TelemetrySource } from './telemetry/source';
@@ -29,9 +29,6 @@ import { NETWORK_EXPOSURE_WARNING } from './tunnel/none';
 import { createDefaultTunnel, type TunnelFactory, type TunnelPlan } from './tunnel/plan';
 import { type Tunnel, TunnelError, type TunnelStatus } from './tunnel/tunnel';
 import { APP_NAME, APP_VERSION } from './version';
-
-/** Requests the session makes itself (self-test, replay) carry this header, so they tick no milestone. */
-export const SELF_REQUEST_HEADER = 'x-mirror-tray-self-request';
 
 export const REMAINING_IN_STACKSTATE = [
   'Remove the stream: open the component → Telemetry → the stream you added → … → Delete.',
@@ -267,7 +264,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
         .map(([field, value]) => [field, checkSetting(field, value)] as const)
         .filter(([, problem]) => problem !== null)
         .map(([field, problem]) => `${field} ${problem}`);
-      if (problems.length > 0) throw new SettingsError(problems.join('; '));
+      if (problems.length > 0) throw new ActionError(problems.join('; '));
       const before = { ...this.effective, ngrokAuthtoken: this.authtoken };
       // A setting changed in the UI wins over the command-line option that set it for this run.
       this.overrides = Object.fromEntries(
@@ -302,13 +299,13 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   startIncident(request: IncidentRequest): SessionState {
     const catalog = this.source.catalog();
     if (!catalog.metrics.includes(request.metric))
-      throw new SettingsError(`unknown metric "${request.metric}"`);
+      throw new ActionError(`unknown metric "${request.metric}"`);
     for (const [field, value] of Object.entries(request.series)) {
       if (!catalog.dimensions[field]?.includes(value))
-        throw new SettingsError(`unknown series ${field} = ${value}`);
+        throw new ActionError(`unknown series ${field} = ${value}`);
     }
     if (!(request.durationMinutes > 0 && request.durationMinutes <= 24 * 60)) {
-      throw new SettingsError('durationMinutes must be between 0 and 1440');
+      throw new ActionError('durationMinutes must be between 0 and 1440');
     }
     const now = Date.now();
     this.incidents = [
@@ -338,8 +335,8 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
 
   /** Calls Test Connection through the URL StackState would use, and checks the answer and its key header. */
   async selfTest(timeoutMillis = 10_000): Promise<SelfTestResult> {
-    const url = this.state.connection.mirrorUrl;
-    if (!url || !this.mirror) {
+    const mirrorUrl = this.state.connection.mirrorUrl;
+    if (!mirrorUrl || !this.mirror) {
       return {
         ok: false,
         url: null,
@@ -349,49 +346,21 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
         message: 'The mirror is not running.',
       };
     }
-    // host.docker.internal only resolves inside Docker: test the same port locally instead.
-    const target = url.includes('host.docker.internal') ? this.mirror.localUrl : url;
-    const started = performance.now();
-    try {
-      const response = await fetch(new URL('api/connection', target), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [SELF_REQUEST_HEADER]: 'self-test' },
-        body: JSON.stringify({ _type: 'TestConnectionRequest', connectionDetails: {} }),
-        signal: AbortSignal.timeout(timeoutMillis),
-      });
-      const durationMillis = Math.round(performance.now() - started);
-      const body = (await response.json().catch(() => null)) as { status?: unknown } | null;
-      const keyHeaderMatches = response.headers.get(API_KEY_HEADER) === this.effective.apiKey;
-      const ok = response.status === 200 && body?.status === 'OK' && keyHeaderMatches;
-      const message = ok
-        ? `${target} answered Test Connection in ${durationMillis} ms with the right API key.`
-        : !keyHeaderMatches
-          ? `${target} answered, but without this mirror's API key: is the URL pointing at another mirror?`
-          : `${target} answered with HTTP ${response.status}; StackState would report a failure.`;
-      return { ok, url: target, status: response.status, durationMillis, keyHeaderMatches, message };
-    } catch (error) {
-      const reason =
-        (error as Error).name === 'TimeoutError'
-          ? `no answer within ${timeoutMillis / 1000} s`
-          : (error as Error).message;
-      return {
-        ok: false,
-        url: target,
-        status: null,
-        durationMillis: Math.round(performance.now() - started),
-        keyHeaderMatches: false,
-        message: `Could not reach ${target}: ${reason}.`,
-      };
-    }
+    return runSelfTest({
+      mirrorUrl,
+      localUrl: this.mirror.localUrl,
+      apiKey: this.effective.apiKey,
+      timeoutMillis,
+    });
   }
 
   /** Sends a logged request again to the local mirror; the new exchange lands in the log. */
   async replay(id: number): Promise<LogEntry> {
     const entry = this.log.find(id);
-    if (!entry) throw new SettingsError(`no logged request with id ${id}`);
+    if (!entry) throw new ActionError(`no logged request with id ${id}`);
     if (entry.requestTruncated)
-      throw new SettingsError('that request body was cut short in the log, so it cannot be replayed exactly');
-    if (!this.mirror) throw new SettingsError('the mirror is not running');
+      throw new ActionError('that request body was cut short in the log, so it cannot be replayed exactly');
+    if (!this.mirror) throw new ActionError('the mirror is not running');
     // The replayed exchange is found by a one-off marker, not by timing: other requests may arrive meanwhile.
     const marker = `replay-${id}-${randomUUID()}`;
     const recorded = new Promise<LogEntry>((resolve) => this.pendingReplays.set(marker, resolve));
@@ -688,8 +657,8 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
 }
 
 /** An action the user asked for that cannot be done as asked; the control API answers 400 with its message. */
-export class SettingsError extends Error {
-  override name = 'SettingsError';
+export class ActionError extends Error {
+  override name = 'ActionError';
 }
 
 function isLoopback(address: string): boolean {

@@ -4,7 +4,7 @@
 import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { MirrorSession } from '../session';
-import { SettingsError } from '../session';
+import { ActionError } from '../session';
 import type { CleanupOptions, ControlEvent, IncidentRequest, LogEntry, SettingsPatch } from './contract';
 import { ROUTES } from './contract';
 import { checkControlRequest, createControlToken } from './guard';
@@ -74,7 +74,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
     reply.headers(SECURITY_HEADERS);
   });
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
-    const status = error instanceof SettingsError ? 400 : (error.statusCode ?? 500);
+    const status = error instanceof ActionError ? 400 : (error.statusCode ?? 500);
     reply.code(status).send({ error: error.message });
   });
 
@@ -123,7 +123,7 @@ function registerActions(app: FastifyInstance, session: MirrorSession): void {
   app.post(ROUTES.selfTest, async () => session.selfTest());
   app.post(`${ROUTES.replay}/:id`, async (request) => {
     const id = Number((request.params as { id: string }).id);
-    if (!Number.isInteger(id)) throw new SettingsError('the replay id must be a number');
+    if (!Number.isInteger(id)) throw new ActionError('the replay id must be a number');
     return session.replay(id);
   });
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { copyAllText } from '../../renderer/src/lib/connection-text';
 import { formatDuration, resultLabel, rowView, splitLinks } from '../../renderer/src/lib/format';
-import { formValues, friendlySettingsError, settingsPatch } from '../../renderer/src/lib/settings-form';
+import { formValues, friendlyActionError, settingsPatch } from '../../renderer/src/lib/settings-form';
 import { takeToken } from '../../renderer/src/lib/token';
 import { makeEntry, makeState } from './fixtures';
 
@@ -109,12 +109,12 @@ describe('settingsPatch', () => {
   });
 });
 
-describe('friendlySettingsError', () => {
+describe('friendlyActionError', () => {
   it('names fields as the form labels them', () => {
     assert.equal(
-      friendlySettingsError('mirrorPort must be a port from 0 to 65535; allowCidrs must be a list of CIDRs'),
+      friendlyActionError('mirrorPort must be a port from 0 to 65535; allowCidrs must be a list of CIDRs'),
       'Mirror port must be a port from 0 to 65535; IP allow-list must be a list of CIDRs',
     );
-    assert.equal(friendlySettingsError('no logged request with id 3'), 'no logged request with id 3');
+    assert.equal(friendlyActionError('no logged request with id 3'), 'no logged request with id 3');
   });
 });

@@ -61,7 +61,7 @@ const FIELD_LABELS: Record<string, string> = {
 };
 
 /** The session names settings by their field names ("allowCidrs must be …"): say them as the form does. */
-export function friendlySettingsError(message: string): string {
+export function friendlyActionError(message: string): string {
   return message.replace(
     /(^|; )(mirrorPort|mirrorHost|profile|tunnel|ngrokAuthtoken|ngrokDomain|allowCidrs)\b/g,
     (_match, lead: string, field: string) => `${lead}${FIELD_LABELS[field] ?? field}`,

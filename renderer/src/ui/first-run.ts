@@ -1,7 +1,7 @@
 // First run: paste an ngrok authtoken (saved by the session, which then opens the tunnel: that is
 // the check), or choose to run with no tunnel when StackState runs on this machine.
 import { ROUTES, type SessionState } from '../lib/contract';
-import { friendlySettingsError } from '../lib/settings-form';
+import { friendlyActionError } from '../lib/settings-form';
 import type { AppContext, View } from './context';
 import { externalLink, h, setText, show, uniqueId } from './dom';
 import { InlineMessage, runFrom } from './widgets';
@@ -130,7 +130,7 @@ export class FirstRunForm implements View {
         this.ctx.announce('Authtoken saved. Opening the tunnel to check it…', 'info');
       },
       (message) => {
-        this.#message.show(friendlySettingsError(message), 'error');
+        this.#message.show(friendlyActionError(message), 'error');
         this.#input.focus();
       },
     );

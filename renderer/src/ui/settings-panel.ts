@@ -4,7 +4,7 @@
 import { ROUTES, type SessionState } from '../lib/contract';
 import {
   formValues,
-  friendlySettingsError,
+  friendlyActionError,
   type SettingsFormValues,
   settingsPatch,
 } from '../lib/settings-form';
@@ -267,7 +267,7 @@ export class SettingsPanel implements View {
         this.ctx.applyState(next);
         this.#formMessage.show('Saved. What the change needed was restarted.', 'ok');
       },
-      (message) => this.#formMessage.show(friendlySettingsError(message), 'error'),
+      (message) => this.#formMessage.show(friendlyActionError(message), 'error'),
     );
   }
 }

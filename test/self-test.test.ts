@@ -1,0 +1,65 @@
+// The self-test against real local servers: the right mirror, another mirror, and nothing at all.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { after, test } from 'node:test';
+import { runSelfTest } from '../server/self-test';
+
+const servers: Server[] = [];
+after(() => {
+  for (const server of servers) server.close();
+});
+
+/** A mirror-like server that answers Test Connection OK with the given key header (or none). */
+async function fakeMirror(key: string | null): Promise<string> {
+  const server = createServer((request, response) => {
+    request.resume();
+    response.writeHead(200, {
+      'content-type': 'application/json',
+      ...(key ? { 'X-MIRROR-API-KEY': key } : {}),
+    });
+    response.end('{"_type":"TestConnectionResponse","status":"OK"}');
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+}
+
+test('the right key passes', async () => {
+  const url = await fakeMirror('k1');
+  const result = await runSelfTest({ mirrorUrl: url, localUrl: url, apiKey: 'k1', timeoutMillis: 5000 });
+  assert.equal(result.ok, true, result.message);
+  assert.match(result.message, /answered Test Connection in \d+ ms with the right API key/);
+});
+
+test('another mirror behind the URL (another key, or none) fails and says so', async () => {
+  for (const key of ['someone-else', null]) {
+    const url = await fakeMirror(key);
+    const result = await runSelfTest({ mirrorUrl: url, localUrl: url, apiKey: 'k1', timeoutMillis: 5000 });
+    assert.equal(result.ok, false);
+    assert.equal(result.keyHeaderMatches, false);
+    assert.match(result.message, /without this mirror's API key/);
+  }
+});
+
+test('nothing listening: a sentence naming the URL', async () => {
+  const url = await fakeMirror('k1');
+  servers.at(-1)!.close();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const result = await runSelfTest({ mirrorUrl: url, localUrl: url, apiKey: 'k1', timeoutMillis: 2000 });
+  assert.equal(result.ok, false);
+  assert.equal(result.status, null);
+  assert.match(result.message, new RegExp(`^Could not reach ${url}`));
+});
+
+test('host.docker.internal is tested through the local URL, since it resolves only inside Docker', async () => {
+  const local = await fakeMirror('k1');
+  const port = new URL(local).port;
+  const result = await runSelfTest({
+    mirrorUrl: `http://host.docker.internal:${port}/`,
+    localUrl: local,
+    apiKey: 'k1',
+    timeoutMillis: 5000,
+  });
+  assert.equal(result.url, local);
+  assert.equal(result.ok, true);
+});
