@@ -50,6 +50,11 @@ export class CipheredSettingsStore implements SettingsStore {
   private readonly cipher: SecretCipher;
   private readonly onSecret: (secret: string) => void;
   private pendingWarnings: string[];
+  /**
+   * Set while an encrypted token sits in the store that the keyring cannot open yet: saving keeps it.
+   * (Forgetting the token in that state keeps it too, until "forget all settings" or a new token.)
+   */
+  private lockedToken = false;
 
   constructor(options: CipheredSettingsStoreOptions) {
     this.backend = options.backend;
@@ -83,7 +88,15 @@ export class CipheredSettingsStore implements SettingsStore {
     let rewrite = parsed.warnings.length > 0 || (raw as { version?: unknown }).version !== settings.version;
 
     const encrypted = this.backend.get(ENCRYPTED_TOKEN_KEY);
-    if (encrypted !== undefined) {
+    this.lockedToken = encrypted !== undefined && !this.cipher.isAvailable();
+    if (this.lockedToken) {
+      // The keyring is not open yet (a login item that starts first, KWallet not running): the token
+      // is kept as it is for a later start, and this run goes without it.
+      settings.ngrokAuthtoken = null;
+      warnings.push(
+        `The saved ngrok authtoken is encrypted, but ${this.cipher.name} is not available now. It is kept: restart the app once the keyring is unlocked, or paste the authtoken again in Settings.`,
+      );
+    } else if (encrypted !== undefined) {
       const token = this.decryptToken(encrypted);
       if ('token' in token) {
         settings.ngrokAuthtoken = token.token;
@@ -112,11 +125,16 @@ export class CipheredSettingsStore implements SettingsStore {
       return;
     }
     this.backend.set({ [SETTINGS_KEY]: settings });
-    if (this.backend.get(ENCRYPTED_TOKEN_KEY) !== undefined) this.backend.delete(ENCRYPTED_TOKEN_KEY);
+    // A token the locked keyring keeps from us is not ours to delete; a new token replaces it.
+    const keepLocked = token === null && this.lockedToken;
+    if (!keepLocked && this.backend.get(ENCRYPTED_TOKEN_KEY) !== undefined)
+      this.backend.delete(ENCRYPTED_TOKEN_KEY);
+    if (token !== null) this.lockedToken = false;
   }
 
   async clear(): Promise<void> {
     // The window's place is not a setting: it stays.
+    this.lockedToken = false;
     this.backend.delete(SETTINGS_KEY);
     this.backend.delete(ENCRYPTED_TOKEN_KEY);
   }
@@ -132,11 +150,6 @@ export class CipheredSettingsStore implements SettingsStore {
 
   private decryptToken(encrypted: unknown): { token: string } | { warning: string } {
     const forget = 'It was removed: paste the authtoken again in Settings.';
-    if (!this.cipher.isAvailable()) {
-      return {
-        warning: `The saved ngrok authtoken is encrypted, but ${this.cipher.name} is not available now, so it cannot be decrypted. ${forget}`,
-      };
-    }
     let token: string;
     try {
       if (typeof encrypted !== 'string') throw new Error('not a string');

@@ -127,7 +127,7 @@ describe('desktop settings store', () => {
     assert.equal(again.warnings.length, 1);
   });
 
-  test('an encrypted token while the keychain is unavailable: null and a warning that says why', async () => {
+  test('an encrypted token while the keychain is locked: null for this run, kept for the next', async () => {
     const backend = new MemoryBackend();
     const cipher = new StandInCipher();
     await new CipheredSettingsStore({ backend, cipher }).save({
@@ -135,9 +135,17 @@ describe('desktop settings store', () => {
       ngrokAuthtoken: TOKEN,
     });
     cipher.available = false;
-    const { settings, warnings } = await new CipheredSettingsStore({ backend, cipher }).load();
+    const locked = new CipheredSettingsStore({ backend, cipher });
+    const { settings, warnings } = await locked.load();
     assert.equal(settings.ngrokAuthtoken, null);
-    assert.match(warnings[0]!, /the stand-in keychain is not available/);
+    assert.match(warnings[0]!, /the stand-in keychain is not available now\. It is kept/);
+    // Saving another setting meanwhile must not lose the token.
+    await locked.save({ ...settings, mirrorPort: 8000 });
+    cipher.available = true;
+    const unlocked = await new CipheredSettingsStore({ backend, cipher }).load();
+    assert.equal(unlocked.settings.ngrokAuthtoken, TOKEN);
+    assert.equal(unlocked.settings.mirrorPort, 8000);
+    assert.deepEqual(unlocked.warnings, []);
   });
 
   test('plain mode: stored as is, and encryptsSecrets says false', async () => {
