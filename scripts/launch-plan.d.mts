@@ -17,4 +17,5 @@ export declare function electronEnv(
   env: Record<string, string | undefined>,
 ): Record<string, string | undefined>;
 export declare function summariseInstallError(output: string, timedOut: boolean): string;
+export declare const HEADLESS_OPTIONS: { withValue: string[]; flags: string[] };
 export declare function headlessArgs(args: readonly string[]): string[];

@@ -51,17 +51,40 @@ export function summariseInstallError(output, timedOut) {
   return `its download from GitHub failed: ${line.length > 160 ? `${line.slice(0, 157)}…` : line}`;
 }
 
-/** The desktop-only options mean nothing to the headless CLI (which rejects unknown options). */
+/**
+ * The headless CLI's options, by whether they take a value (server/cli-args.ts CLI_OPTIONS; a test
+ * keeps the two in step). Everything else on the desktop command line (--hidden, --user-data-dir,
+ * Chromium switches such as --no-sandbox) means nothing to it, and it refuses unknown options.
+ */
+export const HEADLESS_OPTIONS = {
+  withValue: [
+    'port',
+    'host',
+    'api-key',
+    'profile',
+    'tunnel',
+    'ngrok-domain',
+    'allow-cidr',
+    'ui-port',
+    'settings',
+  ],
+  flags: ['json', 'help'],
+};
+
+/** The desktop command line, cut to what the headless CLI understands. */
 export function headlessArgs(args) {
   const out = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    if (arg === '--hidden' || arg.startsWith('--user-data-dir=')) continue;
-    if (arg === '--user-data-dir') {
-      i++;
-      continue;
+    const name = arg.replace(/^--/, '').split('=')[0];
+    if (arg === '-h' || (arg.startsWith('--') && HEADLESS_OPTIONS.flags.includes(name))) {
+      out.push(arg);
+    } else if (arg.startsWith('--') && HEADLESS_OPTIONS.withValue.includes(name)) {
+      out.push(arg);
+      if (!arg.includes('=') && i + 1 < args.length) out.push(args[++i]);
+    } else if (arg === '--user-data-dir') {
+      i++; // the desktop option's value goes with it
     }
-    out.push(arg);
   }
   return out;
 }

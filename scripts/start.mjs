@@ -84,11 +84,19 @@ function runHeadless(reason) {
  * headless mode takes as "stop now, skip the clean shutdown". So SIGINT is only passed on when
  * there is no terminal (another program sent it to this process alone).
  */
+/** Whether this script passed a signal on to the child (then its end by signal is no crash). */
+let relayedSignal = false;
+
 function relay(child, onExit) {
   process.on('SIGINT', () => {
-    if (!process.stdin.isTTY) child.kill('SIGINT');
+    if (process.stdin.isTTY) return;
+    relayedSignal = true;
+    child.kill('SIGINT');
   });
-  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  process.on('SIGTERM', () => {
+    relayedSignal = true;
+    child.kill('SIGTERM');
+  });
   child.on('exit', (code, signal) => {
     if (onExit?.(code, signal)) return;
     process.exit(code ?? (signal ? 1 : 0));
@@ -104,13 +112,15 @@ if (plan.mode === 'headless') {
     stdio: 'inherit',
     env: electronEnv(process.env),
   });
-  relay(child, (code) => {
-    // Electron that dies at once (missing system libraries, no usable display) gets the fallback too.
-    if (code !== 0 && code !== null && Date.now() - started < 5000) {
+  relay(child, (code, signal) => {
+    // Electron that dies at once gets the fallback too: missing system libraries (an exit code), or a
+    // crash by signal (the Linux sandbox refused, no usable display), unless we sent the signal.
+    const crashed = (code !== 0 && code !== null) || (signal !== null && !relayedSignal);
+    if (crashed && Date.now() - started < 5000) {
       process.removeAllListeners('SIGINT');
       process.removeAllListeners('SIGTERM');
       runHeadless(
-        `Electron exited at start (code ${code}; see its message above): starting the headless mode instead, so open the UI at the address below.`,
+        `Electron exited at start (${signal ? `signal ${signal}` : `code ${code}`}; see its message above): starting the headless mode instead, so open the UI at the address below.`,
       );
       return true;
     }

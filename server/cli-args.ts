@@ -86,25 +86,23 @@ export function parseCliArgs(argv: string[]): CliOptions | { error: string } {
   };
 }
 
+/** The headless mode's options (scripts/launch-plan.mjs keeps a copy, checked by test/electron/start.test.ts). */
+export const CLI_OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'api-key': { type: 'string' },
+  profile: { type: 'string' },
+  tunnel: { type: 'string' },
+  'ngrok-domain': { type: 'string' },
+  'allow-cidr': { type: 'string', multiple: true },
+  'ui-port': { type: 'string' },
+  settings: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'api-key': { type: 'string' },
-      profile: { type: 'string' },
-      tunnel: { type: 'string' },
-      'ngrok-domain': { type: 'string' },
-      'allow-cidr': { type: 'string', multiple: true },
-      'ui-port': { type: 'string' },
-      settings: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  return parseArgs({ args: argv, strict: true, allowPositionals: false, options: CLI_OPTIONS });
 }
 
 function toPort(text: string): number | null {

@@ -4,7 +4,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { electronEnv, headlessArgs, planLaunch, summariseInstallError } from '../../scripts/launch-plan.mjs';
+import {
+  electronEnv,
+  HEADLESS_OPTIONS,
+  headlessArgs,
+  planLaunch,
+  summariseInstallError,
+} from '../../scripts/launch-plan.mjs';
+import { CLI_OPTIONS } from '../../server/cli-args';
 
 const BINARY = '/work/app/node_modules/electron/dist/electron';
 
@@ -94,6 +101,29 @@ describe('can npm start run Electron here?', () => {
       ['--tunnel', 'none', '--port=0'],
     );
     assert.deepEqual(headlessArgs(['--user-data-dir=/tmp/x', '--json']), ['--json']);
+    // Chromium switches (the usual workaround for a sandbox crash) mean nothing to the headless mode.
+    assert.deepEqual(
+      headlessArgs(['--no-sandbox', '--ozone-platform=x11', '--allow-cidr', '10.0.0.0/8', '-h']),
+      ['--allow-cidr', '10.0.0.0/8', '-h'],
+    );
+  });
+
+  test('the copy of the headless options matches the CLI', () => {
+    const fromCli = Object.entries(CLI_OPTIONS);
+    assert.deepEqual(
+      [...HEADLESS_OPTIONS.withValue].sort(),
+      fromCli
+        .filter(([, o]) => o.type === 'string')
+        .map(([name]) => name)
+        .sort(),
+    );
+    assert.deepEqual(
+      [...HEADLESS_OPTIONS.flags].sort(),
+      fromCli
+        .filter(([, o]) => o.type === 'boolean')
+        .map(([name]) => name)
+        .sort(),
+    );
   });
 });
 
