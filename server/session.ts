@@ -100,6 +100,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   private milestones = emptyMilestones();
   private incidents: Incident[] = [];
   private lastCleanup: CleanupReport | null = null;
+  private revision = 0;
   private networkWarning: string | null = null;
   private readonly pendingReplays = new Map<string, (entry: LogEntry) => void>();
   /** Serialises start/stop/cleanup so two clicks never interleave. */
@@ -139,6 +140,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     const publicUrl = this.tunnelStatus.state === 'online' ? this.tunnelStatus.publicUrl : null;
     const localUrl = this.mirror ? this.mirror.localUrl : null;
     return {
+      revision: this.revision,
       phase: this.phase,
       message: this.message,
       mirror: {
@@ -280,7 +282,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
         await this.teardown();
         await this.startNow();
       } else {
-        this.emit('state', this.state);
+        this.changed();
       }
       if (patch.ngrokAuthtoken) this.emit('notice', 'The ngrok authtoken was saved.');
       return this.state;
@@ -292,7 +294,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     if (this.overrides.apiKey) {
       this.emit('notice', 'A new API key was saved, but --api-key overrides it for this run.');
     }
-    this.emit('state', this.state);
+    this.changed();
     return this.state;
   }
 
@@ -321,15 +323,15 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     ];
     this.source.setIncidents(this.incidents);
     // Say when it ends, so every view drops it without polling.
-    setTimeout(() => this.emit('state', this.state), request.durationMinutes * 60_000 + 100).unref();
-    this.emit('state', this.state);
+    setTimeout(() => this.changed(), request.durationMinutes * 60_000 + 100).unref();
+    this.changed();
     return this.state;
   }
 
   endIncidents(): SessionState {
     this.incidents = [];
     this.source.setIncidents([]);
-    this.emit('state', this.state);
+    this.changed();
     return this.state;
   }
 
@@ -579,7 +581,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   private tickMilestone(name: keyof Milestones, at: number): void {
     if (this.milestones[name] !== null) return;
     this.milestones[name] = at;
-    this.emit('state', this.state);
+    this.changed();
   }
 
   private originOf(exchange: MirrorExchange): RequestOrigin {
@@ -646,6 +648,12 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   private setPhase(phase: SessionPhase, message: string): void {
     this.phase = phase;
     this.message = message;
+    this.changed();
+  }
+
+  /** Every change gets a new revision, so a UI can tell the newer of two states it received. */
+  private changed(): void {
+    this.revision++;
     this.emit('state', this.state);
   }
 

@@ -58,6 +58,8 @@ export interface Milestones {
 }
 
 export interface SessionState {
+  /** Grows with every change: of two states, the one with the higher revision is newer. */
+  revision: number;
   phase: SessionPhase;
   /** A plain-language sentence about the phase; on errors it says what to do. */
   message: string;

@@ -45,6 +45,7 @@ export function stateFor(phase: SessionPhase, changes: Partial<SessionState> = {
   const publicUrl = phase === 'online' ? PUBLIC_URL : null;
   const localUrl = up ? LOCAL_URL : null;
   return {
+    revision: 1,
     phase,
     message: MESSAGES[phase],
     mirror: { localUrl, port: up ? 7007 : null, host: '127.0.0.1', networkWarning: null },

@@ -5,6 +5,7 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T
 
 export function makeState(overrides: DeepPartial<SessionState> = {}): SessionState {
   const base: SessionState = {
+    revision: 1,
     phase: 'online',
     message: 'Online: StackState can reach the mirror at https://abc.ngrok-free.app/',
     mirror: { localUrl: 'http://127.0.0.1:7007/', port: 7007, host: '127.0.0.1', networkWarning: null },

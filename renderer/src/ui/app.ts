@@ -34,6 +34,8 @@ const nextFrame: Scheduler = (run) => {
 export class App implements AppContext {
   readonly entries = new EntryList();
   #state: SessionState | null = null;
+  /** Set when the event stream (re)connects: its first state is current whatever its revision. */
+  #freshStream = true;
   readonly #queue: UpdateQueue;
   readonly #root: HTMLElement;
   readonly #pill = h(
@@ -57,7 +59,6 @@ export class App implements AppContext {
   readonly #connectionEl: HTMLElement;
   readonly #checklistEl: HTMLElement;
   #tab: TabId = 'setup';
-  #link: Link['state'] = 'connecting';
   #toastTimer = 0;
 
   constructor(
@@ -155,22 +156,13 @@ export class App implements AppContext {
   }
 
   /**
-   * An action's answer carries the state as it was when the action returned; the stream carries every
-   * change, in order, and may already have delivered a newer one (a tunnel comes online quickly). So
-   * the answer is shown only while the stream is down.
-   */
-  /**
-   * Shows the state an action answered with. While the event stream is up it has the newer state, so
-   * that one is rendered again instead: the action may have changed what a view shows (a form closed).
+   * Shows the state an action answered with, unless the event stream has brought a newer one (by
+   * revision; a tunnel may come online before the answer arrives). Either way the newest is
+   * rendered again, since the action may have changed what a view shows (a form closed).
    */
   applyState(state: SessionState): void {
-    if (this.#link === 'open') {
-      this.#queue.flushNow();
-      if (this.#state) this.#renderState(this.#state);
-      return;
-    }
-    this.#queue.push({ type: 'state', state });
     this.#queue.flushNow();
+    this.#renderState(this.#state && this.#state.revision > state.revision ? this.#state : state);
   }
 
   announce(message: string, tone: Tone = 'info'): void {
@@ -202,7 +194,13 @@ export class App implements AppContext {
   }
 
   #apply(update: PendingUpdate): void {
-    if (update.state) this.#renderState(update.state);
+    // An action's answer may already have shown a newer state than this one from the stream. After
+    // a reconnect the app may have restarted (revisions start again), so the first state is taken as is.
+    const state = update.state;
+    if (state && (this.#freshStream || !this.#state || state.revision >= this.#state.revision)) {
+      this.#freshStream = false;
+      this.#renderState(state);
+    }
     if (update.reset || update.entries.length > 0) {
       if (update.reset) this.entries.clear();
       const change = this.entries.add(update.entries);
@@ -252,9 +250,9 @@ export class App implements AppContext {
   }
 
   #onLink(link: Link): void {
-    this.#link = link.state;
     this.#root.dataset.link = link.state;
     if (link.state === 'open') {
+      this.#freshStream = true;
       show(this.#banner, false);
       return;
     }

@@ -1,7 +1,7 @@
 // Settings: port, profile, tunnel, reserved domain, IP allow-list (one form, saved together), plus
 // the API key (regenerate) and the ngrok authtoken (replace, forget). A refused change (HTTP 400)
 // is shown next to the form and what the user typed stays.
-import { ROUTES, type SessionState } from '../lib/contract';
+import { type PublicSettings, ROUTES, type SessionState } from '../lib/contract';
 import {
   formValues,
   friendlyActionError,
@@ -34,6 +34,11 @@ export class SettingsPanel implements View {
   readonly #location = h('p', { class: 'muted small' });
   /** True once the user changed something: state updates then leave the form alone. */
   #dirty = false;
+  /**
+   * The settings the form shows, as they were when it was last filled. A save sends only what the
+   * user changed from these, so a setting changed elsewhere meanwhile (the tray, Setup) is not undone.
+   */
+  #filledFrom: PublicSettings | null = null;
 
   constructor(private readonly ctx: AppContext) {
     const portId = uniqueId('port');
@@ -82,7 +87,7 @@ export class SettingsPanel implements View {
       onclick: () => {
         this.#dirty = false;
         this.#formMessage.clear();
-        if (this.ctx.state) this.#fill(formValues(this.ctx.state.settings));
+        if (this.ctx.state) this.#fill(this.ctx.state.settings);
       },
     });
     this.#ngrokOnly = h(
@@ -192,7 +197,7 @@ export class SettingsPanel implements View {
   }
 
   update(state: SessionState): void {
-    if (!this.#dirty) this.#fill(formValues(state.settings));
+    if (!this.#dirty) this.#fill(state.settings);
     const s = state.settings;
     setText(this.#apiKey, state.connection.apiKey);
     const runningPort = state.mirror.port;
@@ -218,7 +223,9 @@ export class SettingsPanel implements View {
     );
   }
 
-  #fill(values: SettingsFormValues): void {
+  #fill(settings: PublicSettings): void {
+    this.#filledFrom = settings;
+    const values = formValues(settings);
     setValue(this.#port, values.mirrorPort);
     for (const [value, input] of this.#profile) input.checked = value === values.profile;
     for (const [value, input] of this.#tunnel) input.checked = value === values.tunnel;
@@ -245,10 +252,11 @@ export class SettingsPanel implements View {
 
   async #submit(event: Event): Promise<void> {
     event.preventDefault();
-    const state = this.ctx.state;
-    if (!state) return;
+    const shown = this.#filledFrom;
+    if (!shown) return;
     this.#formMessage.clear();
-    const result = settingsPatch(this.#read(), state.settings);
+    const submitted = this.#read();
+    const result = settingsPatch(submitted, shown);
     if ('error' in result) {
       this.#formMessage.show(result.error, 'error');
       return;
@@ -263,7 +271,8 @@ export class SettingsPanel implements View {
       'Saving…',
       async () => {
         const next = await this.ctx.api.put<SessionState>(ROUTES.settings, result.patch);
-        this.#dirty = false;
+        // Typed on while saving? Keep that; otherwise show the saved settings again.
+        this.#dirty = JSON.stringify(this.#read()) !== JSON.stringify(submitted);
         this.ctx.applyState(next);
         this.#formMessage.show('Saved. What the change needed was restarted.', 'ok');
       },
