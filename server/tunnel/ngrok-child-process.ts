@@ -17,8 +17,6 @@ interface ChildEvents {
 
 export interface SpawnChildOptions {
   entry: ChildEntry;
-  /** The runtime to start: Node itself, or Electron's binary with ELECTRON_RUN_AS_NODE=1 in `env`. */
-  execPath?: string;
   env?: NodeJS.ProcessEnv;
   /** Receives what the child prints. The child never prints the token (tested); still, redact before logging. */
   onOutput: (text: string, stream: 'stdout' | 'stderr') => void;
@@ -53,7 +51,7 @@ export class NgrokChildProcess extends EventEmitter<ChildEvents> {
         this.emit('exit', exit);
       };
       child.once('exit', (code, signal) => finish({ code, signal }));
-      // A child that could not even start (bad execPath) emits 'error' and never 'exit'.
+      // A child that could not even start emits 'error' and never 'exit'.
       child.on('error', () => {
         if (child.pid === undefined) finish({ code: null, signal: null });
       });
@@ -67,7 +65,6 @@ export class NgrokChildProcess extends EventEmitter<ChildEvents> {
   static spawn(options: SpawnChildOptions): NgrokChildProcess {
     const child = fork(options.entry.modulePath, [], {
       execArgv: options.entry.execArgv,
-      ...(options.execPath ? { execPath: options.execPath } : {}),
       env: options.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',

@@ -50,8 +50,6 @@ export interface NgrokTunnelOptions {
   reconnect?: Partial<ReconnectPolicy>;
   /** The child script; by default the built ngrok-child.js next to the bundle, else the .ts source. */
   childEntry?: ChildEntry;
-  /** The runtime for the child: in the packaged app, Electron's binary (with ELECTRON_RUN_AS_NODE=1 in env). */
-  execPath?: string;
   /** The child's environment (default: this process's). */
   env?: NodeJS.ProcessEnv;
   /** ngrok's ingress address, for a custom agent ingress; tests point it at a silent local server. */
@@ -189,7 +187,6 @@ export class NgrokTunnel extends EventEmitter<TunnelEvents> implements Tunnel {
     if (signal.aborted) throw cancelled();
     const child = NgrokChildProcess.spawn({
       entry: this.options.childEntry ?? resolveNgrokChildEntry(),
-      ...(this.options.execPath ? { execPath: this.options.execPath } : {}),
       env: this.#env,
       onOutput: this.#writeChildOutput,
     });
