@@ -14,6 +14,8 @@ import { loadStaticFiles, MISSING_UI_PAGE } from './static-files';
 /** Log entries reach the page in batches at most this often, so a busy mirror cannot flood it. */
 export const LOG_BATCH_MILLIS = 100;
 const HEARTBEAT_MILLIS = 15_000;
+/** The catch-all route of the UI's files: the only one that needs no token. */
+const STATIC_ROUTE = '/*';
 
 export interface ControlServerOptions {
   session: MirrorSession;
@@ -66,7 +68,9 @@ export async function startControlServer(options: ControlServerOptions): Promise
 
   app.addHook('onRequest', async (request, reply) => {
     const query = new URL(request.url, 'http://control').searchParams;
-    const needsToken = request.url.startsWith('/control/');
+    // Decided by the route the router matched, not the raw URL, which may be percent-encoded
+    // (/%63ontrol/state is /control/state to the router). Only the static files go without a token.
+    const needsToken = request.routeOptions.url !== STATIC_ROUTE;
     const refusal = checkControlRequest({ headers: request.headers, query }, { token, port }, needsToken);
     if (refusal) return reply.code(refusal.status).send({ error: refusal.error });
   });
@@ -173,7 +177,7 @@ function registerEventStream(app: FastifyInstance, session: MirrorSession): void
 
 function registerStaticUi(app: FastifyInstance, uiRoot: string): void {
   const files = loadStaticFiles(uiRoot);
-  app.get('/*', async (request, reply) => {
+  app.get(STATIC_ROUTE, async (request, reply) => {
     const path = new URL(request.url, 'http://control').pathname;
     const file = files.get(path === '/' ? '/index.html' : path);
     if (file) return reply.type(file.contentType).send(file.body);

@@ -76,6 +76,14 @@ describe('who the control API lets in', () => {
     }
     assert.equal((await call(`${ROUTES.log}?token=wrong`, { headers: { authorization: '' } })).status, 401);
     assert.equal((await call(ROUTES.stop, { method: 'POST', headers: { authorization: '' } })).status, 401);
+    // The router decodes the path: an encoded letter must not make /control/ look like a static file.
+    const encoded = await call('/%63ontrol/state', { headers: { authorization: '' } });
+    assert.equal(encoded.status, 401);
+    assert.doesNotMatch(encoded.body, /apiKey/);
+    assert.equal(
+      (await call('/control/nope', { method: 'POST', headers: { authorization: '' } })).status,
+      401,
+    );
   });
 
   test('a foreign Host (DNS rebinding) or Origin (another site) gets 403 even with the token', async () => {
