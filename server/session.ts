@@ -357,27 +357,41 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   }
 
   /** Sends a logged request again to the local mirror; the new exchange lands in the log. */
-  async replay(id: number): Promise<LogEntry> {
+  async replay(id: number, timeoutMillis = 15_000): Promise<LogEntry> {
     const entry = this.log.find(id);
     if (!entry) throw new ActionError(`no logged request with id ${id}`);
     if (entry.requestTruncated)
       throw new ActionError('that request body was cut short in the log, so it cannot be replayed exactly');
     if (!this.mirror) throw new ActionError('the mirror is not running');
+    // The logged URL is whatever the client sent (an absolute form, `/\host`…): only its path and
+    // query are replayed, and only to this mirror.
+    const local = new URL(this.mirror.localUrl);
+    const target = new URL(entry.url.replace(/^[/\\]+/, '/'), local);
+    if (target.origin !== local.origin)
+      throw new ActionError('that request was not addressed to this mirror');
     // The replayed exchange is found by a one-off marker, not by timing: other requests may arrive meanwhile.
     const marker = `replay-${id}-${randomUUID()}`;
-    const recorded = new Promise<LogEntry>((resolve) => this.pendingReplays.set(marker, resolve));
+    let timer: NodeJS.Timeout | undefined;
+    const recorded = new Promise<LogEntry>((resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new ActionError('the mirror did not answer the replay in time')),
+        timeoutMillis,
+      );
+      this.pendingReplays.set(marker, resolve);
+    });
     try {
-      const response = await fetch(new URL(entry.url.replace(/^\/+/, '/'), this.mirror.localUrl), {
+      const response = await fetch(target, {
         method: entry.method,
         headers: { 'content-type': 'application/json', [SELF_REQUEST_HEADER]: marker },
         body: entry.method === 'GET' || entry.method === 'HEAD' ? undefined : entry.requestBody,
+        signal: AbortSignal.timeout(timeoutMillis),
       });
       await response.arrayBuffer();
-    } catch (error) {
+      return await recorded;
+    } finally {
+      clearTimeout(timer);
       this.pendingReplays.delete(marker);
-      throw error;
     }
-    return recorded;
   }
 
   /** Stops everything; used on quit and on SIGINT. Never throws. */
@@ -571,11 +585,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     }
     const entry = this.log.append(exchange, origin, remoteAddress);
     const marker = header(exchange.headers, SELF_REQUEST_HEADER);
-    const replayed = marker ? this.pendingReplays.get(marker) : undefined;
-    if (marker && replayed) {
-      this.pendingReplays.delete(marker);
-      replayed(entry);
-    }
+    if (marker) this.pendingReplays.get(marker)?.(entry);
   }
 
   private tickMilestone(name: keyof Milestones, at: number): void {

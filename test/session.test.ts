@@ -3,7 +3,7 @@
 // way a laptop without network does) or the local TCP forwarder that stands in for ngrok's edge.
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -313,5 +313,27 @@ describe('failures and settings', () => {
       /unknown series/,
     );
     assert.equal(session.endIncidents().incidents.length, 0);
+  });
+});
+
+describe('replay', () => {
+  test('replays only to this mirror, whatever URL the client logged', async () => {
+    const session = await newSession();
+    const state = await session.start();
+    const { port } = new URL(state.mirror.localUrl!);
+    // A raw request line in absolute form, naming another host: logged as the client sent it.
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.end(
+          'POST http://198.51.100.7:9/api/connection HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}',
+        );
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve());
+      socket.resume();
+    });
+    const planted = session.log.list().at(-1)!;
+    assert.match(planted.url, /^http:\/\/198\.51\.100\.7/);
+    await assert.rejects(session.replay(planted.id), /not addressed to this mirror/);
   });
 });
