@@ -1,9 +1,8 @@
 // A bounded record of every exchange with the mirror, with subscribers. The window's live
 // inspector, the headless output and the tray all read from here; the mirror never does.
-import type { LogEntry, RequestOrigin } from './control/contract';
+import { LOG_CAPACITY, type LogEntry, type RequestOrigin } from './control/contract';
 import type { MirrorExchange } from './mirror/exchange';
 
-export const LOG_CAPACITY = 500;
 /** Bodies kept for the detail view are cut here, so 500 entries stay a few MiB at most. */
 export const BODY_LIMIT_CHARS = 4096;
 

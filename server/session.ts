@@ -109,6 +109,8 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   private readonly retry: TunnelRetryPolicy;
   private retryTimer: NodeJS.Timeout | null = null;
   private retryAttempt = 0;
+  /** The tunnel whose first open() is under way: its failure comes as an exception, not a status. */
+  private opening: Tunnel | null = null;
   /** The last public URL StackState may have been given; forgotten by Stop & clean up. */
   private lastPublicUrl: string | null = null;
   private readonly tunnelFactory: TunnelFactory;
@@ -483,33 +485,41 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     this.tunnel = tunnel;
     tunnel.on('status', (status) => this.onTunnelStatus(tunnel, status));
     this.setPhase('connecting', `Opening the ${tunnel.kind} tunnel…`);
+    this.opening = tunnel;
     try {
       await tunnel.open({ target: { host: '127.0.0.1', port: mirror.tunnelPort } });
       // The 'online' status event has set the phase.
     } catch (error) {
       if (this.tunnel !== tunnel) return; // closed while connecting
-      const message =
-        error instanceof TunnelError ? error.message : `The tunnel failed: ${(error as Error).message}`;
-      this.tunnelStatus = {
-        state: 'error',
-        code: error instanceof TunnelError ? error.code : 'TUNNEL_FAILED',
-        message,
-      };
-      const local = `the mirror keeps serving locally at ${mirror.localUrl}`;
-      if (error instanceof TunnelError && error.retryable) {
-        // No network yet, or ngrok busy: try again by itself, as a laptop's Wi-Fi comes back.
-        const delay = Math.min(
-          this.retry.maxDelayMillis,
-          this.retry.initialDelayMillis * 2 ** this.retryAttempt,
-        );
-        this.retryAttempt++;
-        this.retryTimer = setTimeout(() => this.retryTunnel(tunnel), delay);
-        this.retryTimer.unref();
-        this.setPhase('tunnel-error', `${message} Trying again in ${Math.round(delay / 1000)} s; ${local}.`);
-      } else {
-        this.setPhase('tunnel-error', `${message} Meanwhile ${local}.`);
-      }
+      if (error instanceof TunnelError) this.tunnelFailed(tunnel, error.code, error.message, error.retryable);
+      else
+        this.tunnelFailed(tunnel, 'TUNNEL_FAILED', `The tunnel failed: ${(error as Error).message}`, false);
+    } finally {
+      if (this.opening === tunnel) this.opening = null;
     }
+  }
+
+  /**
+   * The tunnel could not open, or gave up reconnecting. The mirror keeps serving locally; where
+   * trying again may help (no network yet, a time-out), the session does so with back-off, as a
+   * laptop's Wi-Fi comes back; otherwise the message says what to change.
+   */
+  private tunnelFailed(tunnel: Tunnel, code: string, message: string, retryable: boolean): void {
+    this.tunnelStatus = { state: 'error', code, message, retryable };
+    const local = `the mirror keeps serving locally at ${this.mirror?.localUrl ?? ''}`;
+    if (!retryable) {
+      this.setPhase('tunnel-error', `${message} Meanwhile ${local}.`);
+      return;
+    }
+    const delay = Math.min(this.retry.maxDelayMillis, this.retry.initialDelayMillis * 2 ** this.retryAttempt);
+    this.retryAttempt++;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.retryTunnel(tunnel), delay);
+    this.retryTimer.unref();
+    this.setPhase(
+      'tunnel-error',
+      `${message} Trying again in ${Math.max(1, Math.round(delay / 1000))} s; ${local}.`,
+    );
   }
 
   private retryTunnel(failed: Tunnel): void {
@@ -554,16 +564,18 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
         );
         break;
       case 'error':
-        // A failed open() is reported (with its retry) by openTunnel; this is a failure after being online.
-        if (this.phase !== 'connecting') {
-          this.setPhase(
-            'tunnel-error',
-            `${status.message} Meanwhile the mirror keeps serving locally at ${local}.`,
-          );
-        }
+        // A failed open() is reported by openTunnel, from its exception; this is a reconnection given up.
+        if (this.opening !== tunnel)
+          this.tunnelFailed(tunnel, status.code, status.message, status.retryable ?? false);
         break;
       case 'connecting':
-        if (this.phase !== 'connecting') this.setPhase('connecting', 'Connecting the tunnel…');
+        // A new attempt after a drop is still "reconnecting" to the user: the URL they pasted stays.
+        if (this.opening !== tunnel) {
+          this.setPhase(
+            'reconnecting',
+            `Reconnecting the tunnel (attempt ${status.attempt}); the mirror keeps serving locally.`,
+          );
+        }
         break;
       case 'closed':
         break;

@@ -2,6 +2,7 @@
 // tunnel, either the real ngrok child process (which cannot reach ngrok from here, so it fails the
 // way a laptop without network does) or the local TCP forwarder that stands in for ngrok's edge.
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { MirrorSession, type SessionOptions } from '../server/session';
 import { FileSettingsStore } from '../server/settings-file';
 import { LocalForwarderTunnel } from '../server/tunnel/local-forwarder';
 import { NgrokTunnel } from '../server/tunnel/ngrok';
+import type { Tunnel, TunnelEvents, TunnelStatus } from '../server/tunnel/tunnel';
 
 const FAKE_TOKEN = '2fakeAuthtokenForTests_0123456789abcdef';
 const sessions: MirrorSession[] = [];
@@ -335,5 +337,69 @@ describe('replay', () => {
     const planted = session.log.list().at(-1)!;
     assert.match(planted.url, /^http:\/\/198\.51\.100\.7/);
     await assert.rejects(session.replay(planted.id), /not addressed to this mirror/);
+  });
+});
+
+/**
+ * A scripted stand-in tunnel: ngrok's servers cannot be reached here, so a drop followed by failed
+ * reconnection attempts is played by this class, which emits the statuses NgrokTunnel emits then.
+ */
+class ScriptedTunnel extends EventEmitter<TunnelEvents> implements Tunnel {
+  readonly kind = 'ngrok' as const;
+  status: TunnelStatus = { state: 'closed' };
+  constructor(readonly publicUrl: string) {
+    super();
+  }
+  async open(): Promise<string> {
+    this.play({ state: 'connecting', attempt: 1 });
+    this.play({ state: 'online', publicUrl: this.publicUrl });
+    return this.publicUrl;
+  }
+  async close(): Promise<void> {
+    this.play({ state: 'closed' });
+  }
+  play(status: TunnelStatus): void {
+    this.status = status;
+    this.emit('status', status);
+  }
+}
+
+describe('a tunnel that drops and cannot get back', () => {
+  test('stays "reconnecting" with the pasted URL, then reports the failure and is tried again by the session', async () => {
+    const tunnels: ScriptedTunnel[] = [];
+    const session = await newSession({
+      env: { NGROK_AUTHTOKEN: FAKE_TOKEN },
+      tunnelFactory: () => {
+        const tunnel = new ScriptedTunnel('https://stand-in.example/');
+        tunnels.push(tunnel);
+        return tunnel;
+      },
+      tunnelRetry: { initialDelayMillis: 200, maxDelayMillis: 400 },
+    });
+    await session.start();
+    await waitForPhase(session, ['online']);
+    const tunnel = tunnels[0]!;
+    tunnel.play({
+      state: 'reconnecting',
+      attempt: 1,
+      retryInMillis: 1000,
+      message: 'ngrok lost the connection.',
+    });
+    tunnel.play({ state: 'connecting', attempt: 1 });
+    assert.equal(session.state.phase, 'reconnecting');
+    assert.equal(session.state.connection.mirrorUrl, 'https://stand-in.example/');
+    tunnel.play({
+      state: 'error',
+      code: 'ERR_TUNNEL_NETWORK',
+      message: 'Cannot reach ngrok.',
+      retryable: true,
+    });
+    assert.equal(session.state.phase, 'tunnel-error');
+    assert.match(
+      session.state.message,
+      /^Cannot reach ngrok\. Trying again in 1 s; the mirror keeps serving locally/,
+    );
+    await waitForPhase(session, ['online']);
+    assert.equal(tunnels.length, 2, 'the session opened a new tunnel');
   });
 });

@@ -1,8 +1,11 @@
 // The one typed contract between the session and its UIs (the window, the tray, the headless
-// output). The renderer imports this module as types only (plus the constant route table).
+// output). The renderer imports this module as types only (plus the route table and LOG_CAPACITY).
 import type { Operation } from '../mirror/protocol';
 import type { Incident, ProfileName } from '../telemetry/source';
 import type { TunnelKind, TunnelStatus } from '../tunnel/tunnel';
+
+/** How many exchanges the request log keeps (the oldest go first); the window's list keeps as many. */
+export const LOG_CAPACITY = 500;
 
 /**
  * The session's phases:

@@ -120,7 +120,12 @@ export class NgrokTunnel extends EventEmitter<TunnelEvents> implements Tunnel {
     if (this.#authtoken() === null && !this.#env.NGROK_AUTHTOKEN?.trim()) {
       // Checked here, before forking: without a token ngrok would only say so after a round trip.
       const error = toTunnelError(describeNgrokError(TunnelErrorCode.noAuthtoken, ''));
-      this.#setStatus({ state: 'error', code: error.code, message: error.message });
+      this.#setStatus({
+        state: 'error',
+        code: error.code,
+        message: error.message,
+        retryable: error.retryable,
+      });
       throw error;
     }
     this.#target = options.target;
@@ -136,7 +141,12 @@ export class NgrokTunnel extends EventEmitter<TunnelEvents> implements Tunnel {
       const failure = asTunnelError(error, this.#secrets);
       // A cancelled open belongs to close(), which reports 'closed' itself.
       if (failure.code !== TunnelErrorCode.cancelled) {
-        this.#setStatus({ state: 'error', code: failure.code, message: failure.message });
+        this.#setStatus({
+          state: 'error',
+          code: failure.code,
+          message: failure.message,
+          retryable: failure.retryable,
+        });
       }
       throw failure;
     }
@@ -295,7 +305,12 @@ export class NgrokTunnel extends EventEmitter<TunnelEvents> implements Tunnel {
         }
       }
       const final = lastError ?? new TunnelError(TunnelErrorCode.network, reason);
-      this.#setStatus({ state: 'error', code: final.code, message: final.message });
+      this.#setStatus({
+        state: 'error',
+        code: final.code,
+        message: final.message,
+        retryable: final.retryable,
+      });
     } finally {
       if (this.#reconnectingFor === signal) this.#reconnectingFor = null;
     }

@@ -10,7 +10,8 @@ export type TunnelStatus =
   | { state: 'connecting'; attempt: number }
   | { state: 'online'; publicUrl: string }
   | { state: 'reconnecting'; attempt: number; retryInMillis: number; message: string }
-  | { state: 'error'; code: string; message: string };
+  /** `retryable`: trying again later may work (no network, a time-out); otherwise a setting must change. */
+  | { state: 'error'; code: string; message: string; retryable?: boolean };
 
 export interface TunnelOpenOptions {
   /**
