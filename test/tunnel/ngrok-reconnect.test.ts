@@ -112,6 +112,7 @@ describe('NgrokTunnel reconnection', () => {
       state: 'error',
       code: TunnelErrorCode.network,
       message: 'Cannot reach ngrok: check the internet connection, or a firewall or proxy that may block it.',
+      retryable: true,
     });
     assert.equal(tunnel.childPid, null);
   });

@@ -123,7 +123,9 @@ describe('NgrokTunnel with the real child and no network', () => {
     assert.ok(error.message.includes(AUTHTOKEN_URL));
     assert.match(error.message, /Settings.*NGROK_AUTHTOKEN/);
     assert.equal(tracker.pid(), null, 'no child was forked');
-    assert.deepEqual(statuses, [{ state: 'error', code: 'ERR_NGROK_4018', message: error.message }]);
+    assert.deepEqual(statuses, [
+      { state: 'error', code: 'ERR_NGROK_4018', message: error.message, retryable: false },
+    ]);
   });
 
   describe('an ngrok server that accepts but never answers', () => {
