@@ -226,6 +226,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
         await this.options.store.clear();
         const { settings } = await this.options.store.load();
         this.settings = settings;
+        this.switchProfile();
         steps.push({
           what: 'Settings forgotten',
           ok: true,
@@ -291,13 +292,15 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     });
   }
 
-  async regenerateApiKey(): Promise<SessionState> {
-    await this.saveSettings({ ...this.settings, apiKey: generateApiKey() });
-    if (this.overrides.apiKey) {
-      this.emit('notice', 'A new API key was saved, but --api-key overrides it for this run.');
-    }
-    this.changed();
-    return this.state;
+  regenerateApiKey(): Promise<SessionState> {
+    return this.serialise(async () => {
+      await this.saveSettings({ ...this.settings, apiKey: generateApiKey() });
+      if (this.overrides.apiKey) {
+        this.emit('notice', 'A new API key was saved, but --api-key overrides it for this run.');
+      }
+      this.changed();
+      return this.state;
+    });
   }
 
   startIncident(request: IncidentRequest): SessionState {
@@ -535,7 +538,6 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   private onTunnelStatus(tunnel: Tunnel, status: TunnelStatus): void {
     if (this.tunnel !== tunnel) return;
     this.tunnelStatus = status;
-    const local = this.mirror?.localUrl ?? '';
     switch (status.state) {
       case 'online': {
         this.retryAttempt = 0;
@@ -584,7 +586,8 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
 
   private record(exchange: MirrorExchange): void {
     const origin = this.originOf(exchange);
-    const forwardedFor = header(exchange.headers, 'x-forwarded-for')?.split(',')[0]?.trim();
+    // The last entry is the one the tunnel's edge added; earlier ones are whatever the client sent.
+    const forwardedFor = header(exchange.headers, 'x-forwarded-for')?.split(',').at(-1)?.trim();
     const remoteAddress = origin === 'tunnel' && forwardedFor ? forwardedFor : exchange.remoteAddress;
     const fromStackState =
       origin !== 'local' && !header(exchange.headers, SELF_REQUEST_HEADER) && exchange.status < 400;

@@ -269,6 +269,26 @@ describe('failures and settings', () => {
     assert.equal(await isPortFree(first.mirror.port!, '127.0.0.1'), true);
   });
 
+  test('Stop & clean up with "forget settings" serves the default profile again', async () => {
+    const session = await newSession();
+    await session.updateSettings({ profile: 'tutorial' });
+    await session.start();
+    assert.deepEqual(session.state.catalog.metrics, []);
+    await session.cleanup({ forgetSettings: true });
+    assert.equal(session.state.profile, 'demo');
+    assert.ok(session.state.catalog.metrics.includes('cpu.usage'), 'the demo source is back');
+  });
+
+  test('three clicks on Regenerate at once: each is saved in turn, none fails', async () => {
+    const session = await newSession();
+    await session.start();
+    const keys = (await Promise.all([1, 2, 3].map(() => session.regenerateApiKey()))).map(
+      (s) => s.connection.apiKey,
+    );
+    assert.equal(new Set(keys).size, 3);
+    assert.equal(session.state.connection.apiKey, keys[2]);
+  });
+
   test('regenerating the API key changes the header of the very next response', async () => {
     const session = await newSession();
     const state = await session.start();

@@ -83,6 +83,33 @@ describe('FileSettingsStore', () => {
     assert.equal(JSON.parse(await readFile(path, 'utf8')).version, 1);
   });
 
+  test('a file from a newer app is kept aside, not overwritten', async () => {
+    const path = await tempFile();
+    const newer = JSON.stringify({ version: 2, apiKey: 'mirror-keepme', somethingNew: true });
+    await writeFile(path, newer);
+    const { settings, warnings } = await new FileSettingsStore(path).load();
+    assert.notEqual(settings.apiKey, 'mirror-keepme');
+    assert.match(warnings[0]!, /newer version of the app .*kept as .*from-newer-version-/);
+    const backup = (await readdir(join(path, '..'))).find((f) => f.includes('from-newer-version-'));
+    assert.equal(await readFile(join(path, '..', backup!), 'utf8'), newer);
+  });
+
+  test('a folder it cannot write to: defaults and a warning, never a throw', async () => {
+    const notAFolder = join(await tempFile(), '..', 'plain-file');
+    await writeFile(notAFolder, 'x');
+    const { settings, warnings } = await new FileSettingsStore(join(notAFolder, 'settings.json')).load();
+    assert.equal(settings.mirrorPort, 7007);
+    assert.match(warnings[0]!, /plain-file.*(using defaults|changes last only this run)/);
+  });
+
+  test('saves at the same moment do not collide', async () => {
+    const store = new FileSettingsStore(await tempFile());
+    await Promise.all(
+      [7001, 7002, 7003].map((mirrorPort) => store.save({ ...defaultSettings(), mirrorPort })),
+    );
+    assert.ok([7001, 7002, 7003].includes((await store.load()).settings.mirrorPort));
+  });
+
   test('save then clear', async () => {
     const path = await tempFile();
     const store = new FileSettingsStore(path);

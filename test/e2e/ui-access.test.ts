@@ -128,6 +128,16 @@ describe('the window, first run and access', { skip: browserSkip }, () => {
       assert.equal(await text(page.getByTestId('value-mirrorUrl')), app.mirrorUrl());
       await screenshot(page, '9b-tunnel-error', true);
 
+      // Try again stops and starts (through phases with no buttons): focus comes back to Try again.
+      const revision = app.session.state.revision;
+      await page.getByRole('button', { name: 'Try again' }).focus();
+      await page.keyboard.press('Enter');
+      await waitForState(app.session, (s) => s.revision > revision && s.phase === 'tunnel-error');
+      await page.waitForFunction(() => document.activeElement?.textContent === 'Try again', null, {
+        timeout: 5000,
+      });
+      assert.equal(await page.locator('.status-card .inline-message').isHidden(), true, 'no error shown');
+
       await page.getByRole('button', { name: 'Change authtoken' }).click();
       const input = page.getByTestId('authtoken-input');
       await input.waitFor();
@@ -167,6 +177,61 @@ describe('the window, first run and access', { skip: browserSkip }, () => {
       assert.equal(await page.getByTestId('tab-requests').getAttribute('aria-selected'), 'true');
       await page.keyboard.press('End');
       assert.equal(await page.getByTestId('tab-settings').getAttribute('aria-selected'), 'true');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('Stop & clean up by keyboard leaves focus in the report; while stopped, Add… opens the token form', async () => {
+    const { page, context, problems } = await openPage(browser, app);
+    try {
+      await page.getByTestId('first-run').waitFor();
+      await page.getByTestId('stop-cleanup').focus();
+      await page.keyboard.press('Enter');
+      await page.getByTestId('cleanup-dialog').waitFor();
+      await page.keyboard.press('Enter'); // the dialog opens with focus on its confirm button
+      await waitForState(app.session, (s) => s.phase === 'stopped');
+      await page.getByTestId('stopped').waitFor();
+      await page.waitForFunction(() => document.activeElement?.closest('[data-testid="stopped"]'), null, {
+        timeout: 2000,
+      });
+      // Enter again acts on the report, not on the header button (now Start).
+      await page.keyboard.press('Enter');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(app.session.state.phase, 'stopped');
+      const form = page.getByTestId('first-run');
+      assert.ok(await form.isHidden(), 'not asked for while stopped');
+
+      // Settings → Add…: the form shows on Setup, stopped or not, with focus in its box, and can be cancelled.
+      await page.getByTestId('tab-settings').click();
+      await page.getByRole('button', { name: 'Add…' }).click();
+      await form.waitFor();
+      const input = page.getByTestId('authtoken-input');
+      assert.ok(await input.evaluate((element) => element === document.activeElement), 'the box has focus');
+      const intro = await text(form);
+      assert.match(intro, /It is used at the next Start\./);
+      assert.doesNotMatch(intro, /did not work/);
+      await form.getByRole('button', { name: 'Cancel' }).click();
+      await form.waitFor({ state: 'hidden' });
+
+      // Saved while stopped: the form closes, and Start opens the tunnel with it; the form stays closed.
+      await page.getByTestId('tab-settings').click();
+      await page.getByRole('button', { name: 'Add…' }).click();
+      await input.fill('stopped-token-5678');
+      await form.getByRole('button', { name: 'Save', exact: true }).click();
+      await form.waitFor({ state: 'hidden' });
+      assert.equal(app.session.state.phase, 'stopped');
+      assert.ok(app.session.state.settings.hasAuthtoken);
+      await page.getByTestId('start').click();
+      await waitForState(app.session, (s) => s.phase === 'online');
+      await page.getByTestId('status-pill').filter({ hasText: 'Online' }).waitFor();
+      assert.ok(await form.isHidden(), 'the form does not come back unasked after Start');
+
+      // Back to the first-run state for the next tests.
+      await page.getByTestId('tab-settings').click();
+      await page.getByTestId('forget-authtoken').click();
+      await waitForState(app.session, (s) => s.phase === 'local');
+      assert.deepEqual(problems, []);
     } finally {
       await context.close();
     }

@@ -155,6 +155,36 @@ describe('the window, with the tunnel online', { skip: browserSkip }, () => {
     await page.getByRole('button', { name: '← Requests' }).click();
   });
 
+  it('closes a detail whose request was cleared, here and in every other window', async () => {
+    await postMirror(app.mirrorUrl(), 'api/metric', metricRequestBody(Date.now(), 10 * 60_000));
+    const entry = app.session.log.list().at(-1)!;
+    const detail = page.getByTestId('request-detail');
+    await page.locator(`[data-testid="request-list"] li[data-id="${entry.id}"] button`).click();
+    await detail.waitFor();
+    // A wide window shows the list beside the detail, so its Clear is at hand with the detail open.
+    const wide = await openPage(browser, app, { width: 1200, height: 800 });
+    try {
+      await wide.page.getByTestId('tab-requests').click();
+      await wide.page.locator(`[data-testid="request-list"] li[data-id="${entry.id}"] button`).click();
+      const wideDetail = wide.page.getByTestId('request-detail');
+      await wideDetail.waitFor();
+      await wide.page.getByRole('button', { name: 'Clear' }).click();
+      await wideDetail.waitFor({ state: 'hidden' });
+      assert.equal(await text(wide.page.getByTestId('request-count')), 'No requests');
+      assert.equal(app.session.log.size, 0);
+      assert.deepEqual(wide.problems, []);
+    } finally {
+      await wide.context.close();
+    }
+    // The narrow window's detail (it hides the list) closes too; focus, which was in it, goes to the count.
+    await detail.waitFor({ state: 'hidden' });
+    await page.getByTestId('request-count').filter({ hasText: 'No requests' }).waitFor();
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.getAttribute('data-testid')),
+      'request-count',
+    );
+  });
+
   it('ticks "data source added" for a Test Connection through the tunnel, not for a local one', async () => {
     await page.getByTestId('tab-setup').click();
     const step = page.locator('[data-step="dataSource"]');
@@ -232,6 +262,10 @@ describe('the window, with the tunnel online', { skip: browserSkip }, () => {
   it('Stop & clean up asks first, then shows its report, and the mirror port is free', async () => {
     const { port } = app.session.state.mirror;
     assert.ok(port);
+    // A request's detail is open: clean-up clears the log, so the detail must close with it.
+    await page.getByTestId('tab-requests').click();
+    await page.locator('[data-testid="request-list"] li').first().locator('button').click();
+    await page.getByTestId('request-detail').waitFor();
     await page.getByTestId('stop-cleanup').click();
     const dialog = page.getByTestId('cleanup-dialog');
     await dialog.waitFor();
@@ -241,6 +275,15 @@ describe('the window, with the tunnel online', { skip: browserSkip }, () => {
     await page.getByTestId('confirm-cleanup').click();
     const report = page.getByTestId('stopped');
     await report.waitFor();
+    // Focus is in the report, not on the header button (which now says Start: Enter would restart).
+    await page.waitForFunction(() => document.activeElement?.closest('[data-testid="stopped"]'), null, {
+      timeout: 2000,
+    });
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.getAttribute('data-testid')),
+      'stopped-title',
+    );
+    assert.ok(await page.getByTestId('request-detail').isHidden(), 'the cleared request’s detail is closed');
     assert.match(await text(page.getByTestId('stopped-title')), /Stopped and cleaned up/);
     const steps = await text(page.getByTestId('cleanup-steps'));
     for (const what of [

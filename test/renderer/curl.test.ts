@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { compactBody, curlBase, curlFor, joinUrl, shellQuote } from '../../renderer/src/lib/curl';
+import {
+  compactBody,
+  curlBase,
+  curlFor,
+  detailActions,
+  joinUrl,
+  shellQuote,
+} from '../../renderer/src/lib/curl';
 import { makeEntry, makeState } from './fixtures';
 
 /** What a POSIX shell makes of a word: the real `sh`, so the quoting is checked by the thing that parses it. */
@@ -102,5 +109,37 @@ describe('a cut response', () => {
       responseBody: `{${'x'.repeat(10)}\n… (truncated)`,
     });
     assert.equal(curlFor(cutResponse, 'http://x/').complete, true);
+  });
+});
+
+describe('detailActions', () => {
+  const down = makeState({
+    phase: 'stopped',
+    mirror: { port: null, localUrl: null },
+    connection: { mirrorUrl: null },
+  });
+
+  it('enables both for a whole entry while the mirror runs', () => {
+    assert.deepEqual(detailActions(makeEntry(1), makeState()), { copy: true, replay: true });
+  });
+
+  it('disables both while the mirror is down, and enables them again when it is back', () => {
+    assert.deepEqual(detailActions(makeEntry(1), down), { copy: false, replay: false });
+    assert.deepEqual(detailActions(makeEntry(1), makeState({ phase: 'local' })), {
+      copy: true,
+      replay: true,
+    });
+  });
+
+  it('cannot replay a cut request, but can still copy it (with a warning)', () => {
+    assert.deepEqual(detailActions(makeEntry(1, { requestTruncated: true }), makeState()), {
+      copy: true,
+      replay: false,
+    });
+  });
+
+  it('does nothing without an entry or a state', () => {
+    assert.deepEqual(detailActions(null, makeState()), { copy: false, replay: false });
+    assert.deepEqual(detailActions(makeEntry(1), null), { copy: false, replay: false });
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EntryList, LOG_CAPACITY } from '../../renderer/src/lib/entry-list';
+import { LOG_CAPACITY } from '../../renderer/src/lib/contract';
+import { EntryList } from '../../renderer/src/lib/entry-list';
 import { makeEntry } from './fixtures';
 
 const range = (from: number, to: number) =>

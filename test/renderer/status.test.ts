@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SessionPhase } from '../../renderer/src/lib/contract';
-import { statusView } from '../../renderer/src/lib/status';
+import { statusActions, statusView } from '../../renderer/src/lib/status';
 import { makeState } from './fixtures';
 
 describe('statusView', () => {
@@ -72,5 +72,42 @@ describe('statusView', () => {
     const stopped = statusView(makeState({ phase: 'stopped', mirror: { port: null, localUrl: null } }));
     assert.equal(stopped.mirrorLine, 'Mirror: not running');
     assert.equal(stopped.running, false);
+  });
+});
+
+describe('statusActions', () => {
+  const ids = (state: Parameters<typeof statusActions>[0]) => statusActions(state).map((a) => a.id);
+
+  it('offers Try again, Change authtoken and Settings on a tunnel error', () => {
+    const actions = statusActions(makeState({ phase: 'tunnel-error' }));
+    assert.deepEqual(
+      actions.map((a) => a.label),
+      ['Try again', 'Change authtoken', 'Settings'],
+    );
+    assert.deepEqual(
+      actions.map((a) => a.primary),
+      [true, false, false],
+    );
+  });
+
+  it('offers Start again and Settings when the mirror could not start', () => {
+    const actions = statusActions(makeState({ phase: 'error' }));
+    assert.deepEqual(
+      actions.map((a) => [a.id, a.label]),
+      [
+        ['restart', 'Start again'],
+        ['settings', 'Settings'],
+      ],
+    );
+  });
+
+  it('keeps the same action ids across phases, so focus can follow them, and has none elsewhere', () => {
+    assert.deepEqual(ids(makeState({ phase: 'tunnel-error', tunnel: { kind: 'none' } })), [
+      'restart',
+      'settings',
+    ]);
+    for (const phase of ['stopped', 'starting', 'local', 'connecting', 'online', 'stopping'] as const) {
+      assert.deepEqual(ids(makeState({ phase })), [], phase);
+    }
   });
 });

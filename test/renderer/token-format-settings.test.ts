@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { copyAllText } from '../../renderer/src/lib/connection-text';
-import { formatDuration, resultLabel, rowView, splitLinks } from '../../renderer/src/lib/format';
+import {
+  formatDuration,
+  resultLabel,
+  rowView,
+  splitLinks,
+  truncationNote,
+} from '../../renderer/src/lib/format';
 import { formValues, friendlyActionError, settingsPatch } from '../../renderer/src/lib/settings-form';
 import { takeToken } from '../../renderer/src/lib/token';
 import { makeEntry, makeState } from './fixtures';
@@ -116,5 +122,16 @@ describe('friendlyActionError', () => {
       'Mirror port must be a port from 0 to 65535; IP allow-list must be a list of CIDRs',
     );
     assert.equal(friendlyActionError('no logged request with id 3'), 'no logged request with id 3');
+  });
+});
+
+describe('truncationNote', () => {
+  it('counts the log’s bound in characters, as the log does', () => {
+    assert.equal(truncationNote(makeEntry(1)), null);
+    const request = truncationNote(makeEntry(1, { requestTruncated: true, responseTruncated: true }));
+    assert.match(request ?? '', /first 4,096 characters/);
+    assert.match(request ?? '', /cannot send the same request/);
+    assert.match(truncationNote(makeEntry(1, { responseTruncated: true })) ?? '', /after 4,096 characters/);
+    assert.doesNotMatch(`${request}`, /KiB/);
   });
 });

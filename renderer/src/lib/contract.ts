@@ -1,5 +1,5 @@
-// The renderer's one door to the session's contract: types only, plus the route table and the
-// token's query name. contract.ts holds nothing else at run time, so the bundle stays small.
+// The renderer's one door to the session's contract: types only, plus the route table, the token's
+// query name and the log's bound. contract.ts holds nothing else at run time, so the bundle stays small.
 export type {
   CleanupOptions,
   CleanupReport,
@@ -17,4 +17,4 @@ export type {
   SessionState,
   SettingsPatch,
 } from '../../../server/control/contract';
-export { ROUTES, TOKEN_QUERY } from '../../../server/control/contract';
+export { LOG_CAPACITY, ROUTES, TOKEN_QUERY } from '../../../server/control/contract';

@@ -49,3 +49,14 @@ export function curlFor(
   }
   return { command: parts.join(' '), complete: !entry.requestTruncated };
 }
+
+/** Whether the detail view's buttons can act on an entry now: Copy as cURL needs a URL, Replay the mirror. */
+export function detailActions(
+  entry: Pick<LogEntry, 'requestTruncated'> | null,
+  state: Pick<SessionState, 'connection' | 'mirror'> | null,
+): { copy: boolean; replay: boolean } {
+  return {
+    copy: entry !== null && state !== null && curlBase(state) !== null,
+    replay: entry !== null && !entry.requestTruncated && state !== null && state.mirror.port !== null,
+  };
+}

@@ -1,8 +1,5 @@
 // The inspector's entries: newest first, never more than the log's bound, unique by id. Pure.
-import type { LogEntry } from './contract';
-
-/** The request log's own bound (server/request-log.ts LOG_CAPACITY). */
-export const LOG_CAPACITY = 500;
+import { LOG_CAPACITY, type LogEntry } from './contract';
 
 export interface ListChange {
   /** New entries, newest first. */

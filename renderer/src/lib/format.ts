@@ -63,6 +63,22 @@ export function statusCodeTone(entry: Pick<LogEntry, 'status' | 'error'>): Tone 
   return 'ok';
 }
 
+/**
+ * Why a detail view's bodies may be incomplete: the log keeps the first 4,096 characters of each
+ * (server/request-log.ts BODY_LIMIT_CHARS). Null when neither was cut.
+ */
+export function truncationNote(
+  entry: Pick<LogEntry, 'requestTruncated' | 'responseTruncated'>,
+): string | null {
+  if (entry.requestTruncated) {
+    return 'The request body was cut short in the log (it keeps the first 4,096 characters of each body): Copy as cURL and Replay cannot send the same request.';
+  }
+  if (entry.responseTruncated) {
+    return 'The response is cut after 4,096 characters here; Copy as cURL and Replay send the complete request.';
+  }
+  return null;
+}
+
 /** One row of the request list, ready to show. */
 export interface RowView {
   id: number;

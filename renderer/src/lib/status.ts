@@ -82,6 +82,26 @@ function phaseView(state: SessionState): Omit<StatusView, 'pill'> & { pill?: str
   }
 }
 
+/** The status card's buttons. `id` names the action, so focus can follow it when the buttons are rebuilt. */
+export interface StatusAction {
+  id: 'restart' | 'authtoken' | 'settings';
+  label: string;
+  primary: boolean;
+}
+
+export function statusActions(state: Pick<SessionState, 'phase' | 'tunnel'>): StatusAction[] {
+  const { phase } = state;
+  if (phase !== 'tunnel-error' && phase !== 'error') return [];
+  const actions: StatusAction[] = [
+    { id: 'restart', label: phase === 'error' ? 'Start again' : 'Try again', primary: true },
+  ];
+  if (phase === 'tunnel-error' && state.tunnel.kind === 'ngrok') {
+    actions.push({ id: 'authtoken', label: 'Change authtoken', primary: false });
+  }
+  actions.push({ id: 'settings', label: 'Settings', primary: false });
+  return actions;
+}
+
 function mirrorLine(state: SessionState): string {
   const { mirror, profile } = state;
   if (mirror.port === null) return 'Mirror: not running';

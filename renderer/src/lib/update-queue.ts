@@ -4,8 +4,7 @@
 // Between two frames any number of events may arrive (a busy mirror, or a hidden window where
 // frames stop altogether): the queue folds them as they come, so it holds at most the newest
 // `capacity` entries and the latest state, never an unbounded backlog.
-import type { ControlEvent, LogEntry, SessionState } from './contract';
-import { LOG_CAPACITY } from './entry-list';
+import { type ControlEvent, LOG_CAPACITY, type LogEntry, type SessionState } from './contract';
 
 /** What the stream client passes on: the contract's events, plus the full log sent on each (re)connect. */
 export type StreamEvent = ControlEvent | { type: 'log-snapshot'; entries: LogEntry[] };

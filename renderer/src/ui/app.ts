@@ -60,6 +60,8 @@ export class App implements AppContext {
   readonly #checklistEl: HTMLElement;
   #tab: TabId = 'setup';
   #toastTimer = 0;
+  /** Set after Stop & clean up until the 'stopped' state is shown: then focus goes to the report. */
+  #focusReportWhenStopped = false;
 
   constructor(
     readonly api: ControlApi,
@@ -75,10 +77,7 @@ export class App implements AppContext {
     this.#inspector = new Inspector(this);
     const incidents = new IncidentsPanel(this);
     const settings = new SettingsPanel(this);
-    this.#dialog = new CleanupDialog(this, () => {
-      this.showTab('setup');
-      this.#stopped.focus();
-    });
+    this.#dialog = new CleanupDialog(this, () => this.#afterCleanup());
     this.#views = [status, this.#firstRun, this.#stopped, connection, checklist, incidents, settings];
 
     this.#panels.set(
@@ -229,6 +228,32 @@ export class App implements AppContext {
     if (!demo && this.#tab === 'incidents') this.showTab('setup');
     for (const view of this.#views) view.update(state);
     this.#inspector.update(state);
+    // Only the state that ends the clean-up moves focus (not a later stop, after a Start meanwhile).
+    if (this.#focusReportWhenStopped && state.phase !== 'stopping') {
+      this.#focusReportWhenStopped = false;
+      if (stopped) this.#stopped.focus();
+    }
+  }
+
+  /**
+   * Shows the clean-up report and puts focus in it. The report is hidden until the 'stopped' state is
+   * rendered, and focus must not fall back to the header button, which then reads "Start" (Enter
+   * again would restart the mirror). The state is normally queued for the next frame already: flush
+   * it. Else (the stream is behind or down) ask for it, and focus the report once it is shown.
+   */
+  #afterCleanup(): void {
+    this.showTab('setup');
+    this.#queue.flushNow();
+    if (this.#state?.phase === 'stopped') {
+      this.#stopped.focus();
+      return;
+    }
+    this.#focusReportWhenStopped = true;
+    // The answer is rendered only if the stream has not brought a newer state meanwhile.
+    this.api.get<SessionState>(ROUTES.state).then(
+      (state) => this.applyState(state),
+      () => undefined,
+    );
   }
 
   async #onHeaderButton(): Promise<void> {

@@ -1,6 +1,7 @@
 // First run: paste an ngrok authtoken (saved by the session, which then opens the tunnel: that is
 // the check), or choose to run with no tunnel when StackState runs on this machine.
 import { ROUTES, type SessionState } from '../lib/contract';
+import { authtokenSavedMessage, firstRunView } from '../lib/first-run';
 import { friendlyActionError } from '../lib/settings-form';
 import type { AppContext, View } from './context';
 import { externalLink, h, setText, show, uniqueId } from './dom';
@@ -17,7 +18,10 @@ export class FirstRunForm implements View {
   readonly #message = new InlineMessage();
   readonly #cancel: HTMLButtonElement;
   readonly #noTunnelBlock: HTMLElement;
-  /** Opened on request (to replace a rejected token) even when a token is saved. */
+  /**
+   * Opened on request (Change authtoken, Settings → Replace…/Add…): shown in any phase, stopped
+   * included, until Cancel or a successful save.
+   */
   #forced = false;
 
   constructor(private readonly ctx: AppContext) {
@@ -40,6 +44,7 @@ export class FirstRunForm implements View {
       onclick: () => {
         this.#forced = false;
         this.#input.value = '';
+        this.#message.clear();
         if (this.ctx.state) this.update(this.ctx.state);
       },
     });
@@ -51,7 +56,11 @@ export class FirstRunForm implements View {
         runFrom(
           noTunnel,
           'Switching…',
-          async () => this.ctx.applyState(await this.ctx.api.put(ROUTES.settings, { tunnel: 'none' })),
+          async () => {
+            const state = await this.ctx.api.put<SessionState>(ROUTES.settings, { tunnel: 'none' });
+            this.#forced = false;
+            this.ctx.applyState(state);
+          },
           (message) => this.#message.show(message, 'error'),
         ),
     });
@@ -96,18 +105,13 @@ export class FirstRunForm implements View {
   }
 
   update(state: SessionState): void {
-    const needed = !state.settings.hasAuthtoken && state.tunnel.kind === 'ngrok';
-    const visible = (needed || this.#forced) && state.phase !== 'stopped';
-    show(this.el, visible);
-    show(this.#cancel, this.#forced && !needed);
+    const view = firstRunView(state, this.#forced);
+    show(this.el, view.visible);
+    show(this.#cancel, view.cancellable);
     show(this.#noTunnelBlock, state.tunnel.kind === 'ngrok');
-    setText(this.#title, needed ? 'Connect the tunnel' : 'Replace the ngrok authtoken');
-    setText(
-      this.#intro,
-      needed
-        ? 'To let StackState reach this mirror over the internet, the app opens an ngrok tunnel. It needs your ngrok authtoken once.'
-        : `The saved authtoken (${state.settings.authtokenHint ?? 'none'}) did not work. Paste a new one; the tunnel tries it at once.`,
-    );
+    setText(this.#title, view.title);
+    setText(this.#intro, view.intro);
+    if (!this.#save.hasAttribute('aria-busy')) setText(this.#save, view.saveLabel);
   }
 
   async #submit(event: Event): Promise<void> {
@@ -127,12 +131,14 @@ export class FirstRunForm implements View {
         this.#input.value = '';
         this.#forced = false;
         this.ctx.applyState(state);
-        this.ctx.announce('Authtoken saved. Opening the tunnel to check it…', 'info');
+        this.ctx.announce(authtokenSavedMessage(state), 'info');
       },
       (message) => {
         this.#message.show(friendlyActionError(message), 'error');
         this.#input.focus();
       },
     );
+    // The button's label follows the phase, which may have changed while saving.
+    if (this.ctx.state) this.update(this.ctx.state);
   }
 }

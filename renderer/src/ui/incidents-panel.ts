@@ -20,7 +20,6 @@ export class IncidentsPanel implements View {
   readonly #none = h('p', { class: 'muted' }, 'No incident running.');
   readonly #message = new InlineMessage();
   #catalogKey = '';
-  #incidents: Incident[] = [];
   #listKey = '';
 
   constructor(private readonly ctx: AppContext) {
@@ -89,8 +88,6 @@ export class IncidentsPanel implements View {
         h('div', { class: 'actions' }, this.#endAll),
       ),
     );
-    // Incidents end on the server without an event: drop finished ones from the list now and then.
-    window.setInterval(() => this.#renderList(), 15_000);
   }
 
   update(state: SessionState): void {
@@ -103,13 +100,11 @@ export class IncidentsPanel implements View {
       fillSelect(this.#metric, metrics);
     }
     this.#start.disabled = state.mirror.port === null || hosts.length === 0;
-    this.#incidents = state.incidents;
-    this.#renderList();
+    this.#renderList(state.incidents);
   }
 
-  #renderList(): void {
-    const now = Date.now();
-    const active = this.#incidents.filter((i) => i.startMillis + i.durationMillis > now);
+  /** The state lists the running incidents only: the session sends a new state when one ends. */
+  #renderList(active: Incident[]): void {
     const key = JSON.stringify(active.map((i) => i.id));
     show(this.#none, active.length === 0);
     this.#endAll.disabled = active.length === 0;

@@ -6,7 +6,7 @@
 // VISIBLE_ROWS exist, so a frame's work is proportional to what arrived, never to the log's size.
 import type { LogEntry, SessionState } from '../lib/contract';
 import { ROUTES } from '../lib/contract';
-import { curlBase, curlFor } from '../lib/curl';
+import { curlBase, curlFor, detailActions } from '../lib/curl';
 import type { ListChange } from '../lib/entry-list';
 import {
   formatClock,
@@ -15,6 +15,7 @@ import {
   operationLabel,
   resultLabel,
   rowView,
+  truncationNote,
 } from '../lib/format';
 import { copyText } from './clipboard';
 import type { AppContext } from './context';
@@ -28,7 +29,13 @@ export class Inspector {
   readonly el: HTMLElement;
   readonly #list = h('ol', { class: 'rows', 'data-testid': 'request-list', 'aria-label': 'Requests' });
   readonly #rows = new Map<number, HTMLLIElement>();
-  readonly #count = h('span', { class: 'muted small', 'aria-live': 'off', 'data-testid': 'request-count' });
+  /** Focusable from code only: where focus goes when the detail it was in closes under it. */
+  readonly #count = h('span', {
+    class: 'muted small',
+    tabIndex: -1,
+    'aria-live': 'off',
+    'data-testid': 'request-count',
+  });
   readonly #empty = h(
     'p',
     { class: 'empty muted' },
@@ -77,6 +84,9 @@ export class Inspector {
       this.#rows.clear();
       const rows = this.ctx.entries.newest(VISIBLE_ROWS).map((entry) => this.#row(entry));
       this.#list.replaceChildren(...rows);
+      // Cleared (Clear, Stop & clean up) or replaced (a reconnect's snapshot): a detail whose entry
+      // is gone would only fail ("no logged request with id …"), so it closes.
+      if (this.#selected !== null && !this.ctx.entries.get(this.#selected)) this.select(null);
     } else {
       for (const id of change.removed) {
         this.#rows.get(id)?.remove();
@@ -104,6 +114,7 @@ export class Inspector {
 
   select(id: number | null, entry?: LogEntry): void {
     const previous = this.#selected;
+    const focusInDetail = this.#detail.el.contains(document.activeElement);
     if (previous !== null) this.#rows.get(previous)?.querySelector('button')?.removeAttribute('aria-current');
     this.#selected = id;
     const shown = id === null ? null : (entry ?? this.ctx.entries.get(id) ?? null);
@@ -111,7 +122,11 @@ export class Inspector {
     this.#detail.show(shown);
     if (id !== null) this.#rows.get(id)?.querySelector('button')?.setAttribute('aria-current', 'true');
     if (shown) this.#detail.focus();
-    else if (previous !== null) this.#rows.get(previous)?.querySelector('button')?.focus();
+    else if (previous !== null) {
+      const row = this.#rows.get(previous)?.querySelector('button');
+      if (row) row.focus();
+      else if (focusInDetail) this.#count.focus();
+    }
   }
 
   #renderCount(): void {
@@ -178,7 +193,6 @@ class RequestDetail {
   readonly #replay: HTMLButtonElement;
   readonly #message = new InlineMessage();
   #entry: LogEntry | null = null;
-  #base: string | null = null;
 
   constructor(
     private readonly ctx: AppContext,
@@ -224,8 +238,14 @@ class RequestDetail {
   }
 
   update(state: SessionState): void {
-    this.#base = curlBase(state);
-    this.#replay.disabled = !this.#entry || this.#entry.requestTruncated || state.mirror.port === null;
+    this.#syncButtons(state);
+  }
+
+  /** Enables what can act now. A busy button (a replay under way) is left alone: no double submit. */
+  #syncButtons(state: SessionState | null): void {
+    const can = detailActions(this.#entry, state);
+    if (!isBusy(this.#curl)) this.#curl.disabled = !can.copy;
+    if (!isBusy(this.#replay)) this.#replay.disabled = !can.replay;
   }
 
   focus(): void {
@@ -265,22 +285,16 @@ class RequestDetail {
     setText(this.#error, entry.error ?? '');
     setText(this.#requestBody, entry.requestBody || '(empty)');
     setText(this.#responseBody, entry.responseBody || '(empty)');
-    show(this.#truncated, entry.requestTruncated || entry.responseTruncated);
-    setText(
-      this.#truncated,
-      entry.requestTruncated
-        ? 'The request body was cut short in the log (it keeps 4 KiB of each body): Copy as cURL and Replay cannot send the same request.'
-        : entry.responseTruncated
-          ? 'The response is cut at 4 KiB here; Copy as cURL and Replay send the complete request.'
-          : '',
-    );
-    this.#replay.disabled = entry.requestTruncated || this.ctx.state?.mirror.port == null;
-    this.#curl.disabled = this.#base === null;
+    const note = truncationNote(entry);
+    show(this.#truncated, note !== null);
+    setText(this.#truncated, note ?? '');
+    this.#syncButtons(this.ctx.state);
   }
 
   async #copyCurl(): Promise<void> {
-    if (!this.#entry || !this.#base) return;
-    const curl = curlFor(this.#entry, this.#base);
+    const base = this.ctx.state ? curlBase(this.ctx.state) : null;
+    if (!this.#entry || !base) return;
+    const curl = curlFor(this.#entry, base);
     const ok = await copyText(curl.command);
     flashLabel(this.#curl, ok ? 'Copied' : 'Failed');
     if (ok && !curl.complete) {
@@ -298,6 +312,8 @@ class RequestDetail {
       () => this.ctx.api.post<LogEntry>(`${ROUTES.replay}/${entry.id}`),
       (message) => this.#message.show(message, 'error'),
     );
+    // runFrom re-enabled the button; the mirror may have stopped meanwhile.
+    this.#syncButtons(this.ctx.state);
     if (replayed) {
       this.actions.open(replayed);
       this.#message.show(
@@ -307,3 +323,5 @@ class RequestDetail {
     }
   }
 }
+
+const isBusy = (button: HTMLButtonElement): boolean => button.getAttribute('aria-busy') === 'true';

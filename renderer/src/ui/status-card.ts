@@ -1,14 +1,15 @@
 // The status card: the phase in words and colour, the session's sentence, mirror and tunnel lines,
 // the network warning, and the buttons that phase needs.
 import { ROUTES, type SessionState } from '../lib/contract';
-import { statusView } from '../lib/status';
+import { type StatusAction, statusActions, statusView } from '../lib/status';
 import type { AppContext, View } from './context';
 import { fill, h, setText, show } from './dom';
 import { InlineMessage, runFrom, setLinkedText } from './widgets';
 
 export class StatusCard implements View {
   readonly el: HTMLElement;
-  readonly #headline = h('h2', { class: 'status-headline', 'data-testid': 'status-headline' });
+  /** Focusable from code: focus goes here when the focused button's action leaves with its phase. */
+  readonly #headline = h('h2', { class: 'status-headline', tabIndex: -1, 'data-testid': 'status-headline' });
   readonly #dot = h('span', { class: 'dot', 'aria-hidden': 'true' });
   readonly #message = h('p', { class: 'status-message', 'data-testid': 'status-message' });
   readonly #hint = h('p', { class: 'status-hint' });
@@ -17,6 +18,10 @@ export class StatusCard implements View {
   readonly #actions = h('div', { class: 'actions' });
   readonly #error = new InlineMessage();
   #actionsKey = '';
+  /** True while Try again / Start again runs. */
+  #running = false;
+  /** The action whose button had focus when its phase ended; see #renderActions. */
+  #focusAction: string | null = null;
 
   constructor(private readonly ctx: AppContext) {
     this.el = h(
@@ -48,46 +53,72 @@ export class StatusCard implements View {
     this.#renderActions(state);
   }
 
+  /**
+   * The phase's buttons, rebuilt when the phase (or tunnel kind) changes, but not while an action
+   * started here runs: "Try again" passes through stopped and starting, and rebuilding then would
+   * drop the focused button and clear the error it may show. When the buttons are rebuilt, focus
+   * stays on the same action; if the new phase has none, it goes to the headline, and back to the
+   * action if it returns (a retry that fails again) while focus is still there.
+   */
   #renderActions(state: SessionState): void {
+    if (this.#running) return;
     const key = `${state.phase}|${state.tunnel.kind}`;
     if (key === this.#actionsKey) return;
     this.#actionsKey = key;
     this.#error.clear();
-    const buttons: HTMLButtonElement[] = [];
-    const onError = (message: string) => this.#error.show(message, 'error');
-    if (state.phase === 'tunnel-error' || state.phase === 'error') {
-      const retry = h('button', {
-        type: 'button',
-        class: 'primary',
-        text: state.phase === 'error' ? 'Start again' : 'Try again',
-        onclick: () =>
-          runFrom(
-            retry,
-            'Restarting…',
-            async () => {
-              if (state.phase !== 'error') await this.ctx.api.post(ROUTES.stop);
-              this.ctx.applyState(await this.ctx.api.post(ROUTES.start));
-            },
-            onError,
-          ),
-      });
-      buttons.push(retry);
-    }
-    if (state.phase === 'tunnel-error' && state.tunnel.kind === 'ngrok') {
-      buttons.push(
-        h('button', {
-          type: 'button',
-          text: 'Change authtoken',
-          onclick: () => this.ctx.askForAuthtoken(),
-        }),
-      );
-    }
-    if (state.phase === 'error' || state.phase === 'tunnel-error') {
-      buttons.push(
-        h('button', { type: 'button', text: 'Settings', onclick: () => this.ctx.showTab('settings', true) }),
-      );
-    }
+    const active = document.activeElement;
+    const focused =
+      active instanceof HTMLElement && this.#actions.contains(active) ? active.dataset.action : undefined;
+    const wanted = focused ?? (active === this.#headline ? this.#focusAction : null);
+    this.#focusAction = null;
+    const buttons = statusActions(state).map((action) => this.#button(action, state));
     fill(this.#actions, ...buttons);
     show(this.#actions, buttons.length > 0);
+    if (!wanted) return;
+    const target = buttons.find((button) => button.dataset.action === wanted);
+    if (target) target.focus();
+    else {
+      this.#headline.focus();
+      this.#focusAction = wanted;
+    }
+  }
+
+  #button(action: StatusAction, state: SessionState): HTMLButtonElement {
+    const button = h('button', {
+      type: 'button',
+      class: action.primary ? 'primary' : undefined,
+      text: action.label,
+      'data-action': action.id,
+    });
+    button.addEventListener('click', () => {
+      if (action.id === 'authtoken') this.ctx.askForAuthtoken();
+      else if (action.id === 'settings') this.ctx.showTab('settings', true);
+      else void this.#restart(button, state.phase === 'error');
+    });
+    return button;
+  }
+
+  /** Try again (stop, then start) or Start again (start). */
+  async #restart(button: HTMLButtonElement, startOnly: boolean): Promise<void> {
+    this.#running = true;
+    let failure = null as string | null;
+    try {
+      await runFrom(
+        button,
+        'Restarting…',
+        async () => {
+          if (!startOnly) await this.ctx.api.post(ROUTES.stop);
+          this.ctx.applyState(await this.ctx.api.post(ROUTES.start));
+        },
+        (message) => {
+          failure = message;
+        },
+      );
+    } finally {
+      this.#running = false;
+    }
+    // Now the buttons follow the phase the action left; its error stays shown.
+    if (this.ctx.state) this.#renderActions(this.ctx.state);
+    if (failure) this.#error.show(failure, 'error');
   }
 }

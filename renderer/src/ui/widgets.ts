@@ -40,7 +40,8 @@ export const errorText = (error: unknown): string =>
 
 /**
  * Runs an async action from a button: disables it meanwhile (no double clicks) and shows a busy label.
- * Errors go to `onError`; the button comes back whatever happens.
+ * Errors go to `onError`; the button comes back whatever happens. Disabling a focused button drops
+ * focus to the page, so focus goes back to the button afterwards, unless the user moved it meanwhile.
  */
 export async function runFrom<T>(
   button: HTMLButtonElement,
@@ -49,6 +50,7 @@ export async function runFrom<T>(
   onError: (message: string) => void,
 ): Promise<T | undefined> {
   const label = button.textContent ?? '';
+  const hadFocus = document.activeElement === button;
   button.disabled = true;
   button.setAttribute('aria-busy', 'true');
   setText(button, busyLabel);
@@ -61,6 +63,8 @@ export async function runFrom<T>(
     button.disabled = false;
     button.removeAttribute('aria-busy');
     setText(button, label);
+    const focusLost = document.activeElement === null || document.activeElement === document.body;
+    if (hadFocus && focusLost && button.isConnected) button.focus();
   }
 }
 
