@@ -61,6 +61,21 @@ const OPERATION_BY_PATH = new Map<string, Operation>(
   Object.entries(OPERATIONS).map(([operation, { path }]) => [path, operation as Operation]),
 );
 
+/** The request's one-line summary; a body no summary rule foresaw still gets its line in the log. */
+function safeSummary(
+  operation: Operation | null,
+  method: string,
+  url: string,
+  body: unknown,
+  now: number,
+): string {
+  try {
+    return summarizeRequest(operation, { method, url, body }, now);
+  } catch {
+    return `${method} ${url}`;
+  }
+}
+
 export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOptions): void {
   const drafts = new WeakMap<FastifyRequest, ExchangeDraft>();
   const draftOf = (request: FastifyRequest): ExchangeDraft => {
@@ -145,9 +160,11 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
         status: reply.statusCode,
         requestBody: draft.requestBody,
         responseBody: draft.responseBody,
-        summary: summarizeRequest(
+        summary: safeSummary(
           draft.operation,
-          { method: request.method, url: request.url, body: draft.requestBody },
+          request.method,
+          request.url,
+          draft.requestBody,
           draft.startedAt,
         ),
         resultCount: draft.resultCount,

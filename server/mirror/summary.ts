@@ -58,10 +58,15 @@ function describeConditions(query: unknown): string | null {
       const key = text(field(condition, 'key')) ?? '?';
       const value = field(field(condition, 'value'), 'value');
       return Array.isArray(value)
-        ? `${key} in (${value.map(String).join(', ')})`
-        : `${key} = ${String(value)}`;
+        ? `${key} in (${value.map(valueText).join(', ')})`
+        : `${key} = ${valueText(value)}`;
     })
     .join(', ');
+}
+
+/** A condition value as text. The body is the client's: an object (even one with a `toString` key) is shown as JSON. */
+function valueText(value: unknown): string {
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
 }
 
 function describeAggregation(aggregation: unknown): string {

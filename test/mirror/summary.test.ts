@@ -168,3 +168,16 @@ describe('summarizeRequest', () => {
     );
   });
 });
+
+describe('hostile bodies', () => {
+  test('a condition value that is an object, even one with a toString key, is shown as JSON', () => {
+    const body = {
+      query: {
+        conditions: [{ key: 'host', value: { _type: 'StringValue', value: { toString: 1 } } }],
+        startTime: NOW - HOUR,
+        endTime: NOW,
+      },
+    };
+    assert.match(summary('metrics', body), /host = \{"toString":1\}/);
+  });
+});
