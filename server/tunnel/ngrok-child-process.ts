@@ -2,6 +2,7 @@
 // exit, and a way to end it that always works (ask, then SIGTERM, then SIGKILL).
 import { type ChildProcess, fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { createInterface } from 'node:readline';
 import type { ChildEntry } from './ngrok-child-entry';
 import { type ChildMessage, type ParentMessage, parseChildMessage } from './ngrok-protocol';
 
@@ -72,8 +73,11 @@ export class NgrokChildProcess extends EventEmitter<ChildEvents> {
     trackLiveChild(child);
     for (const stream of ['stdout', 'stderr'] as const) {
       const readable = child[stream];
-      readable?.setEncoding('utf8');
-      readable?.on('data', (text: string) => options.onOutput(text, stream));
+      if (!readable) continue;
+      // Whole lines only, so that redaction downstream never sees a secret split across two chunks.
+      createInterface({ input: readable, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) =>
+        options.onOutput(`${line}\n`, stream),
+      );
     }
     return new NgrokChildProcess(child);
   }
