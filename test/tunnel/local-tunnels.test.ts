@@ -5,10 +5,10 @@ import { once } from 'node:events';
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { connect, createServer as createTcpServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { createTunnel } from '../../server/tunnel/index';
 import { LocalForwarderTunnel } from '../../server/tunnel/local-forwarder';
 import { NgrokTunnel } from '../../server/tunnel/ngrok';
 import { NETWORK_EXPOSURE_WARNING, NoTunnel } from '../../server/tunnel/none';
+import { createDefaultTunnel } from '../../server/tunnel/plan';
 import { recordStatuses } from './helpers';
 
 describe('NoTunnel', () => {
@@ -109,12 +109,15 @@ describe('LocalForwarderTunnel', () => {
   });
 });
 
-describe('createTunnel', () => {
-  test('builds each kind', async () => {
-    assert.ok(createTunnel('ngrok', { authtoken: null }) instanceof NgrokTunnel);
-    assert.ok(createTunnel('none', { mirrorPort: 7007 }) instanceof NoTunnel);
-    const forwarder = createTunnel('local-forwarder');
-    assert.ok(forwarder instanceof LocalForwarderTunnel);
-    assert.equal(forwarder.kind, 'local-forwarder');
+describe('createDefaultTunnel', () => {
+  test('builds the tunnel each setting names, for the mirror port it is given', async () => {
+    const plan = { authtoken: null, domain: null, allowCidrs: [], mirrorPort: 7007 };
+    assert.ok(createDefaultTunnel({ ...plan, kind: 'ngrok' }) instanceof NgrokTunnel);
+    const none = createDefaultTunnel({ ...plan, kind: 'none' });
+    assert.ok(none instanceof NoTunnel);
+    assert.equal(
+      await none.open({ target: { host: '127.0.0.1', port: 1 } }),
+      'http://host.docker.internal:7007/',
+    );
   });
 });
