@@ -1,8 +1,6 @@
 // The headless mode's command line, parsed into options or one clear error. Pure, so it is tested alone.
 import { parseArgs } from 'node:util';
-import { isCidr, type Settings } from './settings';
-import type { ProfileName } from './telemetry/source';
-import type { TunnelKind } from './tunnel/tunnel';
+import { checkSetting, type Settings } from './settings';
 
 export interface CliOptions {
   overrides: Partial<Pick<Settings, 'mirrorPort' | 'mirrorHost' | 'apiKey' | 'profile' | 'tunnel'>> & {
@@ -43,42 +41,28 @@ export function parseCliArgs(argv: string[]): CliOptions | { error: string } {
     return { error: `${(error as Error).message}. See --help.` };
   }
   const { values } = parsed;
-  const overrides: CliOptions['overrides'] = {};
-  if (values.port !== undefined) {
-    const port = toPort(values.port);
-    if (port === null) return { error: `--port must be a number from 0 to 65535, not "${values.port}".` };
-    overrides.mirrorPort = port;
-  }
-  if (values.host !== undefined) overrides.mirrorHost = values.host;
-  if (values['api-key'] !== undefined) {
-    if (!/^[\x21-\x7e]{1,200}$/.test(values['api-key'])) {
-      return { error: '--api-key must be 1-200 printable characters without spaces.' };
-    }
-    overrides.apiKey = values['api-key'];
-  }
-  if (values.profile !== undefined) {
-    if (values.profile !== 'demo' && values.profile !== 'tutorial') {
-      return { error: `--profile must be demo or tutorial, not "${values.profile}".` };
-    }
-    overrides.profile = values.profile as ProfileName;
-  }
-  if (values.tunnel !== undefined) {
-    if (values.tunnel !== 'ngrok' && values.tunnel !== 'none') {
-      return { error: `--tunnel must be ngrok or none, not "${values.tunnel}".` };
-    }
-    overrides.tunnel = values.tunnel as TunnelKind;
-  }
-  if (values['ngrok-domain'] !== undefined) overrides.ngrokDomain = values['ngrok-domain'];
-  if (values['allow-cidr'] !== undefined) {
-    const bad = values['allow-cidr'].find((cidr) => !isCidr(cidr));
-    if (bad !== undefined) return { error: `--allow-cidr "${bad}" is not a CIDR such as 203.0.113.0/24.` };
-    overrides.allowCidrs = values['allow-cidr'];
+  // Values are checked by the settings' own rules (checkSetting), so the UI and the command line agree.
+  const candidates: [option: string, setting: string, value: unknown][] = [
+    ['--port', 'mirrorPort', values.port === undefined ? undefined : (toPort(values.port) ?? values.port)],
+    ['--host', 'mirrorHost', values.host],
+    ['--api-key', 'apiKey', values['api-key']],
+    ['--profile', 'profile', values.profile],
+    ['--tunnel', 'tunnel', values.tunnel],
+    ['--ngrok-domain', 'ngrokDomain', values['ngrok-domain']],
+    ['--allow-cidr', 'allowCidrs', values['allow-cidr']],
+  ];
+  const overrides: Record<string, unknown> = {};
+  for (const [option, setting, value] of candidates) {
+    if (value === undefined) continue;
+    const problem = checkSetting(setting, value);
+    if (problem) return { error: `${option} ${problem}, not ${JSON.stringify(value)}.` };
+    overrides[setting] = value;
   }
   const uiPort = values['ui-port'] === undefined ? 0 : toPort(values['ui-port']);
   if (uiPort === null)
     return { error: `--ui-port must be a number from 0 to 65535, not "${values['ui-port']}".` };
   return {
-    overrides,
+    overrides: overrides as CliOptions['overrides'],
     settingsPath: values.settings ?? null,
     uiPort,
     json: values.json ?? false,

@@ -54,11 +54,16 @@ test('every option is parsed', () => {
 
 test('bad options give one clear sentence', () => {
   const cases: [string[], RegExp][] = [
-    [['--port', 'seven'], /--port must be a number from 0 to 65535, not "seven"/],
+    [['--port', 'seven'], /^--port must be a port from 0 to 65535, not "seven"\.$/],
     [['--port', '70000'], /--port must be/],
-    [['--profile', 'prod'], /--profile must be demo or tutorial/],
-    [['--tunnel', 'frp'], /--tunnel must be ngrok or none/],
-    [['--allow-cidr', '10.0.0.1'], /is not a CIDR/],
+    [['--profile', 'prod'], /^--profile must be one of demo, tutorial, not "prod"\.$/],
+    [['--tunnel', 'frp'], /^--tunnel must be one of ngrok, none/],
+    [
+      ['--allow-cidr', '10.0.0.1'],
+      /^--allow-cidr must be a list of CIDRs such as 203\.0\.113\.0\/24, not \["10\.0\.0\.1"\]/,
+    ],
+    [['--ngrok-domain', 'https://me.ngrok.app/'], /^--ngrok-domain must be a domain name/],
+    [['--host', ''], /^--host must be a host address/],
     [['--api-key', 'has space'], /--api-key must be/],
     [['--frobnicate'], /Unknown option '--frobnicate'.*--help/],
   ];

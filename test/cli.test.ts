@@ -181,5 +181,5 @@ test('a UI port in use: one line naming it and --ui-port, exit code 2', async ()
 test('a bad option: one line and exit code 2', async () => {
   const app = await startHeadless(['--profile', 'production']);
   assert.equal(await app.exited, 2);
-  assert.match(app.stderr(), /--profile must be demo or tutorial/);
+  assert.match(app.stderr(), /--profile must be one of demo, tutorial/);
 });

@@ -174,8 +174,9 @@ export interface ControlError {
 }
 
 /**
- * The control API's routes. Every route needs the per-launch token, as
- * `Authorization: Bearer <token>` or, for the event stream and the page itself, `?token=<token>`.
+ * The control API's routes. Every /control/ route needs the per-launch token, as
+ * `Authorization: Bearer <token>` or, for the event stream, `?token=<token>`. The UI's files need
+ * none (they hold no data); the page reads its token from its own address.
  */
 export const ROUTES = {
   /** GET: the UI (static files). */
