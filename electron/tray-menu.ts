@@ -2,7 +2,7 @@
 // context menu's template. No electron import: tray.ts maps these plain objects onto Electron's
 // Menu and Tray, and the tests check them directly. Every action is in the menu, because a click
 // on the tray icon is unreliable on Linux.
-import type { SessionPhase, SessionState } from '../server/control/contract';
+import { SESSION_PHASES, type SessionPhase, type SessionState } from '../server/control/contract';
 
 export type TrayAction =
   | 'show'
@@ -60,16 +60,10 @@ export const PHASE_ICONS: Record<SessionPhase, TrayIconName> = {
   error: 'error',
 };
 
-/** Phases in which the mirror is (or is becoming) up, so Start makes no sense. */
-const RUNNING: ReadonlySet<SessionPhase> = new Set([
-  'starting',
-  'local',
-  'connecting',
-  'online',
-  'reconnecting',
-  'tunnel-error',
-  'stopping',
-]);
+/** Phases in which the mirror is (or is becoming) up, so Start makes no sense: all but the two at rest. */
+const RUNNING: ReadonlySet<SessionPhase> = new Set(
+  SESSION_PHASES.filter((phase) => phase !== 'stopped' && phase !== 'error'),
+);
 
 export const MENU_LABELS: Record<TrayAction, string> = {
   show: 'Show window',

@@ -42,6 +42,23 @@ export function recordStatuses(tunnel: Tunnel): TunnelStatus[] {
   return statuses;
 }
 
+/**
+ * Records a tunnel's statuses, and everything it says (statuses as JSON) into `said`, and the pid of
+ * every child it forks into `pids`, so a test can check the token never shows and no child is left.
+ */
+export function watchTunnel(
+  tunnel: Tunnel & { childPid: number | null },
+  said: string[],
+  pids: Set<number>,
+): TunnelStatus[] {
+  const statuses = recordStatuses(tunnel);
+  tunnel.on('status', (status) => {
+    said.push(JSON.stringify(status));
+    if (tunnel.childPid !== null) pids.add(tunnel.childPid);
+  });
+  return statuses;
+}
+
 /** Kills whatever a failed test may have left behind, so the suite never leaves a process running. */
 export function killLeftovers(pids: Iterable<number>): void {
   for (const pid of pids) {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { NgrokTunnel, type NgrokTunnelOptions } from '../../server/tunnel/ngrok';
 import { TunnelErrorCode } from '../../server/tunnel/ngrok-errors';
 import { TunnelError, type TunnelStatus } from '../../server/tunnel/tunnel';
-import { isAlive, killLeftovers, recordStatuses, waitFor } from './helpers';
+import { isAlive, killLeftovers, waitFor, watchTunnel } from './helpers';
 
 const TOKEN = '2fakeTokenABCDEFGHIJKLMNOPQRSTUVW_0123456789abcdefgh';
 const TARGET = { target: { host: '127.0.0.1', port: 9 } };
@@ -42,11 +42,7 @@ function makeTunnel(script: string, options: Partial<NgrokTunnelOptions> = {}) {
     ...options,
   });
   tunnels.push(tunnel);
-  const statuses = recordStatuses(tunnel);
-  tunnel.on('status', (status) => {
-    everything.push(JSON.stringify(status));
-    if (tunnel.childPid !== null) pids.add(tunnel.childPid);
-  });
+  const statuses = watchTunnel(tunnel, everything, pids);
   /** How many children have started and set themselves up. */
   const forks = () => Number(readFileSync(counter, 'utf8'));
   return { tunnel, statuses, forks };

@@ -14,7 +14,7 @@ import { NgrokTunnel, type NgrokTunnelOptions } from '../../server/tunnel/ngrok'
 import { resolveNgrokChildEntry } from '../../server/tunnel/ngrok-child-entry';
 import { AUTHTOKEN_URL, TunnelErrorCode } from '../../server/tunnel/ngrok-errors';
 import { TunnelError, type TunnelStatus } from '../../server/tunnel/tunnel';
-import { isAlive, killLeftovers, recordStatuses, waitFor } from './helpers';
+import { isAlive, killLeftovers, waitFor, watchTunnel } from './helpers';
 
 const TOKEN = '2fakeTokenABCDEFGHIJKLMNOPQRSTUVW_0123456789abcdefgh';
 const TARGET = { target: { host: '127.0.0.1', port: 9 } };
@@ -37,11 +37,7 @@ function makeTunnel(options: Partial<NgrokTunnelOptions> = {}): {
     ...options,
   });
   tunnels.push(tunnel);
-  const statuses = recordStatuses(tunnel);
-  tunnel.on('status', (status) => {
-    everything.push(JSON.stringify(status));
-    if (tunnel.childPid !== null) pids.add(tunnel.childPid);
-  });
+  const statuses = watchTunnel(tunnel, everything, pids);
   return { tunnel, statuses };
 }
 
