@@ -2,6 +2,7 @@
 // inspector, the headless output and the tray all read from here; the mirror never does.
 import { LOG_CAPACITY, type LogEntry, type RequestOrigin } from './control/contract';
 import type { MirrorExchange } from './mirror/exchange';
+import { prettyJsonPrefix } from './pretty-json';
 
 /** Bodies kept for the detail view are cut here, so 500 entries stay a few MiB at most. */
 export const BODY_LIMIT_CHARS = 4096;
@@ -71,7 +72,9 @@ export class RequestLog {
 
 /** Pretty JSON when the body is structured, the raw text otherwise; cut at BODY_LIMIT_CHARS. */
 export function formatBody(body: unknown): { text: string; truncated: boolean } {
-  const text = typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body, null, 2);
-  if (text.length <= BODY_LIMIT_CHARS) return { text, truncated: false };
-  return { text: `${text.slice(0, BODY_LIMIT_CHARS)}\n… (truncated)`, truncated: true };
+  const { text, truncated } =
+    typeof body === 'string'
+      ? { text: body.slice(0, BODY_LIMIT_CHARS), truncated: body.length > BODY_LIMIT_CHARS }
+      : prettyJsonPrefix(body, BODY_LIMIT_CHARS);
+  return truncated ? { text: `${text}\n… (truncated)`, truncated } : { text, truncated };
 }
