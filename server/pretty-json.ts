@@ -19,26 +19,39 @@ export function prettyJsonPrefix(value: unknown, limit: number): { text: string;
   const write = (node: unknown, indent: string): void => {
     if (node === null || typeof node !== 'object') {
       push(JSON.stringify(node) ?? 'null');
+    } else if (Array.isArray(node)) {
+      writeList(
+        node.map((item) => ['', item === undefined || typeof item === 'function' ? null : item]),
+        '[]',
+        indent,
+      );
+    } else {
+      const entries = Object.entries(node).filter(
+        ([, item]) => item !== undefined && typeof item !== 'function',
+      );
+      writeList(
+        entries.map(([key, item]) => [`${JSON.stringify(key)}: `, item]),
+        '{}',
+        indent,
+      );
+    }
+  };
+  /** An array's items (no labels) or an object's entries (`"key": ` labels), one per line. */
+  const writeList = (
+    items: [label: string, item: unknown][],
+    brackets: '[]' | '{}',
+    indent: string,
+  ): void => {
+    if (items.length === 0) {
+      push(brackets);
       return;
     }
     const inner = `${indent}  `;
-    if (Array.isArray(node)) {
-      if (node.length === 0) return push('[]');
-      node.forEach((item, index) => {
-        push(`${index === 0 ? '[' : ','}\n${inner}`);
-        write(item === undefined || typeof item === 'function' ? null : item, inner);
-      });
-      return push(`\n${indent}]`);
-    }
-    const entries = Object.entries(node).filter(
-      ([, item]) => item !== undefined && typeof item !== 'function',
-    );
-    if (entries.length === 0) return push('{}');
-    entries.forEach(([key, item], index) => {
-      push(`${index === 0 ? '{' : ','}\n${inner}${JSON.stringify(key)}: `);
+    items.forEach(([label, item], index) => {
+      push(`${index === 0 ? brackets[0] : ','}\n${inner}${label}`);
       write(item, inner);
     });
-    push(`\n${indent}}`);
+    push(`\n${indent}${brackets[1]}`);
   };
   if (value === undefined) return { text: '', truncated: false };
   try {
