@@ -47,6 +47,10 @@ export const readyEvent = (state: SessionState, uiUrl: string) => ({
   connectionDetails: state.connection.connectionDetails,
   publicUrl: state.tunnel.publicUrl,
   localUrl: state.mirror.localUrl,
+  /** Where the mirror listens: 0.0.0.0 means every network this machine is on. */
+  listenHost: state.mirror.host,
+  listenPort: state.mirror.port,
+  networkWarning: state.mirror.networkWarning,
   uiUrl,
   phase: state.phase,
   message: state.message,

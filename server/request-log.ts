@@ -1,11 +1,30 @@
 // A bounded record of every exchange with the mirror, with subscribers. The window's live
 // inspector, the headless output and the tray all read from here; the mirror never does.
+
+import { clip } from './clip';
 import { LOG_CAPACITY, type LogEntry, type RequestOrigin } from './control/contract';
 import type { MirrorExchange } from './mirror/exchange';
 import { prettyJsonPrefix } from './pretty-json';
 
 /** Bodies kept for the detail view are cut here, so 500 entries stay a few MiB at most. */
 export const BODY_LIMIT_CHARS = 4096;
+
+/**
+ * Every other field a request can make long is cut too (a condition key of a million characters
+ * makes a summary of a million). With the two bodies this bounds an entry's text at
+ * ENTRY_LIMIT_CHARS, and the whole log at capacity × ENTRY_LIMIT_CHARS (500 × ~10 KiB ≈ 5 MB).
+ */
+export const FIELD_LIMIT_CHARS = {
+  summary: 300,
+  url: 512,
+  method: 32,
+  remoteAddress: 64,
+  error: 300,
+} as const;
+
+/** The most text one entry keeps: both bodies (with their cut marks) and every capped field. */
+export const ENTRY_LIMIT_CHARS =
+  2 * (BODY_LIMIT_CHARS + 20) + Object.values(FIELD_LIMIT_CHARS).reduce((sum, max) => sum + max, 0);
 
 /** What subscribers hear: a new entry, or that the log was emptied. */
 export type LogEvent = { type: 'append'; entry: LogEntry } | { type: 'clear' };
@@ -26,15 +45,15 @@ export class RequestLog {
       id: this.nextId++,
       time: exchange.startedAt,
       operation: exchange.operation,
-      method: exchange.method,
-      url: exchange.url,
+      method: clip(exchange.method, FIELD_LIMIT_CHARS.method),
+      url: clip(exchange.url, FIELD_LIMIT_CHARS.url),
       status: exchange.status,
       durationMillis: Math.round(exchange.durationMillis * 10) / 10,
-      summary: exchange.summary,
+      summary: clip(exchange.summary, FIELD_LIMIT_CHARS.summary),
       resultCount: exchange.resultCount,
       origin,
-      remoteAddress,
-      error: exchange.error ?? null,
+      remoteAddress: clip(remoteAddress, FIELD_LIMIT_CHARS.remoteAddress),
+      error: exchange.error === undefined ? null : clip(exchange.error, FIELD_LIMIT_CHARS.error),
       requestBody: request.text,
       responseBody: response.text,
       requestTruncated: request.truncated,

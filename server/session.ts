@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
+import { clip } from './clip';
 import type {
   CleanupOptions,
   CleanupReport,
@@ -34,6 +35,9 @@ export const REMAINING_IN_STACKSTATE = [
   'Remove the stream: open the component → Telemetry → the stream you added → … → Delete.',
   'Remove the Mirror data source: Settings → Telemetry Sources → Mirror sources → the data source → Delete.',
 ];
+
+/** Each active incident is checked on every metric query: a few are plenty to watch a check react. */
+export const MAX_ACTIVE_INCIDENTS = 10;
 
 /** Settings the running mirror or tunnel was started with: changing one restarts them. */
 const RESTART_FIELDS = [
@@ -199,64 +203,65 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
       const mirror = this.mirror;
       const steps: CleanupStep[] = [];
       this.setPhase('stopping', 'Stopping and cleaning up…');
-      await this.closeTunnel(steps, true);
-      await this.closeMirror(steps);
-      const listeners = mirror
-        ? [
-            { name: 'Mirror port', port: mirror.port, host: mirror.host },
-            { name: 'Tunnel-only port', port: mirror.tunnelPort, host: '127.0.0.1' },
-          ]
-        : [];
-      for (const { name, port, host } of listeners) {
-        const free = await isPortFree(port, host);
-        steps.push({
-          what: `${name} ${port} is free`,
-          ok: free,
-          detail: free ? 'Nothing listens on it any more.' : 'Something still listens on it.',
-        });
-      }
-      const cleared = this.log.size;
-      this.log.clear();
-      steps.push({ what: 'Request log cleared', ok: true, detail: `${cleared} exchanges forgotten.` });
-      this.incidents = [];
-      this.source.setIncidents([]);
-      this.milestones = emptyMilestones();
-      this.lastPublicUrl = null;
-      if (options.forgetSettings) {
-        await this.options.store.clear();
-        const { settings } = await this.options.store.load();
-        this.settings = settings;
-        this.switchProfile();
-        steps.push({
-          what: 'Settings forgotten',
-          ok: true,
-          detail: 'Settings, API key and authtoken reset to defaults.',
-        });
-      } else if (options.forgetAuthtoken) {
-        const had = this.settings.ngrokAuthtoken !== null;
-        await this.saveSettings({ ...this.settings, ngrokAuthtoken: null });
-        steps.push({
-          what: 'ngrok authtoken forgotten',
-          ok: true,
-          detail: had ? 'The saved authtoken was deleted.' : 'No authtoken was saved.',
-        });
-        if (this.env.NGROK_AUTHTOKEN) {
+      try {
+        await this.closeTunnel(steps, true);
+        await this.closeMirror(steps);
+        const listeners = mirror
+          ? [
+              { name: 'Mirror port', port: mirror.port, host: mirror.host },
+              { name: 'Tunnel-only port', port: mirror.tunnelPort, host: '127.0.0.1' },
+            ]
+          : [];
+        for (const { name, port, host } of listeners) {
+          const free = await isPortFree(port, host);
           steps.push({
-            what: 'NGROK_AUTHTOKEN is still set',
-            ok: false,
-            detail:
-              'The environment variable NGROK_AUTHTOKEN still holds a token; unset it to forget it too.',
+            what: `${name} ${port} is free`,
+            ok: free,
+            detail: free ? 'Nothing listens on it any more.' : 'Something still listens on it.',
           });
         }
+        const cleared = this.log.size;
+        this.log.clear();
+        steps.push({ what: 'Request log cleared', ok: true, detail: `${cleared} exchanges forgotten.` });
+        this.incidents = [];
+        this.source.setIncidents([]);
+        this.milestones = emptyMilestones();
+        this.lastPublicUrl = null;
+        if (options.forgetSettings) {
+          await attempt(steps, 'Settings forgotten', async () => {
+            await this.options.store.clear();
+            const { settings } = await this.options.store.load();
+            this.settings = settings;
+            this.switchProfile();
+            return 'Settings, API key and authtoken reset to defaults.';
+          });
+        } else if (options.forgetAuthtoken) {
+          await attempt(steps, 'ngrok authtoken forgotten', async () => {
+            const had = this.settings.ngrokAuthtoken !== null;
+            await this.saveSettings({ ...this.settings, ngrokAuthtoken: null });
+            return had ? 'The saved authtoken was deleted.' : 'No authtoken was saved.';
+          });
+          if (this.env.NGROK_AUTHTOKEN) {
+            steps.push({
+              what: 'NGROK_AUTHTOKEN is still set',
+              ok: false,
+              detail:
+                'The environment variable NGROK_AUTHTOKEN still holds a token; unset it to forget it too.',
+            });
+          }
+        }
+      } catch (error) {
+        // Whatever broke, the session must not stay 'stopping': report it and end stopped, ready to Start.
+        steps.push({ what: 'Clean-up', ok: false, detail: `Stopped early: ${(error as Error).message}` });
       }
       const report: CleanupReport = { at: Date.now(), steps, remainingInStackState: REMAINING_IN_STACKSTATE };
       this.lastCleanup = report;
-      const ok = steps.every((step) => step.ok);
+      const failed = steps.filter((step) => !step.ok).map((step) => step.what);
       this.setPhase(
         'stopped',
-        ok
+        failed.length === 0
           ? 'Stopped and cleaned up. Now remove the stream and the Mirror data source in StackState.'
-          : 'Stopped, but some clean-up steps need a look (see the report).',
+          : `Stopped, but these clean-up steps need a look: ${failed.join('; ')} (see the report).`,
       );
       return report;
     });
@@ -306,10 +311,17 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   startIncident(request: IncidentRequest): SessionState {
     const catalog = this.source.catalog();
     if (!catalog.metrics.includes(request.metric))
-      throw new ActionError(`unknown metric "${request.metric}"`);
+      throw new ActionError(`unknown metric "${clip(request.metric, 80)}"`);
     for (const [field, value] of Object.entries(request.series)) {
-      if (!catalog.dimensions[field]?.includes(value))
-        throw new ActionError(`unknown series ${field} = ${value}`);
+      // Own keys only: a series named `constructor` is not a dimension, whatever Object.prototype says.
+      const values = Object.hasOwn(catalog.dimensions, field) ? catalog.dimensions[field] : undefined;
+      if (!values?.includes(value))
+        throw new ActionError(`unknown series ${clip(field, 80)} = ${clip(value, 80)}`);
+    }
+    if (this.activeIncidents().length >= MAX_ACTIVE_INCIDENTS) {
+      throw new ActionError(
+        `at most ${MAX_ACTIVE_INCIDENTS} incidents can run at once; end one (or all) before starting another`,
+      );
     }
     if (!(request.durationMinutes > 0 && request.durationMinutes <= 24 * 60)) {
       throw new ActionError('durationMinutes must be between 0 and 1440');
@@ -318,7 +330,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     this.incidents = [
       ...this.activeIncidents(),
       {
-        id: `incident-${now}`,
+        id: `incident-${now}-${randomUUID().slice(0, 8)}`,
         series: request.series,
         metric: request.metric,
         startMillis: now,
@@ -433,10 +445,15 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     return this.settings.ngrokAuthtoken ?? (this.env.NGROK_AUTHTOKEN?.trim() || null);
   }
 
-  /** With no tunnel, StackState in Docker must reach the mirror over the Docker network. */
+  /**
+   * With no tunnel, StackState in Docker must reach the mirror over the Docker network, so the
+   * default loopback address is widened to every interface. An address given on the command line
+   * (--host) is taken as meant, and kept.
+   */
   private get bindHost(): string {
     const { tunnel, mirrorHost } = this.effective;
-    return tunnel === 'none' && isLoopback(mirrorHost) ? '0.0.0.0' : mirrorHost;
+    const chosenForThisRun = this.overrides.mirrorHost !== undefined;
+    return tunnel === 'none' && isLoopback(mirrorHost) && !chosenForThisRun ? '0.0.0.0' : mirrorHost;
   }
 
   private async startNow(): Promise<SessionState> {
@@ -686,6 +703,18 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     const run = this.queue.then(task, task);
     this.queue = run.catch(() => undefined);
     return run;
+  }
+}
+
+/**
+ * Runs one clean-up step and records how it went. A step that fails (a settings folder that
+ * cannot be written) is reported, never thrown: the other steps still run and the session ends stopped.
+ */
+async function attempt(steps: CleanupStep[], what: string, step: () => Promise<string>): Promise<void> {
+  try {
+    steps.push({ what, ok: true, detail: await step() });
+  } catch (error) {
+    steps.push({ what, ok: false, detail: `Failed: ${(error as Error).message}` });
   }
 }
 

@@ -22,8 +22,10 @@ export const SettingsPatchSchema = Type.Object(
 
 export const IncidentRequestSchema = Type.Object(
   {
-    series: Type.Record(Type.String(), Type.String()),
-    metric: Type.String(),
+    series: Type.Record(Type.String({ maxLength: 200 }), Type.String({ maxLength: 200 }), {
+      maxProperties: 10,
+    }),
+    metric: Type.String({ maxLength: 200 }),
     durationMinutes: Type.Number({ exclusiveMinimum: 0, maximum: 1440 }),
     factor: Type.Optional(Type.Number({ minimum: 0.1, maximum: 100 })),
   },

@@ -1,10 +1,8 @@
 // Every failure the mirror answers becomes one of the protocol's error objects (mirror-api.md §6),
 // with a status code and, always, the API-key header. The mirror's own failures (bad requests,
 // unknown paths) are TelemetryErrors too, so one function maps any thrown value to a reply.
-import type { ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
 import { TelemetryError } from '../telemetry/source';
-import { API_KEY_HEADER, type MirrorErrorBody, OPERATIONS, type RemoteMirrorError } from './protocol';
+import { type MirrorErrorBody, OPERATIONS, type RemoteMirrorError } from './protocol';
 
 /** Bodies above this answer 413: StackState's requests are a few hundred bytes. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -26,6 +24,15 @@ export const validationFailed = (details: string[]) =>
 export const malformedJson = (reason: string) =>
   new TelemetryError(remote('Malformed JSON body.', `The body is not valid JSON: ${reason}`), 500);
 
+export const tooDeep = (limit: number) =>
+  validationFailed([`body: arrays and objects nest deeper than ${limit} levels`]);
+
+export const missingHost = () =>
+  new TelemetryError(
+    remote('Missing Host header.', 'An HTTP/1.1 request must name the host it is for in a Host header.'),
+    400,
+  );
+
 export const notFound = (method: string, url: string) =>
   new TelemetryError(
     remote(`Unknown path: ${method} ${url}`, `The mirror answers ${VALID_OPERATIONS}.`),
@@ -46,8 +53,6 @@ export const bodyTooLarge = () =>
     remote('Request body too large.', `The mirror accepts bodies up to ${MAX_BODY_BYTES / 1024 / 1024} MiB.`),
     413,
   );
-
-export const malformedUrl = (reason: string) => remote('Malformed URL.', reason);
 
 /** Maps anything a route, hook or parser threw to the status and body the client gets. Never leaks a stack. */
 export function toErrorReply(error: unknown): { status: number; body: MirrorErrorBody } {
@@ -74,53 +79,6 @@ export function describeErrorBody(body: MirrorErrorBody): string {
       return `${body._type}: ${body.mirrorType}`;
   }
 }
-
-/**
- * Node calls this for requests it cannot even parse (bad HTTP, header overflow, request timeout).
- * They never reach fastify's hooks, so the key header is written here by hand.
- */
-export function clientErrorHandler(apiKey: () => string) {
-  return (error: Error & { code?: string }, socket: Duplex): void => {
-    if (error.code === 'ECONNRESET' || socket.destroyed) return;
-    const [status, reason] =
-      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'Request Timeout']
-        : error.code === 'HPE_HEADER_OVERFLOW'
-          ? [431, 'Request Header Fields Too Large']
-          : [400, 'Bad Request'];
-    const body = JSON.stringify(remote('Malformed HTTP request.', error.code ?? error.message));
-    if (socket.writable) {
-      socket.write(
-        `HTTP/1.1 ${status} ${reason}\r\n` +
-          'Content-Type: application/json; charset=utf-8\r\n' +
-          `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-          `${API_KEY_HEADER}: ${headerSafe(apiKey())}\r\n` +
-          'Connection: close\r\n\r\n' +
-          body,
-      );
-    }
-    socket.destroy();
-  };
-}
-
-/** For the few failures fastify reports before any hook runs (e.g. a URL the router cannot decode). */
-export function writeRawError(
-  response: ServerResponse,
-  status: number,
-  body: MirrorErrorBody,
-  apiKey: string,
-): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    [API_KEY_HEADER]: headerSafe(apiKey),
-  });
-  response.end(text);
-}
-
-/** A raw header line must not be split by a stray CR/LF in the configured key. */
-const headerSafe = (value: string) => value.replace(/[\r\n]/g, '');
 
 function errorFacts(error: unknown): { code?: string; statusCode?: number; message: string } {
   if (!(error instanceof Error)) return { message: String(error) };

@@ -4,7 +4,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { clientErrorHandler, MAX_BODY_BYTES, malformedUrl, writeRawError } from './errors';
+import { answerClientError, answerMalformedUrl, installEdgeAnswers } from './edge-answers';
+import { MAX_BODY_BYTES } from './errors';
 import { type MirrorOptions, registerMirrorRoutes } from './plugin';
 
 export const MIRROR_TIMEOUTS = {
@@ -14,7 +15,25 @@ export const MIRROR_TIMEOUTS = {
   keepAliveTimeout: 65_000,
   /** Time to receive a whole request: StackState's bodies are small. */
   requestTimeout: 30_000,
+  /** Time to receive the headers; at most the request time-out. */
+  headersTimeout: 20_000,
+  /**
+   * How often Node looks for requests past their time-outs. Its default (30 s) lets a request that
+   * trickles in live up to twice the time-out; a check a second keeps it near the configured 30 s.
+   */
+  connectionsCheckingInterval: 1000,
 } as const;
+
+export type MirrorTimeouts = { [K in keyof typeof MIRROR_TIMEOUTS]: number };
+
+/** Node's server options for both listeners. */
+const httpOptions = (timeouts: MirrorTimeouts) => ({
+  requestTimeout: timeouts.requestTimeout,
+  headersTimeout: timeouts.headersTimeout,
+  connectionsCheckingInterval: timeouts.connectionsCheckingInterval,
+  // A request without Host is answered by the mirror (a protocol error with the key header), not by Node.
+  requireHostHeader: false,
+});
 
 /** How long close() lets in-flight requests finish before it cuts every connection. */
 const CLOSE_GRACE_MILLIS = 1500;
@@ -22,18 +41,24 @@ const CLOSE_GRACE_MILLIS = 1500;
 /** The loopback address of the tunnel-only listener. */
 export const TUNNEL_HOST = '127.0.0.1';
 
-export function createMirrorApp(options: MirrorOptions): FastifyInstance {
+export function createMirrorApp(
+  options: MirrorOptions,
+  timeouts: MirrorTimeouts = MIRROR_TIMEOUTS,
+): FastifyInstance {
   const app = Fastify({
     logger: false,
-    ...MIRROR_TIMEOUTS,
+    connectionTimeout: timeouts.connectionTimeout,
+    keepAliveTimeout: timeouts.keepAliveTimeout,
+    requestTimeout: timeouts.requestTimeout,
+    http: httpOptions(timeouts),
     bodyLimit: MAX_BODY_BYTES,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
-    clientErrorHandler: clientErrorHandler(options.apiKey),
+    clientErrorHandler: answerClientError(options),
     // A URL the router cannot decode (e.g. `/api/%zz`) never reaches the hooks: answer it here.
-    frameworkErrors: (error, _request, reply) =>
-      writeRawError(reply.raw, 400, malformedUrl(error.message), options.apiKey()),
+    frameworkErrors: (_error, request, reply) => answerMalformedUrl(options, request.raw, reply.raw),
   });
+  installEdgeAnswers(app.server, options, false);
   registerMirrorRoutes(app, options);
   return app;
 }
@@ -42,6 +67,8 @@ export interface StartMirrorOptions extends MirrorOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /** Shorter time-outs for tests; MIRROR_TIMEOUTS otherwise. */
+  timeouts?: Partial<MirrorTimeouts>;
 }
 
 export interface RunningMirror {
@@ -70,7 +97,8 @@ export class MirrorListenError extends Error {
 
 export async function startMirror(options: StartMirrorOptions): Promise<RunningMirror> {
   const { host, port } = options;
-  const app = createMirrorApp(options);
+  const timeouts = { ...MIRROR_TIMEOUTS, ...options.timeouts };
+  const app = createMirrorApp(options, timeouts);
   try {
     await app.listen({ host, port });
   } catch (error) {
@@ -78,10 +106,10 @@ export async function startMirror(options: StartMirrorOptions): Promise<RunningM
     throw describeListenError(error, host, port);
   }
 
-  const tunnelServer = createServer({ requestTimeout: MIRROR_TIMEOUTS.requestTimeout }, app.routing);
-  tunnelServer.keepAliveTimeout = MIRROR_TIMEOUTS.keepAliveTimeout;
-  tunnelServer.setTimeout(MIRROR_TIMEOUTS.connectionTimeout);
-  tunnelServer.on('clientError', clientErrorHandler(options.apiKey));
+  const tunnelServer = createServer(httpOptions(timeouts), app.routing);
+  tunnelServer.keepAliveTimeout = timeouts.keepAliveTimeout;
+  tunnelServer.setTimeout(timeouts.connectionTimeout);
+  installEdgeAnswers(tunnelServer, options, true);
   try {
     await listen(tunnelServer, TUNNEL_HOST, 0);
   } catch (error) {

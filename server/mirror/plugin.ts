@@ -10,12 +10,15 @@ import {
   MAX_BODY_BYTES,
   malformedJson,
   methodNotAllowed,
+  missingHost,
   notFound,
   toErrorReply,
+  tooDeep,
   validationFailed,
 } from './errors';
 import type { ExchangeListener, MirrorExchange } from './exchange';
 import { type AppInfo, homeHtml, homeJson } from './home';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-limits';
 import {
   API_KEY_HEADER,
   FieldNamesRequest,
@@ -120,6 +123,7 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     const draft = draftOf(request);
     draft.requestBody = raw;
     if (raw.trim() === '') return done(null, undefined);
+    if (jsonDepthExceeds(raw)) return done(tooDeep(MAX_JSON_DEPTH), undefined);
     try {
       draft.requestBody = parseJson(raw);
       done(null, draft.requestBody);
@@ -138,6 +142,11 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     // Set on the raw response: it survives every later path (even fastify's fallback error reply),
     // and keeps the documented spelling on the wire, where reply.header() would lower-case it.
     reply.raw.setHeader(API_KEY_HEADER, options.apiKey());
+    // HTTP/1.1 requires Host; Node's own refusal would be a bare 400 (its check is off, see listen.ts).
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      sendError(request, reply, missingHost());
+      return; // answered: the route does not run
+    }
     done();
   });
 

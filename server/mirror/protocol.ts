@@ -10,8 +10,18 @@ export const INT_MAX = 2147483647;
 
 const typeTag = <T extends string>(name: T) => Type.Optional(Type.Literal(name));
 
-/** Epoch milliseconds. JSON `1000.0` parses to an integer, `1000.5` does not. */
-const EpochMillis = Type.Integer({ minimum: 0 });
+/** The latest time a JavaScript Date can hold (year 275760): beyond it no timestamp means anything. */
+export const MAX_EPOCH_MILLIS = 8_640_000_000_000_000;
+
+/**
+ * Epoch milliseconds. JSON `1000.0` parses to an integer, `1000.5` does not. The maximum keeps
+ * every time within the safe integer range (2^53), where arithmetic on it is still exact.
+ */
+const EpochMillis = Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MILLIS });
+
+/** A count (limit, offset): StackState sends Int.MaxValue for "no limit"; more is still no limit. */
+const Count = (fallback: number) =>
+  Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: fallback });
 
 // ---------- conditions (§3.3) ----------
 
@@ -81,7 +91,7 @@ export type AggregationMethod = (typeof AGGREGATION_METHODS)[number];
 export const Aggregation = Type.Object({
   _type: typeTag('Aggregation'),
   method: Type.Union(AGGREGATION_METHODS.map((m) => Type.Literal(m))),
-  bucketSizeMillis: Type.Integer({ minimum: 1 }),
+  bucketSizeMillis: Type.Integer({ minimum: 1, maximum: MAX_EPOCH_MILLIS }),
 });
 export type Aggregation = Static<typeof Aggregation>;
 
@@ -101,7 +111,7 @@ export const FieldNamesQuery = Type.Object({
   conditions: Conditions,
   startTime: EpochMillis,
   endTime: EpochMillis,
-  limit: Type.Integer({ minimum: 0, default: INT_MAX }),
+  limit: Count(INT_MAX),
   latestFirst: Type.Optional(Type.Boolean()),
 });
 export type FieldNamesQuery = Static<typeof FieldNamesQuery>;
@@ -120,8 +130,8 @@ export const FieldValuesQuery = Type.Object({
   fieldValuePrefix: Type.String({ default: '' }),
   startTime: EpochMillis,
   endTime: EpochMillis,
-  limit: Type.Integer({ minimum: 0, default: INT_MAX }),
-  offset: Type.Integer({ minimum: 0, default: 0 }),
+  limit: Count(INT_MAX),
+  offset: Count(0),
   latestFirst: Type.Optional(Type.Boolean()),
 });
 export type FieldValuesQuery = Static<typeof FieldValuesQuery>;
@@ -139,7 +149,7 @@ export const MetricsQuery = Type.Object({
   startTime: EpochMillis,
   endTime: EpochMillis,
   metricField: Type.Optional(Type.String()),
-  limit: Type.Integer({ minimum: 0, default: INT_MAX }),
+  limit: Count(INT_MAX),
   aggregation: Type.Optional(Type.Union([Aggregation, Type.Null()])),
 });
 export type MetricsQuery = Static<typeof MetricsQuery>;

@@ -2,6 +2,7 @@
 //   metric cpu.usage · host = a-host · MEAN per 1 min · last 24 h
 //   field values of host starting "a-"
 // It reads the body as the client sent it (possibly invalid), so every field is checked before use.
+import { clip } from '../clip';
 import { OPERATIONS, type Operation } from './protocol';
 
 /** Within this distance of "now" a window counts as ending now ("last 24 h"). */
@@ -34,44 +35,56 @@ function describe(
       return join(describeFieldValues(query), describeConditions(query), describeWindow(query, now));
     case 'metrics':
       return join(
-        `metric ${text(field(query, 'metricField')) ?? '(no field)'}`,
+        `metric ${short(text(field(query, 'metricField')) ?? '(no field)')}`,
         describeConditions(query),
         describeAggregation(field(query, 'aggregation')),
         describeWindow(query, now),
       );
     case null:
-      return `${request.method} ${request.url}`;
+      return `${short(request.method)} ${clip(request.url, 2 * SHOWN.chars)}`;
   }
 }
 
 function describeFieldValues(query: unknown): string {
-  const name = text(field(field(query, 'field'), 'fieldName')) ?? '?';
+  const name = short(text(field(field(query, 'field'), 'fieldName')) ?? '?');
   const prefix = text(field(query, 'fieldValuePrefix'));
-  return prefix ? `field values of ${name} starting ${JSON.stringify(prefix)}` : `field values of ${name}`;
+  return prefix
+    ? `field values of ${name} starting ${JSON.stringify(short(prefix))}`
+    : `field values of ${name}`;
 }
+
+/** A summary shows this much of what the client sent; the log keeps the whole body (cut at 4 KiB) for the rest. */
+const SHOWN = { conditions: 8, setItems: 5, chars: 60 } as const;
 
 function describeConditions(query: unknown): string | null {
   const conditions = field(query, 'conditions');
   if (!Array.isArray(conditions) || conditions.length === 0) return null;
-  return conditions
-    .map((condition) => {
-      const key = text(field(condition, 'key')) ?? '?';
-      const value = field(field(condition, 'value'), 'value');
-      return Array.isArray(value)
-        ? `${key} in (${value.map(valueText).join(', ')})`
-        : `${key} = ${valueText(value)}`;
-    })
-    .join(', ');
+  const shown = conditions.slice(0, SHOWN.conditions).map((condition) => {
+    const key = short(text(field(condition, 'key')) ?? '?');
+    const value = field(field(condition, 'value'), 'value');
+    return Array.isArray(value)
+      ? `${key} in (${value.slice(0, SHOWN.setItems).map(valueText).join(', ')}${more(value.length, SHOWN.setItems)})`
+      : `${key} = ${valueText(value)}`;
+  });
+  return `${shown.join(', ')}${more(conditions.length, SHOWN.conditions)}`;
 }
+
+/** ", +N more" when a list was longer than what is shown. */
+const more = (length: number, shown: number) => (length > shown ? `, +${length - shown} more` : '');
+
+const short = (value: string) => clip(value, SHOWN.chars);
 
 /** A condition value as text. The body is the client's: an object (even one with a `toString` key) is shown as JSON. */
 function valueText(value: unknown): string {
-  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+  if (typeof value === 'string') return short(value);
+  if (typeof value !== 'object' || value === null) return short(String(value));
+  // The parser's depth limit (json-limits.ts) keeps this stringify shallow; its length is cut after.
+  return short(JSON.stringify(value));
 }
 
 function describeAggregation(aggregation: unknown): string {
   if (aggregation === undefined || aggregation === null) return 'raw';
-  const method = text(field(aggregation, 'method')) ?? '?';
+  const method = short(text(field(aggregation, 'method')) ?? '?');
   const bucket = field(aggregation, 'bucketSizeMillis');
   return typeof bucket === 'number' ? `${method} per ${humanDuration(bucket)}` : method;
 }

@@ -9,6 +9,8 @@ import { Kind, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { type ValueError, type ValueErrorIterator, ValueErrorType } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
+import { clip } from '../clip';
+import { prettyJsonPrefix } from '../pretty-json';
 import { validationFailed } from './errors';
 
 /** The validator shape fastify expects from a schema compiler. */
@@ -58,14 +60,24 @@ export function coerceIntegerStrings(schema: TSchema, value: unknown): unknown {
 export function describeValueErrors(errors: Iterable<ValueError>): string[] {
   const lines: string[] = [];
   const seen = new Set<string>();
+  let more = 0;
   for (const error of flattenUnions(errors)) {
     // A missing required key yields both "required" and a type error at the same path: keep the first.
     if (seen.has(error.path)) continue;
     seen.add(error.path);
-    lines.push(`${fieldName(error.path)}: ${plainMessage(error)}`);
+    // A body can hold thousands of wrong items: name the first few, count the rest (bounded work too).
+    if (lines.length === MAX_ERROR_LINES) {
+      if (++more >= MAX_ERRORS_COUNTED) break;
+      continue;
+    }
+    lines.push(`${clip(fieldName(error.path), 120)}: ${plainMessage(error)}`);
   }
+  if (more > 0) lines.push(`… and ${more >= MAX_ERRORS_COUNTED ? 'many' : more} more`);
   return lines;
 }
+
+const MAX_ERROR_LINES = 20;
+const MAX_ERRORS_COUNTED = 10_000;
 
 function* flattenUnions(errors: Iterable<ValueError>): Generator<ValueError> {
   for (const error of errors) {
@@ -134,6 +146,9 @@ function plainMessage(error: ValueError): string {
     case ValueErrorType.IntegerMinimum:
     case ValueErrorType.NumberMinimum:
       return `must be at least ${schema.minimum}${got}`;
+    case ValueErrorType.IntegerMaximum:
+    case ValueErrorType.NumberMaximum:
+      return `must be at most ${schema.maximum}${got}`;
     case ValueErrorType.Literal:
       return `must be ${JSON.stringify(schema.const)}${got}`;
     case ValueErrorType.Union:
@@ -144,8 +159,10 @@ function plainMessage(error: ValueError): string {
 }
 
 function preview(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'a number too large to hold';
+  const { text, truncated } = prettyJsonPrefix(value, 60);
+  const line = text.replace(/\s*\n\s*/g, ' ');
+  return truncated || line.length > 60 ? `${line.slice(0, 57)}…` : line;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

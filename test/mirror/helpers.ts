@@ -5,7 +5,12 @@ import { type Agent, request as httpRequest, type IncomingHttpHeaders } from 'no
 import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { MirrorExchange } from '../../server/mirror/exchange';
-import { createMirrorApp, type RunningMirror, startMirror } from '../../server/mirror/listen';
+import {
+  createMirrorApp,
+  type MirrorTimeouts,
+  type RunningMirror,
+  startMirror,
+} from '../../server/mirror/listen';
 import { API_KEY_HEADER } from '../../server/mirror/protocol';
 import type { TelemetrySource } from '../../server/telemetry/source';
 import { createStandInSource } from './stand-in-source';
@@ -34,7 +39,7 @@ export function buildTestApp(setup: MirrorSetup = {}): { app: FastifyInstance; e
 
 /** A mirror listening on 127.0.0.1 with a free port, and every exchange it reports. */
 export async function startTestMirror(
-  setup: MirrorSetup & { port?: number } = {},
+  setup: MirrorSetup & { port?: number; timeouts?: Partial<MirrorTimeouts> } = {},
 ): Promise<{ mirror: RunningMirror; exchanges: MirrorExchange[] }> {
   const exchanges: MirrorExchange[] = [];
   const source = setup.source ?? createStandInSource();
@@ -45,6 +50,7 @@ export async function startTestMirror(
     apiKey: setup.apiKey ?? (() => TEST_KEY),
     onExchange: (exchange) => exchanges.push(exchange),
     appInfo: APP_INFO,
+    ...(setup.timeouts ? { timeouts: setup.timeouts } : {}),
   });
   return { mirror, exchanges };
 }
