@@ -2,13 +2,19 @@
 // (electron-store in the app), the ngrok authtoken encrypted by a SecretCipher (safeStorage in the
 // app) when one is available. Encrypt on save, decrypt on load; a token that cannot be decrypted
 // becomes null with a warning. The same schema and migrations as the headless file (parseSettings).
+// Settings from a newer version of the app are not written over: this version runs on defaults in
+// memory, and the first save (or "forget all settings") first keeps a copy of the whole file aside.
+import { constants, copyFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import {
   checkSetting,
   defaultSettings,
+  newerSettingsVersion,
   parseSettings,
   type Settings,
   type SettingsStore,
 } from '../server/settings';
+import { plainFileError } from '../server/settings-file';
 
 /** Turns the authtoken into something safe to write down, and back. */
 export interface SecretCipher {
@@ -30,6 +36,28 @@ export interface KeyValueBackend {
   /** Sets several keys in one write. */
   set(values: Record<string, unknown>): void;
   delete(key: string): void;
+  /**
+   * Keeps a copy of everything stored, as it is now, beside the store under a new name that says why
+   * (never over an existing file), and returns that name. Throws if it cannot (a full disk).
+   */
+  keepCopy(reason: string): string;
+}
+
+/**
+ * Copies a file to `<path>.<reason>-<time>` with the same (owner-only) mode, never over an existing
+ * file: a clash picks the next free name. Returns the copy's path. Throws the file system's error.
+ */
+export function keepFileCopy(path: string, reason: string): string {
+  const stamp = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    const copy = `${path}.${reason}-${stamp}${attempt === 0 ? '' : `-${attempt}`}`;
+    try {
+      copyFileSync(path, copy, constants.COPYFILE_EXCL);
+      return copy;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 100) throw error;
+    }
+  }
 }
 
 export const SETTINGS_KEY = 'settings';
@@ -55,6 +83,8 @@ export class CipheredSettingsStore implements SettingsStore {
    * (Forgetting the token in that state keeps it too, until "forget all settings" or a new token.)
    */
   private lockedToken = false;
+  /** Set while the stored settings are a newer version's and this run uses defaults (see readOnlyReason). */
+  private newerReason: string | undefined;
 
   constructor(options: CipheredSettingsStoreOptions) {
     this.backend = options.backend;
@@ -72,6 +102,10 @@ export class CipheredSettingsStore implements SettingsStore {
     return this.cipher.isAvailable();
   }
 
+  get readOnlyReason(): string | undefined {
+    return this.newerReason;
+  }
+
   async load(): Promise<{ settings: Settings; warnings: string[] }> {
     const warnings = this.pendingWarnings;
     this.pendingWarnings = [];
@@ -83,6 +117,19 @@ export class CipheredSettingsStore implements SettingsStore {
       return { settings, warnings };
     }
     const parsed = parseSettings(raw);
+    if (parsed.fromNewerVersion !== undefined) {
+      // Written by a newer app: left as it is for that app (token included), this run goes on defaults.
+      this.lockedToken = false;
+      this.newerReason = `The settings in ${this.location} are from a newer version of the app (settings version ${parsed.fromNewerVersion}): running on defaults, and saving nothing until a setting is changed.`;
+      warnings.push(
+        [
+          ...parsed.warnings,
+          `${this.location} is left as it is: nothing is saved until you change a setting, and then a copy of it is kept beside it as ${basename(this.location)}.from-newer-version-<time>.`,
+        ].join(' '),
+      );
+      return { settings: parsed.settings, warnings };
+    }
+    this.newerReason = undefined;
     warnings.push(...parsed.warnings);
     const settings = parsed.settings;
     let rewrite = parsed.warnings.length > 0 || (raw as { version?: unknown }).version !== settings.version;
@@ -115,16 +162,17 @@ export class CipheredSettingsStore implements SettingsStore {
   }
 
   async save(settings: Settings): Promise<void> {
+    this.keepNewerVersionAside('saving');
     const token = settings.ngrokAuthtoken;
     if (token !== null) this.onSecret(token);
     if (token !== null && this.cipher.isAvailable()) {
-      this.backend.set({
+      this.write({
         [SETTINGS_KEY]: { ...settings, ngrokAuthtoken: null },
         [ENCRYPTED_TOKEN_KEY]: this.cipher.encrypt(token),
       });
       return;
     }
-    this.backend.set({ [SETTINGS_KEY]: settings });
+    this.write({ [SETTINGS_KEY]: settings });
     // A token the locked keyring keeps from us is not ours to delete; a new token replaces it.
     const keepLocked = token === null && this.lockedToken;
     if (!keepLocked && this.backend.get(ENCRYPTED_TOKEN_KEY) !== undefined)
@@ -133,10 +181,42 @@ export class CipheredSettingsStore implements SettingsStore {
   }
 
   async clear(): Promise<void> {
+    this.keepNewerVersionAside('forgetting');
     // The window's place is not a setting: it stays.
     this.lockedToken = false;
     this.backend.delete(SETTINGS_KEY);
     this.backend.delete(ENCRYPTED_TOKEN_KEY);
+  }
+
+  /** One write to the store; a failure (a full disk) says where and why in plain words, with no value. */
+  private write(values: Record<string, unknown>): void {
+    try {
+      this.backend.set(values);
+    } catch (error) {
+      throw new Error(
+        `Could not save the settings to ${this.location}: ${plainFileError(error)} while writing the file. It was not changed.`,
+        { cause: error },
+      );
+    }
+  }
+
+  /**
+   * Before the first write over settings from a newer version of the app (whether or not load() saw
+   * them: that app may have run since), a copy of the whole store is kept aside. If that fails, this
+   * throws and nothing is written.
+   */
+  private keepNewerVersionAside(doing: 'saving' | 'forgetting'): void {
+    if (newerSettingsVersion(this.backend.get(SETTINGS_KEY)) !== null) {
+      try {
+        this.backend.keepCopy('from-newer-version');
+      } catch (error) {
+        throw new Error(
+          `Could not ${doing === 'saving' ? 'save the settings to' : 'forget the settings in'} ${this.location}: ${plainFileError(error)} while keeping a copy of the newer version's settings aside. The file was not changed.`,
+          { cause: error },
+        );
+      }
+    }
+    this.newerReason = undefined;
   }
 
   /** The window's last bounds (a separate key, not part of Settings). */
@@ -144,7 +224,9 @@ export class CipheredSettingsStore implements SettingsStore {
     return this.backend.get(WINDOW_KEY);
   }
 
+  /** Not while the store holds a newer version's settings untouched: that file is not written until a save. */
   saveWindowBounds(bounds: { x: number; y: number; width: number; height: number }): void {
+    if (this.newerReason !== undefined) return;
     this.backend.set({ [WINDOW_KEY]: bounds });
   }
 

@@ -6,7 +6,12 @@ import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { app, safeStorage } from 'electron';
 import Store from 'electron-store';
-import { CipheredSettingsStore, type KeyValueBackend, type SecretCipher } from './secret-settings';
+import {
+  CipheredSettingsStore,
+  type KeyValueBackend,
+  keepFileCopy,
+  type SecretCipher,
+} from './secret-settings';
 
 export const STORE_NAME = 'settings';
 
@@ -59,6 +64,8 @@ export function createElectronSettingsStore(onSecret?: (secret: string) => void)
     get: (key) => store.get(key),
     set: (values) => store.set(values),
     delete: (key) => store.delete(key),
+    // The whole file, as a newer version of the app left it, before this version first writes to it.
+    keepCopy: (reason) => keepFileCopy(store.path, reason),
   };
   return new CipheredSettingsStore({
     backend,

@@ -47,8 +47,17 @@ export interface SettingsStore {
   /** Reads the settings; a missing or corrupt store gives defaults and a warning, never a throw. */
   load(): Promise<{ settings: Settings; warnings: string[] }>;
   save(settings: Settings): Promise<void>;
-  /** Forgets everything stored (Stop & clean up with "forget settings"). */
+  /**
+   * Forgets everything stored (Stop & clean up with "forget settings"). Settings written by a newer
+   * version of the app are kept aside (a copy under a name that says so), never just deleted.
+   */
   clear(): Promise<void>;
+  /**
+   * Set (a plain-words reason) while the store runs on defaults held in memory only, because the stored
+   * settings belong to a newer version of the app: load() wrote nothing. The next save() keeps the newer
+   * settings aside first, then writes, and this goes back to undefined.
+   */
+  readonly readOnlyReason?: string | undefined;
 }
 
 // ---------- validation and migrations ----------
@@ -108,20 +117,42 @@ const migrations: Record<number, (raw: Record<string, unknown>) => Record<string
   }),
 };
 
+/** The version stored settings say they have, when a newer version of the app wrote them; else null. */
+export function newerSettingsVersion(raw: unknown): number | null {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
+  const version = (raw as { version?: unknown }).version;
+  return typeof version === 'number' && version > SETTINGS_VERSION ? version : null;
+}
+
+export interface ParsedSettings {
+  settings: Settings;
+  warnings: string[];
+  /**
+   * Set when the stored settings come from a newer version of the app (that version number): `settings`
+   * are then defaults, and the store must leave the stored ones as they are until the user changes a
+   * setting, and even then keep them aside rather than write over them.
+   */
+  fromNewerVersion?: number;
+}
+
 /** Turns whatever a store holds into valid Settings: migrated, with invalid fields reset and a warning each. */
-export function parseSettings(raw: unknown): { settings: Settings; warnings: string[] } {
+export function parseSettings(raw: unknown): ParsedSettings {
   const defaults = defaultSettings();
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { settings: defaults, warnings: ['The settings were not an object; using defaults.'] };
   }
-  let data = raw as Record<string, unknown>;
-  let version = typeof data.version === 'number' ? data.version : 0;
-  if (version > SETTINGS_VERSION) {
+  const newer = newerSettingsVersion(raw);
+  if (newer !== null) {
     return {
       settings: defaults,
-      warnings: [`The settings are from a newer version (${version}) of the app; using defaults.`],
+      warnings: [
+        `The settings are from a newer version of the app (settings version ${newer}); using defaults.`,
+      ],
+      fromNewerVersion: newer,
     };
   }
+  let data = raw as Record<string, unknown>;
+  let version = typeof data.version === 'number' ? data.version : 0;
   while (version < SETTINGS_VERSION) {
     const migrate = migrations[version];
     if (!migrate) break;

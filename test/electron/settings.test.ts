@@ -1,17 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, type TestContext, test } from 'node:test';
 import {
   CipheredSettingsStore,
   ENCRYPTED_TOKEN_KEY,
   type KeyValueBackend,
+  keepFileCopy,
   SETTINGS_KEY,
   type SecretCipher,
   WINDOW_KEY,
 } from '../../electron/secret-settings';
 import { defaultSettings } from '../../server/settings';
+import { fillUp, tinyDisk } from '../full-disk';
 
 const TOKEN = '2abcDEFghiJKLmnoPQRstu_3vwXYZ0123456789abcdef';
 
@@ -57,7 +59,55 @@ class MemoryBackend implements KeyValueBackend {
   delete(key: string) {
     this.data.delete(key);
   }
+  readonly copies = new Map<string, Map<string, unknown>>();
+  keepCopy(reason: string) {
+    const name = `${this.path}.${reason}-${this.copies.size}`;
+    this.copies.set(name, structuredClone(this.data));
+    return name;
+  }
 }
+
+/**
+ * The store on disk as the app has it: conf (what electron-store is built on) in a fresh folder, with
+ * the same keepCopy as electron/settings.ts. `text` (what a newer app left) is written there first.
+ */
+async function onDisk(t: TestContext, text?: string, folder?: string) {
+  const { default: Conf } = await import('conf');
+  const cwd = folder ?? (await mkdtemp(join(tmpdir(), 'mirror-conf-')));
+  if (!folder) t.after(() => rm(cwd, { recursive: true, force: true }));
+  const path = join(cwd, 'settings.json');
+  if (text !== undefined) await writeFile(path, text, { mode: 0o600 });
+  const conf = new Conf<Record<string, unknown>>({
+    cwd,
+    configName: 'settings',
+    configFileMode: 0o600,
+    clearInvalidConfig: false,
+    accessPropertiesByDotNotation: false,
+  });
+  assert.equal(conf.path, path);
+  const backend: KeyValueBackend = {
+    path: conf.path,
+    get: (key) => conf.get(key),
+    set: (values) => conf.set(values),
+    delete: (key) => conf.delete(key),
+    keepCopy: (reason) => keepFileCopy(conf.path, reason),
+  };
+  const files = async () => (await readdir(cwd)).sort();
+  return { backend, path, cwd, files };
+}
+
+/** What a newer version of the app might leave: settings version 2, its own token and keys. */
+const newerFile = () =>
+  `${JSON.stringify(
+    {
+      [SETTINGS_KEY]: { version: 2, apiKey: 'mirror-keepme', mirrorPort: 9999, somethingNew: true },
+      [ENCRYPTED_TOKEN_KEY]: new StandInCipher().encrypt(TOKEN),
+      [WINDOW_KEY]: { x: 5, y: 5, width: 400, height: 700 },
+      somethingElseNew: [1, 2, 3],
+    },
+    null,
+    '\t',
+  )}\n`;
 
 describe('desktop settings store', () => {
   test('first run: defaults are saved, so the API key stays the same next time', async () => {
@@ -230,6 +280,7 @@ describe('desktop settings store', () => {
       get: (key) => conf.get(key),
       set: (values) => conf.set(values),
       delete: (key) => conf.delete(key),
+      keepCopy: (reason) => keepFileCopy(conf.path, reason),
     };
     const store = new CipheredSettingsStore({ backend, cipher: new StandInCipher() });
     await store.save({ ...defaultSettings(), ngrokAuthtoken: TOKEN });
@@ -238,5 +289,162 @@ describe('desktop settings store', () => {
     assert.match(text, new RegExp(ENCRYPTED_TOKEN_KEY));
     const { settings } = await new CipheredSettingsStore({ backend, cipher: new StandInCipher() }).load();
     assert.equal(settings.ngrokAuthtoken, TOKEN);
+  });
+});
+
+describe('desktop settings store: settings from a newer version of the app', () => {
+  test('load leaves the file as it is, run after run, and the run goes on defaults', async (t) => {
+    const text = newerFile();
+    const { backend, path, files } = await onDisk(t, text);
+    for (const run of [1, 2]) {
+      const store = new CipheredSettingsStore({ backend, cipher: new StandInCipher() });
+      const { settings, warnings } = await store.load();
+      assert.equal(await readFile(path, 'utf8'), text, `run ${run}: the file is byte for byte the same`);
+      assert.equal(settings.mirrorPort, 7007, `run ${run}: defaults`);
+      // Compared without printing: it would be the newer version's (made-up) authtoken.
+      assert.ok(settings.ngrokAuthtoken === null, `run ${run}: not the newer version's token`);
+      assert.equal(warnings.length, 1);
+      assert.match(
+        warnings[0]!,
+        /newer version of the app \(settings version 2\); using defaults\. .*settings\.json is left as it is: nothing is saved until you change a setting/,
+      );
+      assert.ok(!warnings[0]!.includes(TOKEN));
+      assert.match(store.readOnlyReason ?? '', /newer version of the app/);
+      // Moving the window meanwhile does not write to that file either.
+      store.saveWindowBounds({ x: 1, y: 2, width: 420, height: 720 });
+      assert.equal(await readFile(path, 'utf8'), text, `run ${run}: the file is byte for byte the same`);
+      assert.deepEqual(await files(), ['settings.json'], `run ${run}: no file added`);
+    }
+  });
+
+  test('the first save keeps a copy of the whole file aside (owner-only), then writes', async (t) => {
+    const text = newerFile();
+    const { backend, path, cwd, files } = await onDisk(t, text);
+    const store = new CipheredSettingsStore({ backend, cipher: new StandInCipher() });
+    const { settings } = await store.load();
+    await store.save({ ...settings, mirrorPort: 8000, ngrokAuthtoken: TOKEN });
+
+    const names = await files();
+    assert.equal(names.length, 2, `files: ${names.join(', ')}`);
+    assert.equal(names[0], 'settings.json');
+    assert.match(names[1]!, /^settings\.json\.from-newer-version-\d+$/);
+    const copy = join(cwd, names[1]!);
+    assert.equal(await readFile(copy, 'utf8'), text, 'the newer file is kept byte for byte');
+    const written = await readFile(path, 'utf8');
+    assert.ok(!written.includes(TOKEN), 'no plain token in the file');
+    const stored = JSON.parse(written)[SETTINGS_KEY];
+    assert.equal(stored.version, 1);
+    assert.equal(stored.mirrorPort, 8000);
+    assert.equal(store.readOnlyReason, undefined);
+    if (process.platform !== 'win32') {
+      assert.equal((await stat(copy)).mode & 0o777, 0o600);
+      assert.equal((await stat(path)).mode & 0o777, 0o600);
+    }
+    // Later saves (and the window's place) write over our own settings only: no second copy.
+    await store.save({ ...settings, mirrorPort: 8001 });
+    store.saveWindowBounds({ x: 1, y: 2, width: 420, height: 720 });
+    assert.equal((await files()).length, 2);
+    assert.equal(JSON.parse(await readFile(path, 'utf8'))[SETTINGS_KEY].mirrorPort, 8001);
+  });
+
+  test('forgetting all settings keeps a copy of the newer file aside first', async (t) => {
+    const text = newerFile();
+    const { backend, path, cwd, files } = await onDisk(t, text);
+    const store = new CipheredSettingsStore({ backend, cipher: new StandInCipher() });
+    await store.load();
+    await store.clear();
+    const names = await files();
+    assert.equal(names.length, 2, `files: ${names.join(', ')}`);
+    assert.match(names[1]!, /^settings\.json\.from-newer-version-\d+$/);
+    assert.equal(await readFile(join(cwd, names[1]!), 'utf8'), text);
+    const left = JSON.parse(await readFile(path, 'utf8'));
+    assert.equal(left[SETTINGS_KEY], undefined);
+    assert.equal(left[ENCRYPTED_TOKEN_KEY], undefined);
+  });
+
+  test('a newer version that wrote the file while this one ran is copied aside before the save', async (t) => {
+    const { backend, path, cwd, files } = await onDisk(t);
+    const store = new CipheredSettingsStore({ backend, cipher: new StandInCipher() });
+    const { settings } = await store.load();
+    const text = newerFile();
+    await writeFile(path, text);
+    await store.save({ ...settings, mirrorPort: 8000 });
+    const names = await files();
+    assert.equal(names.length, 2, `files: ${names.join(', ')}`);
+    assert.equal(await readFile(join(cwd, names[1]!), 'utf8'), text);
+    assert.equal(JSON.parse(await readFile(path, 'utf8'))[SETTINGS_KEY].mirrorPort, 8000);
+  });
+
+  test('on a real full disk (a tiny tmpfs): the save throws, the newer file is unchanged, nothing left', async (t) => {
+    const disk = await tinyDisk(t);
+    if (!disk) return;
+    const text = newerFile();
+    const { backend, path, files } = await onDisk(t, text, disk);
+    const store = new CipheredSettingsStore({ backend, cipher: new StandInCipher() });
+    const { settings } = await store.load();
+    await fillUp(disk);
+    await assert.rejects(store.save({ ...settings, ngrokAuthtoken: TOKEN }), (error: unknown) => {
+      assert.ok(error instanceof Error);
+      assert.match(
+        error.message,
+        /^Could not save the settings to .*settings\.json: the disk is full \(ENOSPC\) while keeping a copy of the newer version's settings aside\. The file was not changed\.$/,
+      );
+      assert.ok(!error.message.includes(TOKEN), 'the message holds no authtoken');
+      return true;
+    });
+    assert.equal(await readFile(path, 'utf8'), text);
+    assert.deepEqual(await files(), ['filler', 'settings.json'], 'no half copy left');
+    assert.match(store.readOnlyReason ?? '', /newer version/);
+  });
+
+  test('a plain save on a real full disk: a plain-words error, the old file intact, nothing left', async (t) => {
+    const disk = await tinyDisk(t);
+    if (!disk) return;
+    const { backend, path, files } = await onDisk(t, undefined, disk);
+    const store = new CipheredSettingsStore({ backend, cipher: new StandInCipher() });
+    const { settings } = await store.load();
+    const before = await readFile(path, 'utf8');
+    await fillUp(disk);
+    await assert.rejects(
+      store.save({ ...settings, mirrorPort: 8000, ngrokAuthtoken: TOKEN }),
+      (error: unknown) => {
+        assert.ok(error instanceof Error);
+        assert.match(
+          error.message,
+          /^Could not save the settings to .*settings\.json: the disk is full \(ENOSPC\) while writing the file\. It was not changed\.$/,
+        );
+        assert.ok(!error.message.includes(TOKEN), 'the message holds no authtoken');
+        return true;
+      },
+    );
+    assert.equal(await readFile(path, 'utf8'), before);
+    assert.deepEqual(await files(), ['filler', 'settings.json'], 'no temporary file left');
+  });
+
+  test('if the copy cannot be made, nothing is written (injected ENOSPC)', async (t) => {
+    // This stands in for a full disk wherever a real one cannot be made (not root, no mount, not Linux).
+    const text = newerFile();
+    const { backend, path, files } = await onDisk(t, text);
+    const failing: KeyValueBackend = {
+      ...backend,
+      keepCopy: () => {
+        throw Object.assign(new Error('ENOSPC: no space left on device, copyfile'), { code: 'ENOSPC' });
+      },
+    };
+    const store = new CipheredSettingsStore({ backend: failing, cipher: new StandInCipher() });
+    const { settings } = await store.load();
+    for (const attempt of [() => store.save({ ...settings, ngrokAuthtoken: TOKEN }), () => store.clear()]) {
+      await assert.rejects(attempt(), (error: unknown) => {
+        assert.ok(error instanceof Error);
+        assert.match(
+          error.message,
+          /the disk is full \(ENOSPC\) while keeping a copy of the newer version's settings aside/,
+        );
+        assert.ok(!error.message.includes(TOKEN), 'the message holds no authtoken');
+        return true;
+      });
+    }
+    assert.equal(await readFile(path, 'utf8'), text);
+    assert.deepEqual(await files(), ['settings.json']);
   });
 });
