@@ -714,7 +714,7 @@ async function attempt(steps: CleanupStep[], what: string, step: () => Promise<s
   try {
     steps.push({ what, ok: true, detail: await step() });
   } catch (error) {
-    steps.push({ what, ok: false, detail: `Failed: ${(error as Error).message}` });
+    steps.push({ what, ok: false, detail: (error as Error).message });
   }
 }
 

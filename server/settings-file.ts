@@ -59,6 +59,7 @@ const PLAIN_REASONS: Record<string, string> = {
   EROFS: 'the file system is read-only',
   ENOTDIR: 'part of the path is a file, not a folder',
   EISDIR: 'a folder is in the way',
+  EEXIST: 'a file is in the way',
   ENOENT: 'the folder does not exist',
   EBUSY: 'the file is in use',
   EMFILE: 'too many files are open',
