@@ -46,7 +46,7 @@ async function startMirrorServer(fixedAnswers: boolean): Promise<void> {
     if (message.type === 'exchanges') reply({ type: 'exchanges', count: exchanges });
     if (message.type === 'bodies' && fixedAnswers) {
       const metrics = JSON.parse(message.bodies['/api/metric'] ?? 'null') as MetricsResponse;
-      source = { ...demo, metrics: () => metrics };
+      source = { ...demo, metrics: async () => metrics };
       reply({ type: 'ready' });
     }
   });

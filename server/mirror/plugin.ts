@@ -4,7 +4,8 @@
 // body parsers, the validator, the error and not-found handlers (see createMirrorApp in listen.ts).
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyTypeProvider } from 'fastify';
-import type { TelemetrySource } from '../telemetry/source';
+import type { SourceContext, TelemetrySource } from '../telemetry/source';
+import { DEFAULT_DEADLINE_MILLIS, withDeadline } from './deadline';
 import {
   describeErrorBody,
   MAX_BODY_BYTES,
@@ -37,6 +38,8 @@ export interface MirrorOptions {
   source: () => TelemetrySource;
   /** Read on every response, so a regenerated key applies to the next response. */
   apiKey: () => string;
+  /** How long a source may take to answer one request (DEFAULT_DEADLINE_MILLIS when absent). */
+  deadlineMillis?: () => number;
   onExchange?: ExchangeListener;
   appInfo: AppInfo;
 }
@@ -103,16 +106,16 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     body: unknown,
     resultCount: number | null = null,
     error?: MirrorErrorBody,
-  ): void => {
+  ): FastifyReply => {
     const draft = draftOf(request);
     draft.responseBody = body;
     draft.resultCount = resultCount;
     if (error) draft.error = describeErrorBody(error);
-    void reply.code(status).send(body);
+    return reply.code(status).send(body);
   };
-  const sendError = (request: FastifyRequest, reply: FastifyReply, error: unknown): void => {
+  const sendError = (request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply => {
     const { status, body } = toErrorReply(error);
-    send(request, reply, status, body, null, body);
+    return send(request, reply, status, body, null, body);
   };
 
   // ---- input: JSON whatever the Content-Type, validated by TypeBox ----
@@ -203,28 +206,53 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
 
   const api = app.withTypeProvider<MirrorTypeProvider>();
 
-  api.post(OPERATIONS.connection.path, { schema: { body: TestConnectionRequest } }, (request, reply) => {
-    const response = options.source().testConnection(request.body.connectionDetails ?? {});
-    // A FAILURE answer goes out with a non-2xx status, as S3 sends it; StackState reports it either way.
-    send(request, reply, response.status === 'OK' ? 200 : 500, response, null, response.error);
+  /** Calls the source for this request, under the deadline and StackState's connection (deadline.ts). */
+  const ask = <T>(
+    operation: Operation,
+    body: { connectionDetails?: Record<string, unknown> | undefined },
+    reply: FastifyReply,
+    call: (source: TelemetrySource, context: SourceContext) => Promise<T>,
+  ): Promise<T> => {
+    const source = options.source();
+    const deadline = options.deadlineMillis?.() ?? DEFAULT_DEADLINE_MILLIS;
+    const details = body.connectionDetails ?? {};
+    return withDeadline(operation, reply.raw, deadline, details, (context) => call(source, context));
+  };
+
+  api.post(
+    OPERATIONS.connection.path,
+    { schema: { body: TestConnectionRequest } },
+    async (request, reply) => {
+      const response = await ask('connection', request.body, reply, (source, context) =>
+        source.testConnection(context),
+      );
+      // A FAILURE answer goes out with a non-2xx status, as S3 sends it; StackState reports it either way.
+      return send(request, reply, response.status === 'OK' ? 200 : 500, response, null, response.error);
+    },
+  );
+
+  api.post(OPERATIONS.fieldNames.path, { schema: { body: FieldNamesRequest } }, async (request, reply) => {
+    assertTimeWindow(request.body.query);
+    const response = await ask('fieldNames', request.body, reply, (source, context) =>
+      source.fieldNames(request.body.query, context),
+    );
+    return send(request, reply, 200, response, response.fields.length);
   });
 
-  api.post(OPERATIONS.fieldNames.path, { schema: { body: FieldNamesRequest } }, (request, reply) => {
+  api.post(OPERATIONS.fieldValues.path, { schema: { body: FieldValuesRequest } }, async (request, reply) => {
     assertTimeWindow(request.body.query);
-    const response = options.source().fieldNames(request.body.query);
-    send(request, reply, 200, response, response.fields.length);
+    const response = await ask('fieldValues', request.body, reply, (source, context) =>
+      source.fieldValues(request.body.query, context),
+    );
+    return send(request, reply, 200, response, response.values.length);
   });
 
-  api.post(OPERATIONS.fieldValues.path, { schema: { body: FieldValuesRequest } }, (request, reply) => {
+  api.post(OPERATIONS.metrics.path, { schema: { body: MetricsRequest } }, async (request, reply) => {
     assertTimeWindow(request.body.query);
-    const response = options.source().fieldValues(request.body.query);
-    send(request, reply, 200, response, response.values.length);
-  });
-
-  api.post(OPERATIONS.metrics.path, { schema: { body: MetricsRequest } }, (request, reply) => {
-    assertTimeWindow(request.body.query);
-    const response = options.source().metrics(request.body.query);
-    send(request, reply, 200, response, response.telemetry.points.length);
+    const response = await ask('metrics', request.body, reply, (source, context) =>
+      source.metrics(request.body.query, context),
+    );
+    return send(request, reply, 200, response, response.telemetry.points.length);
   });
 
   // Any other method on an operation's path: 405 with `Allow: POST` rather than a misleading 404.

@@ -77,6 +77,7 @@ import {
 } from './demo-catalog';
 import { type IndexRange, NATIVE_STEP_MILLIS, sampleIndices } from './grid';
 import { hashIntegers, seedOf, unitHash } from './hash';
+import { type InstantAnswers, instantSource } from './instant-source';
 import { takeFirst } from './page';
 import { aggregatedResponse, emptyResponse, rawResponse } from './responses';
 import { type Incident, TelemetryError, type TelemetrySource } from './source';
@@ -102,7 +103,8 @@ interface ActiveWindow {
   factor: number;
 }
 
-export function createDemoSource(): TelemetrySource {
+/** The demo's answers, computed at once (tests call these directly). */
+export function createDemoAnswers(): InstantAnswers {
   let incidents: readonly Incident[] = [];
 
   const seriesFor = (metric: MetricSpec, hosts: readonly HostSpec[]): Series[] =>
@@ -290,3 +292,5 @@ function cutAtIncidents(series: Series, bucket: Bucket): [number, number][] {
   const edges = [bucket.start, ...[...cuts].sort((a, b) => a - b), bucket.end];
   return edges.slice(1).map((to, i): [number, number] => [edges[i]!, to]);
 }
+
+export const createDemoSource = (): TelemetrySource => instantSource(createDemoAnswers());

@@ -1,6 +1,11 @@
 // What the mirror serves. A TelemetrySource answers the four mirror operations with
-// protocol-shaped data and knows nothing of HTTP: the mirror plugin validates the request,
-// calls the source, and turns a thrown TelemetryError into the protocol's error object.
+// protocol-shaped data and knows nothing of HTTP: the mirror plugin validates the request, calls
+// the source with the request's connection details and an AbortSignal, and turns a thrown
+// TelemetryError into the protocol's error object.
+//
+// Every operation is asynchronous, since a source may call another server (Prometheus, the user's
+// own mirror). The signal fires when StackState hangs up or the mirror's deadline passes: a source
+// that calls a backend passes it on, so the backend call stops too.
 import type {
   FieldNamesQuery,
   FieldNamesResponse,
@@ -13,6 +18,14 @@ import type {
 } from '../mirror/protocol';
 
 export type ProfileName = 'demo' | 'tutorial';
+
+/** What comes with every operation besides its query. */
+export interface SourceContext {
+  /** The data source's "Connection details JSON", as StackState sent it: any object, no key promised. */
+  connectionDetails: Record<string, unknown>;
+  /** Aborted when StackState hangs up or the deadline passes; its `reason` says which. */
+  signal: AbortSignal;
+}
 
 /** A simulated incident: one series spikes from `startMillis` for `durationMillis`. */
 export interface Incident {
@@ -29,10 +42,10 @@ export interface Incident {
 
 export interface TelemetrySource {
   readonly profile: ProfileName;
-  testConnection(connectionDetails: Record<string, unknown>): TestConnectionResponse;
-  fieldNames(query: FieldNamesQuery): FieldNamesResponse;
-  fieldValues(query: FieldValuesQuery): FieldValuesResponse;
-  metrics(query: MetricsQuery): MetricsResponse;
+  testConnection(context: SourceContext): Promise<TestConnectionResponse>;
+  fieldNames(query: FieldNamesQuery, context: SourceContext): Promise<FieldNamesResponse>;
+  fieldValues(query: FieldValuesQuery, context: SourceContext): Promise<FieldValuesResponse>;
+  metrics(query: MetricsQuery, context: SourceContext): Promise<MetricsResponse>;
   /** A short catalog for the UI's incident simulator: which series and metrics exist. */
   catalog(): { dimensions: Record<string, string[]>; metrics: string[] };
   /** Overlay incidents (replaces the current set). Sources without incidents ignore them. */
@@ -62,3 +75,7 @@ export class TelemetryError extends Error {
 /** Shorthand for the most common error: a request the source cannot answer. */
 export const remoteMirrorError = (summary: string, details?: unknown) =>
   new TelemetryError({ _type: 'RemoteMirrorError', summary, ...(details === undefined ? {} : { details }) });
+
+/** The protocol's word for "the store behind this mirror cannot be reached" (mirror-api.md §6). */
+export const metricStoreConnectionError = (details: string) =>
+  new TelemetryError({ _type: 'MetricStoreConnectionError', details });

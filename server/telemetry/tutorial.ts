@@ -22,6 +22,7 @@ import type {
 } from '../mirror/protocol';
 import { aggregate, bucketPoints, checkedBuckets } from './aggregate';
 import { unitHash } from './hash';
+import { type InstantAnswers, instantSource } from './instant-source';
 import { takeFirst } from './page';
 import { aggregatedResponse, emptyResponse, rawResponse } from './responses';
 import type { TelemetrySource } from './source';
@@ -63,7 +64,8 @@ export function matchesPrefix(descriptor: ValueDescriptor, prefix: string): bool
   return fixedPart.startsWith(prefix) || prefix.startsWith(fixedPart);
 }
 
-export function createTutorialSource(): TelemetrySource {
+/** The tutorial sample's answers, computed at once (tests call these directly). */
+export function createTutorialAnswers(): InstantAnswers {
   return {
     profile: 'tutorial',
     testConnection: (): TestConnectionResponse => ({ _type: 'TestConnectionResponse', status: 'OK' }),
@@ -111,3 +113,5 @@ function* rawPoints(count: number, timeOf: (i: number) => number): Generator<Raw
     yield [tutorialValueAt(t), t];
   }
 }
+
+export const createTutorialSource = (): TelemetrySource => instantSource(createTutorialAnswers());

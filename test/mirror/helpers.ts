@@ -22,6 +22,8 @@ interface MirrorSetup {
   source?: TelemetrySource;
   /** Defaults to a fixed key; pass a getter to change it mid-test. */
   apiKey?: () => string;
+  /** The per-request deadline; the mirror's default when absent. */
+  deadlineMillis?: number;
 }
 
 /** An app for `inject()`, with every exchange it reports. */
@@ -51,6 +53,7 @@ export async function startTestMirror(
     onExchange: (exchange) => exchanges.push(exchange),
     appInfo: APP_INFO,
     ...(setup.timeouts ? { timeouts: setup.timeouts } : {}),
+    ...(setup.deadlineMillis === undefined ? {} : { deadlineMillis: () => setup.deadlineMillis! }),
   });
   return { mirror, exchanges };
 }

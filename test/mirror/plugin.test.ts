@@ -610,7 +610,7 @@ describe('the getters', () => {
   test('the source getter is read per request (profile switch without restart)', async () => {
     const first = createStandInSource();
     const second = createStandInSource();
-    second.fieldNames = () => ({ _type: 'FieldNamesResponse', fields: [], isPartial: false });
+    second.fieldNames = async () => ({ _type: 'FieldNamesResponse', fields: [], isPartial: false });
     let current = first;
     const switching: FastifyInstance = createMirrorApp({
       source: () => current,

@@ -38,7 +38,7 @@ export const standInValue = (timestamp: number) => (timestamp / RAW_STEP_MILLIS)
 export function createStandInSource(): TelemetrySource {
   return {
     profile: 'tutorial',
-    testConnection: (connectionDetails) =>
+    testConnection: async ({ connectionDetails }) =>
       connectionDetails.simulateFailure === true
         ? {
             _type: 'TestConnectionResponse',
@@ -46,12 +46,12 @@ export function createStandInSource(): TelemetrySource {
             error: { _type: 'MetricStoreConnectionError', details: "Prometheus isn't healthy." },
           }
         : { _type: 'TestConnectionResponse', status: 'OK' },
-    fieldNames: (query) => ({
+    fieldNames: async (query) => ({
       _type: 'FieldNamesResponse',
       fields: STAND_IN_FIELDS.slice(0, query.limit),
       isPartial: query.limit < STAND_IN_FIELDS.length,
     }),
-    fieldValues: (query) => {
+    fieldValues: async (query) => {
       const matching = VALUES.filter(({ value }) => value.startsWith(query.fieldValuePrefix));
       const page = matching.slice(query.offset, query.offset + query.limit);
       return {
@@ -60,7 +60,7 @@ export function createStandInSource(): TelemetrySource {
         isPartial: query.offset + page.length < matching.length,
       };
     },
-    metrics: (query) => metrics(query),
+    metrics: async (query) => metrics(query),
     catalog: () => ({ dimensions: { field1: ['value1'] }, metrics: ['field3'] }),
     setIncidents: () => {},
   };

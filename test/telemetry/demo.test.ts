@@ -11,7 +11,7 @@ import {
 } from '../../server/mirror/protocol';
 import { aggregate } from '../../server/telemetry/aggregate';
 import {
-  createDemoSource,
+  createDemoAnswers,
   MAX_BUCKETS,
   RAW_POINT_CAP,
   SAMPLES_PER_SERIES_PER_BUCKET,
@@ -33,7 +33,7 @@ const DAY = 24 * HOUR;
 /** Monday 15 January 2024, 00:00 UTC. */
 const T0 = Date.UTC(2024, 0, 15);
 
-const source = createDemoSource();
+const source = createDemoAnswers();
 const condition = (key: string, value: EqualityCondition['value']): EqualityCondition => ({
   _type: 'EqualityCondition',
   key,
@@ -285,9 +285,9 @@ describe('demo profile: choosing series', () => {
       metricField: 'latency.p95',
       aggregation: { method: 'PERCENTILE_95', bucketSizeMillis: 7 * MINUTE },
     });
-    assert.deepEqual(source.metrics(query), createDemoSource().metrics(query));
+    assert.deepEqual(source.metrics(query), createDemoAnswers().metrics(query));
     const raw = metricsQuery({ ...tenMinutes, metricField: 'errors.rate' });
-    assert.deepEqual(source.metrics(raw), createDemoSource().metrics(raw));
+    assert.deepEqual(source.metrics(raw), createDemoAnswers().metrics(raw));
   });
 });
 
@@ -521,8 +521,8 @@ describe('demo profile: incidents', () => {
   };
 
   it('multiplies the chosen metric of the chosen series, only while active', () => {
-    const quiet = createDemoSource();
-    const busy = createDemoSource();
+    const quiet = createDemoAnswers();
+    const busy = createDemoAnswers();
     busy.setIncidents([spike]);
     const series = (s: typeof quiet, host: string, metricField: string) =>
       rawPoints(s, { ...tenMinutes, conditions: [hostIs(host)], metricField });
@@ -537,7 +537,7 @@ describe('demo profile: incidents', () => {
   });
 
   it('clamps percentages at 100, and matches series by any dimension', () => {
-    const busy = createDemoSource();
+    const busy = createDemoAnswers();
     busy.setIncidents([
       { ...spike, series: { service: 'web', region: 'eu-west-1' }, metric: 'cpu.usage', factor: 50 },
     ]);
@@ -551,7 +551,7 @@ describe('demo profile: incidents', () => {
   });
 
   it('shows in a 30-day chart: MAX rises in the bucket that holds a 3-minute spike', () => {
-    const busy = createDemoSource();
+    const busy = createDemoAnswers();
     busy.setIncidents([spike]);
     const month = {
       startTime: T0 - 15 * DAY,
@@ -573,7 +573,7 @@ describe('demo profile: incidents', () => {
   });
 
   it('replaces the set on each call, and an empty set ends them', () => {
-    const busy = createDemoSource();
+    const busy = createDemoAnswers();
     const query = { ...tenMinutes, conditions: [hostIs('web-1')], metricField: 'requests.rate' };
     busy.setIncidents([spike]);
     assert.notDeepEqual(rawPoints(busy, query), rawPoints(source, query));
@@ -585,7 +585,7 @@ describe('demo profile: incidents', () => {
   });
 
   it('an incident on an unknown dimension touches nothing', () => {
-    const busy = createDemoSource();
+    const busy = createDemoAnswers();
     busy.setIncidents([{ ...spike, series: { datacenter: 'x' } }]);
     assert.deepEqual(
       rawPoints(busy, { ...tenMinutes, metricField: 'requests.rate' }),

@@ -9,7 +9,7 @@ import type {
   RawPoint,
 } from '../../server/mirror/protocol';
 import { INT_MAX } from '../../server/mirror/protocol';
-import type { TelemetrySource } from '../../server/telemetry/source';
+import type { InstantAnswers } from '../../server/telemetry/instant-source';
 
 /** Equal up to floating-point rounding (and +0 equals -0); `undefined` only equals `undefined`. */
 export function assertClose(
@@ -63,12 +63,12 @@ export function aggregatedPointsOf(response: MetricsResponse): AggregatedPoint[]
   return response.telemetry.points as AggregatedPoint[];
 }
 
-export function rawPoints(source: TelemetrySource, query: Parameters<typeof metricsQuery>[0]): RawPoint[] {
+export function rawPoints(source: InstantAnswers, query: Parameters<typeof metricsQuery>[0]): RawPoint[] {
   return rawPointsOf(source.metrics(metricsQuery(query)));
 }
 
 export function aggregatedPoints(
-  source: TelemetrySource,
+  source: InstantAnswers,
   query: Parameters<typeof metricsQuery>[0],
 ): AggregatedPoint[] {
   return aggregatedPointsOf(source.metrics(metricsQuery(query)));

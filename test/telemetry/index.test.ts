@@ -14,9 +14,25 @@ describe('createTelemetrySource', () => {
     assert.ok(createTelemetrySource('demo').catalog().dimensions.host?.includes('a-host'));
   });
 
-  it('the tutorial ignores metricField, the demo checks it', () => {
+  it('the tutorial ignores metricField, the demo checks it', async () => {
     const query = metricsQuery({ startTime: 0, endTime: 60_000, metricField: 'field1' });
-    assert.equal(createTelemetrySource('tutorial').metrics(query).telemetry.points.length, 50);
-    assert.throws(() => createTelemetrySource('demo').metrics(query), { name: 'MetricNotFoundError' });
+    const context = { connectionDetails: {}, signal: new AbortController().signal };
+    const tutorial = await createTelemetrySource('tutorial').metrics(query, context);
+    assert.equal(tutorial.telemetry.points.length, 50);
+    await assert.rejects(createTelemetrySource('demo').metrics(query, context), {
+      name: 'MetricNotFoundError',
+    });
+  });
+
+  it('a request StackState already gave up on is not computed', async () => {
+    const query = metricsQuery({ startTime: 0, endTime: 60_000 });
+    const gone = new AbortController();
+    gone.abort(new Error('StackState hung up'));
+    await assert.rejects(
+      createTelemetrySource('demo').metrics(query, { connectionDetails: {}, signal: gone.signal }),
+      {
+        message: 'StackState hung up',
+      },
+    );
   });
 });

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { AGGREGATION_METHODS, type FieldNamesQuery, INT_MAX } from '../../server/mirror/protocol';
 import { aggregate } from '../../server/telemetry/aggregate';
 import { TelemetryError } from '../../server/telemetry/source';
-import { createTutorialSource, matchesPrefix, tutorialValueAt } from '../../server/telemetry/tutorial';
+import { createTutorialAnswers, matchesPrefix, tutorialValueAt } from '../../server/telemetry/tutorial';
 import {
   aggregatedPoints,
   assertClose,
@@ -14,7 +14,7 @@ import {
   stringIs,
 } from './helpers';
 
-const source = createTutorialSource();
+const source = createTutorialAnswers();
 
 // §4.2 and §11.2
 const fieldNamesFixture: FieldNamesQuery = {
@@ -125,7 +125,7 @@ describe('tutorial profile: metrics', () => {
   it('raw: the same query gives the same answer, and a value depends only on its timestamp', () => {
     assert.deepEqual(source.metrics(metricsQuery(rawFixture)), source.metrics(metricsQuery(rawFixture)));
     assert.deepEqual(
-      createTutorialSource().metrics(metricsQuery(rawFixture)),
+      createTutorialAnswers().metrics(metricsQuery(rawFixture)),
       source.metrics(metricsQuery(rawFixture)),
     );
     // A window shifted by one step shares 49 timestamps, and their values.

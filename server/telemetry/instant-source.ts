@@ -1,0 +1,45 @@
+// Sources that compute every answer in this process from a formula (demo, tutorial) have nothing
+// to wait for: their answers are written as plain functions, tested as such, and served through
+// the same asynchronous TelemetrySource as any other source by this one adapter.
+import type {
+  FieldNamesQuery,
+  FieldNamesResponse,
+  FieldValuesQuery,
+  FieldValuesResponse,
+  MetricsQuery,
+  MetricsResponse,
+  TestConnectionResponse,
+} from '../mirror/protocol';
+import type { Incident, ProfileName, TelemetrySource } from './source';
+
+/** The four operations as immediate answers, plus the incident simulator's hooks. */
+export interface InstantAnswers {
+  readonly profile: ProfileName;
+  testConnection(connectionDetails: Record<string, unknown>): TestConnectionResponse;
+  fieldNames(query: FieldNamesQuery): FieldNamesResponse;
+  fieldValues(query: FieldValuesQuery): FieldValuesResponse;
+  metrics(query: MetricsQuery): MetricsResponse;
+  catalog(): { dimensions: Record<string, string[]>; metrics: string[] };
+  setIncidents(incidents: readonly Incident[]): void;
+}
+
+/**
+ * The answers as a TelemetrySource. A request whose signal has already fired (StackState hung up
+ * while it waited in line) is not computed at all.
+ */
+export function instantSource(answers: InstantAnswers): TelemetrySource {
+  const answer = async <T>(signal: AbortSignal, compute: () => T): Promise<T> => {
+    signal.throwIfAborted();
+    return compute();
+  };
+  return {
+    profile: answers.profile,
+    testConnection: (context) =>
+      answer(context.signal, () => answers.testConnection(context.connectionDetails)),
+    fieldNames: (query, context) => answer(context.signal, () => answers.fieldNames(query)),
+    fieldValues: (query, context) => answer(context.signal, () => answers.fieldValues(query)),
+    metrics: (query, context) => answer(context.signal, () => answers.metrics(query)),
+    catalog: () => answers.catalog(),
+    setIncidents: (incidents) => answers.setIncidents(incidents),
+  };
+}
