@@ -35,7 +35,7 @@ const DAY = 24 * HOUR;
 
 // A fixed "now", rounded to the minute, so every request of a kind gets the same answer.
 const NOW = Math.floor(Date.now() / 60_000) * 60_000;
-const catalog = createTelemetrySource('demo').catalog();
+const catalog = createTelemetrySource({ kind: 'demo' }).catalog();
 const metricField = catalog.metrics[0] ?? 'cpu.usage';
 const [dimension = 'host', values = []] = Object.entries(catalog.dimensions)[0] ?? [];
 const oneSeries = [

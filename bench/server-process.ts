@@ -28,7 +28,7 @@ const mode = process.argv[2];
 const reply = (message: FromServer) => process.send?.(message);
 
 async function startMirrorServer(fixedAnswers: boolean): Promise<void> {
-  const demo = createTelemetrySource('demo');
+  const demo = createTelemetrySource({ kind: 'demo' });
   let source: TelemetrySource = demo;
   let exchanges = 0;
   const mirror = await startMirror({

@@ -1,11 +1,11 @@
 // The desktop app's command line. It takes the headless mode's mirror options (so `npm start --
 // --tunnel none` means the same in both modes) plus --hidden and --user-data-dir, and ignores
 // whatever else Electron, Chromium or a test driver put on it (--inspect, --remote-debugging-port…).
-import { CLI_OPTIONS, type CliOptions, parseCliArgs } from '../server/cli-args';
+import { ALL_CLI_OPTIONS, type CliOptions, parseCliArgs } from '../server/cli-args';
 
 /** The headless options that take a value; --settings is the headless file store's, not the desktop's. */
 const VALUE_OPTIONS = new Set(
-  Object.entries(CLI_OPTIONS)
+  Object.entries(ALL_CLI_OPTIONS)
     .filter(([name, option]) => option.type === 'string' && name !== 'settings')
     .map(([name]) => name),
 );

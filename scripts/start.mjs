@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { electronEnv, headlessArgs, planLaunch, summariseInstallError } from './launch-plan.mjs';
@@ -13,13 +14,46 @@ const args = process.argv.slice(2);
 const require = createRequire(import.meta.url);
 const INSTALL_TIMEOUT_MILLIS = 60_000;
 
+// npm runs this script through `sh -c`. Where that shell stays in between (dash, Debian's and
+// Ubuntu's /bin/sh, does), the SIGTERM npm passes on kills the shell only, and this script is left
+// behind with no signal. So, when npm started it, its parent going away counts as a SIGTERM.
+if (process.env.npm_lifecycle_event) {
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    process.kill(process.pid, 'SIGTERM');
+  }, 200);
+  watch.unref();
+}
+
+/**
+ * Runs scripts/build.mjs in a child, asynchronously, so that a signal meanwhile is seen at once: it
+ * ends the build, then this script, before anything has started that needs stopping.
+ */
+function build() {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const child = spawn(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
+  let received = null;
+  const pass = (signal) => {
+    received = signal;
+    child.kill(signal);
+  };
+  for (const signal of signals) process.on(signal, pass);
+  return new Promise((resolve) => {
+    child.on('error', () => resolve(1));
+    child.on('exit', (code) => {
+      for (const signal of signals) process.off(signal, pass);
+      if (received) process.exit(128 + constants.signals[received]);
+      resolve(code ?? 1);
+    });
+  });
+}
+
 // MIRROR_TRAY_SKIP_BUILD=1 starts what is already built (the tests use it; so can you, after `npm run build`).
 if (!process.env.MIRROR_TRAY_SKIP_BUILD) {
-  const built = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  if (built.status !== 0) process.exit(built.status ?? 1);
+  const status = await build();
+  if (status !== 0) process.exit(status);
 }
 
 /** The path `require('electron')` gives, if the binary is really there. */
@@ -80,9 +114,9 @@ function runHeadless(reason) {
 
 /**
  * Passes termination on to the child, and leaves with its exit code. Ctrl-C in a terminal already
- * reaches the child (same process group): passing it on too would be a second Ctrl-C, which the
- * headless mode takes as "stop now, skip the clean shutdown". So SIGINT is only passed on when
- * there is no terminal (another program sent it to this process alone).
+ * reaches the child (same process group), so SIGINT is only passed on when there is no terminal
+ * (another program sent it to this process alone). SIGTERM is always passed on: npm passes it to
+ * its own child only. (The child takes a repeated signal as the same one clean stop.)
  */
 /** Whether this script passed a signal on to the child (then its end by signal is no crash). */
 let relayedSignal = false;

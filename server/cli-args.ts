@@ -1,17 +1,23 @@
 // The headless mode's command line, parsed into options or one clear error. Pure, so it is tested alone.
 import { parseArgs } from 'node:util';
-import { checkSetting, type Settings } from './settings';
+import { checkSetting, type SettingsOverrides } from './settings';
+import { DATA_SOURCE_KINDS, type DataSourceSetting, kindNamed } from './telemetry/registry';
 
 export interface CliOptions {
-  overrides: Partial<Pick<Settings, 'mirrorPort' | 'mirrorHost' | 'apiKey' | 'profile' | 'tunnel'>> & {
-    ngrokDomain?: string;
-    allowCidrs?: string[];
-  };
+  overrides: SettingsOverrides;
   settingsPath: string | null;
   uiPort: number;
   json: boolean;
   help: boolean;
 }
+
+/** Each kind's own options, e.g. `--prometheus-url URL`, one line each (with its line break). */
+const KIND_OPTION_USAGE = DATA_SOURCE_KINDS.flatMap((entry) =>
+  entry.options.map(
+    (option) =>
+      `  --${`${option.flag} ${option.placeholder}`.padEnd(19)}${option.help} (--profile ${entry.kind})\n`,
+  ),
+).join('');
 
 export const USAGE = `Usage: npm run headless -- [options]
 
@@ -22,7 +28,9 @@ Options:
   --port N             mirror port (default 7007; 0 picks a free one)
   --host ADDR          where the mirror listens (default 127.0.0.1)
   --api-key KEY        API key for this run (default: generated once and kept in the settings file)
-  --profile NAME       demo (default: a realistic catalog) or tutorial (the tutorial sample's shapes)
+  --profile KIND       what the mirror serves (default demo):
+${DATA_SOURCE_KINDS.map((entry) => `                         ${entry.kind.padEnd(10)} ${entry.help}`).join('\n')}
+${KIND_OPTION_USAGE}  --request-timeout S  seconds a data source may take per request (default 20)
   --tunnel KIND        ngrok (default when an authtoken is known) or none (StackState on this machine)
   --ngrok-domain NAME  your ngrok reserved domain, so the URL survives restarts
   --allow-cidr CIDR    only let these addresses through the tunnel (repeatable)
@@ -46,8 +54,8 @@ export function parseCliArgs(argv: string[]): CliOptions | { error: string } {
     ['--port', 'mirrorPort', values.port === undefined ? undefined : (toPort(values.port) ?? values.port)],
     ['--host', 'mirrorHost', values.host],
     ['--api-key', 'apiKey', values['api-key']],
-    ['--profile', 'profile', values.profile],
     ['--tunnel', 'tunnel', values.tunnel],
+    ['--request-timeout', 'requestTimeoutSeconds', toInteger(values['request-timeout'])],
     ['--ngrok-domain', 'ngrokDomain', values['ngrok-domain']],
     ['--allow-cidr', 'allowCidrs', values['allow-cidr']],
   ];
@@ -58,6 +66,9 @@ export function parseCliArgs(argv: string[]): CliOptions | { error: string } {
     if (problem) return { error: `${option} ${problem}, not ${JSON.stringify(value)}.` };
     overrides[setting] = value;
   }
+  const dataSource = dataSourceFrom(values);
+  if (typeof dataSource === 'string') return { error: dataSource };
+  if (dataSource) overrides.dataSource = dataSource;
   const uiPort = values['ui-port'] === undefined ? 0 : toPort(values['ui-port']);
   if (uiPort === null)
     return { error: `--ui-port must be a number from 0 to 65535, not "${values['ui-port']}".` };
@@ -76,6 +87,7 @@ export const CLI_OPTIONS = {
   host: { type: 'string' },
   'api-key': { type: 'string' },
   profile: { type: 'string' },
+  'request-timeout': { type: 'string' },
   tunnel: { type: 'string' },
   'ngrok-domain': { type: 'string' },
   'allow-cidr': { type: 'string', multiple: true },
@@ -85,8 +97,55 @@ export const CLI_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/** Every kind's own options, from the registry: `--prometheus-url` and the like. */
+const KIND_OPTIONS = Object.fromEntries(
+  DATA_SOURCE_KINDS.flatMap((entry) =>
+    entry.options.map((option) => [option.flag, { type: 'string' as const }]),
+  ),
+);
+
+/** Every option the command line takes: the fixed ones and each data-source kind's own. */
+export const ALL_CLI_OPTIONS: Readonly<Record<string, { type: 'string' | 'boolean' }>> = {
+  ...CLI_OPTIONS,
+  ...KIND_OPTIONS,
+};
+
 function parse(argv: string[]) {
-  return parseArgs({ args: argv, strict: true, allowPositionals: false, options: CLI_OPTIONS });
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: { ...CLI_OPTIONS, ...KIND_OPTIONS },
+  });
+}
+
+/**
+ * The data source the command line asks for: `--profile KIND` and that kind's own options. A kind's
+ * option alone picks its kind. Undefined when none is given; a string says what is wrong.
+ */
+function dataSourceFrom(values: Record<string, unknown>): DataSourceSetting | undefined | string {
+  const given = DATA_SOURCE_KINDS.flatMap((entry) =>
+    entry.options.filter((option) => values[option.flag] !== undefined).map((option) => ({ entry, option })),
+  );
+  const named = typeof values.profile === 'string' ? values.profile : undefined;
+  const kind = named ?? given[0]?.entry.kind;
+  if (kind === undefined) return undefined;
+  if (!kindNamed(kind)) {
+    const names = DATA_SOURCE_KINDS.map((entry) => entry.kind).join(', ');
+    return `--profile must be one of ${names}, not ${JSON.stringify(kind)}.`;
+  }
+  const stray = given.find(({ entry }) => entry.kind !== kind);
+  if (stray) return `--${stray.option.flag} goes with --profile ${stray.entry.kind}, not ${kind}.`;
+  const setting: DataSourceSetting = {
+    kind,
+    ...Object.fromEntries(given.map(({ option }) => [option.name, String(values[option.flag])])),
+  };
+  const problem = checkSetting('dataSource', setting);
+  return problem ? `--profile ${problem}.` : setting;
+}
+
+function toInteger(text: string | undefined): number | string | undefined {
+  return text !== undefined && /^\d{1,9}$/.test(text) ? Number(text) : text;
 }
 
 function toPort(text: string): number | null {

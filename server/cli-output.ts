@@ -6,7 +6,7 @@ export function readyText(state: SessionState, uiUrl: string): string {
   const { connection } = state;
   const lines = [
     '',
-    `StackState Mirror Tray ${state.appVersion} (${state.profile} profile)`,
+    `StackState Mirror Tray ${state.appVersion} (serving: ${state.dataSource.description})`,
     '',
     'Paste these into StackState → Settings → Telemetry Sources → Mirror sources → Add:',
     `  Mirror URL               ${connection.mirrorUrl ?? '(waiting for the tunnel…)'}`,

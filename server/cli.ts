@@ -1,6 +1,8 @@
 // The headless entry: the same session as the desktop app, the UI in any browser, and the
 // connection details and request log on stdout. `npm run headless -- --help` lists the options.
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { BoundedOutput } from './bounded-output';
 import { parseCliArgs, USAGE } from './cli-args';
 import { readyEvent, readyText, requestEvent, requestText, stateEvent, stateText } from './cli-output';
 import { ControlPortInUseError } from './control/server';
@@ -18,7 +20,15 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const print = (line: string) => process.stdout.write(`${line}\n`);
+  // A stdout nobody reads must not grow the process: request lines are dropped (and counted) past a
+  // bound, states coalesce; the rest is always printed (see bounded-output.ts).
+  const output = new BoundedOutput(process.stdout, {
+    droppedLine: (count) =>
+      options.json
+        ? JSON.stringify({ event: 'dropped', requests: count })
+        : `… ${count} requests not printed (output was not being read)`,
+  });
+  const print = (line: string) => output.always(line);
   const printJson = (event: object) => print(JSON.stringify(event));
 
   const store = new FileSettingsStore(options.settingsPath ?? undefined);
@@ -50,14 +60,16 @@ export async function main(argv: string[]): Promise<number> {
     if (options.json) printJson({ event: 'notice', message: warning });
     else print(`Note: ${warning}`);
   }
-  session.on('state', (state) => (options.json ? printJson(stateEvent(state)) : print(stateText(state))));
+  session.on('state', (state) =>
+    output.latest(options.json ? JSON.stringify(stateEvent(state)) : stateText(state)),
+  );
   session.on('notice', (notice) =>
     options.json ? printJson({ event: 'notice', message: notice }) : print(notice),
   );
   session.log.subscribe((event) => {
     if (event.type !== 'append') return;
-    if (options.json) printJson(requestEvent(event.entry));
-    else print(requestText(event.entry));
+    const { entry } = event;
+    output.droppable(() => (options.json ? JSON.stringify(requestEvent(entry)) : requestText(entry)));
   });
 
   return new Promise<number>((resolve) => {
@@ -73,15 +85,24 @@ export async function main(argv: string[]): Promise<number> {
       else print('Stopped. Nothing is listening any more.');
       resolve(0);
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    // The same signal can come twice at once (a Ctrl+C reaches npm and this process, and npm passes
+    // it on too): each one asks for the one clean stop. SIGHUP: the terminal was closed.
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
   });
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    process.stderr.write(`Unexpected failure: ${error.message}\n`);
-    process.exit(1);
-  },
-);
+/** Runs the headless mode and exits with its code (scripts/headless.ts calls it after building the UI). */
+export function run(argv: string[]): void {
+  main(argv).then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      process.stderr.write(`Unexpected failure: ${error.message}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+// `node --import tsx server/cli.ts`: this file is the entry, so it runs.
+if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))) {
+  run(process.argv.slice(2));
+}

@@ -1,10 +1,10 @@
 // The settings schema shared by the headless mode and the desktop app, its migrations,
 // and a file-backed store for headless use (the desktop app uses electron-store, see electron/settings.ts).
 import { randomBytes } from 'node:crypto';
-import type { ProfileName } from './telemetry/source';
+import { checkDataSource, type DataSourceSetting, DEFAULT_DATA_SOURCE } from './telemetry/registry';
 import type { TunnelKind } from './tunnel/tunnel';
 
-export const SETTINGS_VERSION = 1;
+export const SETTINGS_VERSION = 2;
 
 export interface Settings {
   version: typeof SETTINGS_VERSION;
@@ -14,7 +14,10 @@ export interface Settings {
   mirrorHost: string;
   /** Identifies this mirror to StackState: sent back in every response header. */
   apiKey: string;
-  profile: ProfileName;
+  /** What the mirror serves: a kind from the registry (server/telemetry/registry.ts) and its options. */
+  dataSource: DataSourceSetting;
+  /** How long a data source may take to answer one request before StackState gets a time-out error. */
+  requestTimeoutSeconds: number;
   tunnel: TunnelKind;
   /** Secret. Never logged, never returned by the control API, never shown in full. */
   ngrokAuthtoken: string | null;
@@ -24,6 +27,14 @@ export interface Settings {
   allowCidrs: string[];
 }
 
+/** Settings given for one run only (command-line options): they win over the saved ones and are not saved. */
+export type SettingsOverrides = Partial<
+  Pick<Settings, 'mirrorPort' | 'mirrorHost' | 'apiKey' | 'dataSource' | 'tunnel' | 'requestTimeoutSeconds'>
+> & {
+  ngrokDomain?: string;
+  allowCidrs?: string[];
+};
+
 export const generateApiKey = (): string => `mirror-${randomBytes(12).toString('base64url')}`;
 
 export const defaultSettings = (): Settings => ({
@@ -31,7 +42,8 @@ export const defaultSettings = (): Settings => ({
   mirrorPort: 7007,
   mirrorHost: '127.0.0.1',
   apiKey: generateApiKey(),
-  profile: 'demo',
+  dataSource: DEFAULT_DATA_SOURCE,
+  requestTimeoutSeconds: 20,
   tunnel: 'ngrok',
   ngrokAuthtoken: null,
   ngrokDomain: null,
@@ -62,7 +74,6 @@ export interface SettingsStore {
 
 // ---------- validation and migrations ----------
 
-const PROFILES: readonly ProfileName[] = ['demo', 'tutorial'];
 const TUNNEL_KINDS: readonly TunnelKind[] = ['ngrok', 'none'];
 
 /** A field's check: returns the reason it is invalid, or null. Shared with the control API's patch check. */
@@ -74,7 +85,11 @@ const fieldChecks: { [K in Exclude<keyof Settings, 'version'>]: (value: unknown)
   mirrorHost: (v) => (typeof v === 'string' && v.trim() !== '' ? null : 'must be a host address'),
   apiKey: (v) =>
     typeof v === 'string' && /^[\x21-\x7e]{1,200}$/.test(v) ? null : 'must be 1-200 printable characters',
-  profile: (v) => (PROFILES.includes(v as ProfileName) ? null : `must be one of ${PROFILES.join(', ')}`),
+  dataSource: checkDataSource,
+  requestTimeoutSeconds: (v) =>
+    Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 300
+      ? null
+      : 'must be a whole number of seconds from 1 to 300',
   tunnel: (v) =>
     TUNNEL_KINDS.includes(v as TunnelKind) ? null : `must be one of ${TUNNEL_KINDS.join(', ')}`,
   ngrokAuthtoken: (v) =>
@@ -114,6 +129,12 @@ const migrations: Record<number, (raw: Record<string, unknown>) => Record<string
     ...(port === undefined ? {} : { mirrorPort: port }),
     ...(api_key === undefined ? {} : { apiKey: api_key }),
     version: 1,
+  }),
+  // The data source became a kind with options (`profile: 'demo'` → `dataSource: { kind: 'demo' }`).
+  1: ({ profile, ...rest }) => ({
+    ...rest,
+    ...(profile === undefined ? {} : { dataSource: { kind: profile } }),
+    version: 2,
   }),
 };
 

@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
-import { checkSetting, defaultSettings, isCidr, parseSettings } from '../server/settings';
+import { checkSetting, defaultSettings, isCidr, parseSettings, SETTINGS_VERSION } from '../server/settings';
 import { defaultSettingsPath, FileSettingsStore } from '../server/settings-file';
 import { fillUp, tinyDisk } from './full-disk';
 
@@ -13,7 +13,7 @@ const tempFile = async () => join(await mkdtemp(join(tmpdir(), 'mirror-settings-
 const TOKEN = '2fakeTOKENfor_tests_0123456789abcdefABCDEF';
 
 /** What a newer version of the app might write: a higher version and fields this one does not know. */
-const NEWER_FILE = `${JSON.stringify({ version: 2, apiKey: 'mirror-keepme', somethingNew: { a: 1 } }, null, 2)}\n`;
+const NEWER_FILE = `${JSON.stringify({ version: SETTINGS_VERSION + 1, apiKey: 'mirror-keepme', somethingNew: { a: 1 } }, null, 2)}\n`;
 
 const isPosix = process.platform !== 'win32';
 const modeOf = async (path: string) => (await stat(path)).mode & 0o777;
@@ -50,7 +50,8 @@ describe('settings schema', () => {
   test('defaults are valid and carry a generated API key', () => {
     const settings = defaultSettings();
     assert.equal(settings.mirrorPort, 7007);
-    assert.equal(settings.profile, 'demo');
+    assert.deepEqual(settings.dataSource, { kind: 'demo' });
+    assert.equal(settings.requestTimeoutSeconds, 20);
     assert.match(settings.apiKey, /^mirror-[\w-]{16}$/);
     assert.notEqual(defaultSettings().apiKey, settings.apiKey);
     assert.deepEqual(parseSettings(settings), { settings, warnings: [] });
@@ -61,8 +62,42 @@ describe('settings schema', () => {
     assert.deepEqual(warnings, []);
     assert.equal(settings.mirrorPort, 9900);
     assert.equal(settings.apiKey, 'api_key');
-    assert.equal(settings.profile, 'tutorial');
-    assert.equal(settings.version, 1);
+    assert.deepEqual(settings.dataSource, { kind: 'tutorial' });
+    assert.equal(settings.version, 2);
+  });
+
+  test('a version 1 file: its profile becomes the data source, and everything else is kept', () => {
+    const saved = {
+      version: 1,
+      mirrorPort: 7010,
+      mirrorHost: '127.0.0.1',
+      apiKey: 'mirror-kept',
+      profile: 'tutorial',
+      tunnel: 'none',
+      ngrokAuthtoken: null,
+      ngrokDomain: 'me.ngrok-free.app',
+      allowCidrs: ['203.0.113.0/24'],
+    };
+    const { settings, warnings } = parseSettings(saved);
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(settings, {
+      version: 2,
+      mirrorPort: 7010,
+      mirrorHost: '127.0.0.1',
+      apiKey: 'mirror-kept',
+      dataSource: { kind: 'tutorial' },
+      requestTimeoutSeconds: 20,
+      tunnel: 'none',
+      ngrokAuthtoken: null,
+      ngrokDomain: 'me.ngrok-free.app',
+      allowCidrs: ['203.0.113.0/24'],
+    });
+  });
+
+  test('a version 1 file with a profile no kind has: the default data source, with a warning', () => {
+    const { settings, warnings } = parseSettings({ version: 1, profile: 'production' });
+    assert.deepEqual(settings.dataSource, { kind: 'demo' });
+    assert.deepEqual(warnings, ['Setting "dataSource" must be one of demo, tutorial; using the default.']);
   });
 
   test('invalid fields are reset one by one, with a warning that does not echo the value', () => {
@@ -111,6 +146,20 @@ describe('FileSettingsStore', () => {
     assert.equal(second.settings.apiKey, first.settings.apiKey);
   });
 
+  test('a version 1 file on disk is rewritten as version 2, its profile now the data source', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mirror-settings-'));
+    const path = join(dir, 'settings.json');
+    await writeFile(path, JSON.stringify({ version: 1, apiKey: 'mirror-kept', profile: 'tutorial' }));
+    const { settings, warnings } = await new FileSettingsStore(path).load();
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(settings.dataSource, { kind: 'tutorial' });
+    const onDisk = JSON.parse(await readFile(path, 'utf8'));
+    assert.equal(onDisk.version, 2);
+    assert.deepEqual(onDisk.dataSource, { kind: 'tutorial' });
+    assert.equal(onDisk.apiKey, 'mirror-kept', 'the API key pasted into StackState survives the migration');
+    assert.equal('profile' in onDisk, false);
+  });
+
   test('a corrupt file is kept aside and replaced by defaults, with a message', async () => {
     const path = await tempFile();
     await writeFile(path, '{ "mirrorPort": 7007,,, oops');
@@ -121,7 +170,7 @@ describe('FileSettingsStore', () => {
     const backup = files.find((f) => f.includes('corrupt-'));
     assert.ok(backup);
     assert.equal(await readFile(join(path, '..', backup), 'utf8'), '{ "mirrorPort": 7007,,, oops');
-    assert.equal(JSON.parse(await readFile(path, 'utf8')).version, 1);
+    assert.equal(JSON.parse(await readFile(path, 'utf8')).version, SETTINGS_VERSION);
   });
 
   test('a file from a newer app is left as it is: defaults in memory, nothing written, run after run', async () => {
@@ -134,7 +183,7 @@ describe('FileSettingsStore', () => {
       assert.equal(warnings.length, 1);
       assert.match(
         warnings[0]!,
-        /newer version of the app \(settings version 2\); using defaults\. .*settings\.json is left as it is: nothing is saved until you change a setting/,
+        /newer version of the app \(settings version \d+\); using defaults\. .*settings\.json is left as it is: nothing is saved until you change a setting/,
       );
       assert.match(store.readOnlyReason ?? '', /newer version of the app/);
       assert.deepEqual(await filesBeside(path), ['settings.json'], `run ${run}: nothing set aside or added`);
@@ -157,7 +206,7 @@ describe('FileSettingsStore', () => {
     const aside = join(dirname(path), files[1]!);
     assert.equal(await readFile(aside, 'utf8'), NEWER_FILE, 'the newer file is kept byte for byte');
     const ours = JSON.parse(await readFile(path, 'utf8'));
-    assert.equal(ours.version, 1);
+    assert.equal(ours.version, SETTINGS_VERSION);
     assert.equal(ours.mirrorPort, 8000);
     assert.equal(store.readOnlyReason, undefined);
     if (isPosix) {
@@ -219,7 +268,7 @@ describe('FileSettingsStore', () => {
     // What the session does next: load, which starts afresh with saved defaults.
     const { warnings } = await store.load();
     assert.deepEqual(warnings, []);
-    assert.equal(JSON.parse(await readFile(path, 'utf8')).version, 1);
+    assert.equal(JSON.parse(await readFile(path, 'utf8')).version, SETTINGS_VERSION);
     assert.equal(store.readOnlyReason, undefined);
   });
 

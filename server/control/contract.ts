@@ -1,7 +1,8 @@
 // The one typed contract between the session and its UIs (the window, the tray, the headless
 // output). The renderer imports this module as types only (plus the route table and LOG_CAPACITY).
 import type { Operation } from '../mirror/protocol';
-import type { Incident, ProfileName } from '../telemetry/source';
+import type { DataSourceSetting, dataSourceKindsForUi } from '../telemetry/registry';
+import type { Incident } from '../telemetry/source';
 import type { TunnelKind, TunnelStatus } from '../tunnel/tunnel';
 
 /** How many exchanges the request log keeps (the oldest go first); the window's list keeps as many. */
@@ -25,6 +26,11 @@ export const SESSION_PHASES = [
 ] as const;
 export type SessionPhase = (typeof SESSION_PHASES)[number];
 
+export type { DataSourceSetting };
+
+/** A data-source kind as the Settings form draws it. */
+export type DataSourceKindInfo = ReturnType<typeof dataSourceKindsForUi>[number];
+
 /** The three values to paste into StackState's Mirror data source form. */
 export interface ConnectionInfo {
   /** The URL StackState should call, or null while there is none yet (tunnel connecting). */
@@ -38,7 +44,9 @@ export interface ConnectionInfo {
 export interface PublicSettings {
   mirrorPort: number;
   mirrorHost: string;
-  profile: ProfileName;
+  /** The saved data source; secret options show as "(set)". */
+  dataSource: DataSourceSetting;
+  requestTimeoutSeconds: number;
   tunnel: TunnelKind;
   ngrokDomain: string | null;
   allowCidrs: string[];
@@ -76,7 +84,10 @@ export interface SessionState {
   };
   tunnel: { kind: TunnelKind; status: TunnelStatus; publicUrl: string | null };
   connection: ConnectionInfo;
-  profile: ProfileName;
+  /** What this run serves: its kind, and the data source in a few words ("Demo data"). */
+  dataSource: { kind: string; description: string };
+  /** Every kind the Settings form can offer, with its options (from the registry). */
+  dataSourceKinds: DataSourceKindInfo[];
   settings: PublicSettings;
   milestones: Milestones;
   incidents: Incident[];
@@ -142,7 +153,8 @@ export interface SelfTestResult {
 export interface SettingsPatch {
   mirrorPort?: number;
   mirrorHost?: string;
-  profile?: ProfileName;
+  dataSource?: DataSourceSetting;
+  requestTimeoutSeconds?: number;
   tunnel?: TunnelKind;
   ngrokAuthtoken?: string | null;
   ngrokDomain?: string | null;
@@ -166,7 +178,17 @@ export interface IncidentRequest {
 export type ControlEvent =
   | { type: 'state'; state: SessionState }
   | { type: 'log'; entries: LogEntry[] }
-  | { type: 'log-cleared' };
+  | { type: 'log-cleared' }
+  /**
+   * The page stopped reading for a while (a frozen tab, a suspended laptop) and the server stopped
+   * queueing for it: `skipped` log entries were not sent. Reload the log (`ROUTES.log`) and replace the list.
+   */
+  | { type: 'log-gap'; skipped: number }
+  /**
+   * The last event before the server ends a stream that stayed stalled too long (`skipped` as above).
+   * Reconnect: the new stream starts with the state and the full log.
+   */
+  | { type: 'stream-end'; skipped: number; reason: string };
 
 /** An error answer from the control API. */
 export interface ControlError {

@@ -11,7 +11,14 @@ export const SettingsPatchSchema = Type.Object(
   {
     mirrorPort: Type.Optional(Type.Integer()),
     mirrorHost: Type.Optional(Type.String()),
-    profile: Type.Optional(Type.String()),
+    // Its kind and options are checked by the registry (checkDataSource), as the settings file's are.
+    dataSource: Type.Optional(
+      Type.Object(
+        { kind: Type.String({ maxLength: 100 }) },
+        { additionalProperties: Type.String({ maxLength: 2000 }), maxProperties: 20 },
+      ),
+    ),
+    requestTimeoutSeconds: Type.Optional(Type.Integer()),
     tunnel: Type.Optional(Type.String()),
     ngrokAuthtoken: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     ngrokDomain: Type.Optional(Type.Union([Type.String(), Type.Null()])),

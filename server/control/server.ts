@@ -5,8 +5,15 @@ import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { MirrorSession } from '../session';
 import { ActionError } from '../session';
-import type { CleanupOptions, ControlEvent, IncidentRequest, LogEntry, SettingsPatch } from './contract';
-import { ROUTES } from './contract';
+import type {
+  CleanupOptions,
+  ControlEvent,
+  IncidentRequest,
+  LogEntry,
+  SessionState,
+  SettingsPatch,
+} from './contract';
+import { LOG_CAPACITY, ROUTES } from './contract';
 import { checkControlRequest, createControlToken } from './guard';
 import { CleanupOptionsSchema, IncidentRequestSchema, SettingsPatchSchema } from './schemas';
 import { loadStaticFiles, MISSING_UI_PAGE } from './static-files';
@@ -14,6 +21,21 @@ import { loadStaticFiles, MISSING_UI_PAGE } from './static-files';
 /** Log entries reach the page in batches at most this often, so a busy mirror cannot flood it. */
 export const LOG_BATCH_MILLIS = 100;
 const HEARTBEAT_MILLIS = 15_000;
+
+/** How the event stream treats a client that does not read (see registerEventStream). */
+export interface EventStreamLimits {
+  /** Bytes waiting for one client beyond which nothing more is queued for it, only counted. */
+  maxBufferedBytes: number;
+  /** How long a stalled client may take to catch up before its stream is ended. */
+  stallCutoffMillis: number;
+  /** How long an ended stream's socket may keep its last bytes before it is destroyed. */
+  endGraceMillis: number;
+}
+export const EVENT_STREAM_LIMITS: EventStreamLimits = {
+  maxBufferedBytes: 512 * 1024,
+  stallCutoffMillis: 30_000,
+  endGraceMillis: 30_000,
+};
 /** The catch-all route of the UI's files: the only one that needs no token. */
 const STATIC_ROUTE = '/*';
 
@@ -25,6 +47,8 @@ export interface ControlServerOptions {
   uiRoot: string;
   /** A fixed token for tests; a random one per launch otherwise. */
   token?: string;
+  /** Tests shorten these; EVENT_STREAM_LIMITS otherwise. */
+  eventStream?: Partial<EventStreamLimits>;
 }
 
 export class ControlPortInUseError extends Error {
@@ -83,7 +107,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
   });
 
   registerActions(app, options.session);
-  registerEventStream(app, options.session);
+  registerEventStream(app, options.session, { ...EVENT_STREAM_LIMITS, ...options.eventStream });
   registerStaticUi(app, options.uiRoot);
 
   try {
@@ -132,8 +156,18 @@ function registerActions(app: FastifyInstance, session: MirrorSession): void {
   });
 }
 
-/** One stream carries state changes at once and log entries in batches; it starts with a full snapshot. */
-function registerEventStream(app: FastifyInstance, session: MirrorSession): void {
+/**
+ * One stream carries state changes at once and log entries in batches; it starts with a full snapshot.
+ *
+ * It respects backpressure: once more than `maxBufferedBytes` wait for a client that is not reading
+ * (a frozen tab, a suspended laptop), nothing more is queued for it. Log entries are only counted and
+ * only the newest state is kept. When the socket drains the client gets that state and one `log-gap`
+ * event with the count, and reloads the log. A client that has not caught up `stallCutoffMillis` after
+ * it stopped reading gets a final `stream-end` event and its stream is ended (it reconnects and gets a
+ * fresh snapshot); a socket that does not take even that within `endGraceMillis` is destroyed.
+ * At most one batch (at most LOG_CAPACITY entries, each with capped bodies) beyond the bound is queued.
+ */
+function registerEventStream(app: FastifyInstance, session: MirrorSession, limits: EventStreamLimits): void {
   app.get(ROUTES.events, (request: FastifyRequest, reply: FastifyReply) => {
     reply.hijack();
     const out = reply.raw;
@@ -142,36 +176,108 @@ function registerEventStream(app: FastifyInstance, session: MirrorSession): void
       'content-type': 'text/event-stream; charset=utf-8',
       connection: 'keep-alive',
     });
-    const send = (event: ControlEvent) => out.write(`data: ${JSON.stringify(event)}\n\n`);
-    send({ type: 'state', state: session.state });
-    send({ type: 'log', entries: session.log.list() });
 
+    /** Set while the client is not reading: what it missed, and when to give up on it. */
+    let stalled: {
+      skipped: number;
+      cleared: boolean;
+      state: SessionState | null;
+      cutOff: NodeJS.Timeout;
+    } | null = null;
     let pending: LogEntry[] = [];
     let flushTimer: NodeJS.Timeout | null = null;
+    let endTimer: NodeJS.Timeout | null = null;
+    let done = false;
+
+    const write = (text: string) => {
+      // Nothing but resume()'s few messages is written while stalled: if its state stalls the stream
+      // again, the gap event after it still goes out.
+      if (out.write(text) || stalled || out.writableLength <= limits.maxBufferedBytes) return;
+      // write() returned false, so 'drain' will come once the client has taken everything.
+      stalled = {
+        skipped: 0,
+        cleared: false,
+        state: null,
+        cutOff: setTimeout(cutOff, limits.stallCutoffMillis),
+      };
+      out.once('drain', resume);
+    };
+    const send = (event: ControlEvent) => write(`data: ${JSON.stringify(event)}\n\n`);
+
+    const resume = () => {
+      if (!stalled || done) return;
+      const { skipped, cleared, state, cutOff: timer } = stalled;
+      clearTimeout(timer);
+      stalled = null;
+      if (state) send({ type: 'state', state });
+      if (skipped > 0) send({ type: 'log-gap', skipped });
+      else if (cleared) send({ type: 'log-cleared' });
+    };
+    const cutOff = () => {
+      if (!stalled || done) return;
+      const skipped = stalled.skipped + pending.length;
+      stop();
+      const seconds = Math.round(limits.stallCutoffMillis / 1000);
+      const reason = `The page read nothing for ${seconds} s; reconnect to get the current state and log.`;
+      out.end(`data: ${JSON.stringify({ type: 'stream-end', skipped, reason } satisfies ControlEvent)}\n\n`);
+      endTimer = setTimeout(() => out.destroy(), limits.endGraceMillis);
+    };
+
     const flush = () => {
       flushTimer = null;
       if (pending.length === 0) return;
-      send({ type: 'log', entries: pending });
+      const entries = pending;
       pending = [];
+      if (stalled) stalled.skipped += entries.length;
+      else send({ type: 'log', entries });
     };
-    const onState = (state: typeof session.state) => send({ type: 'state', state });
+    const onState = (state: SessionState) => {
+      if (stalled) stalled.state = state;
+      else send({ type: 'state', state });
+    };
     const unsubscribeLog = session.log.subscribe((event) => {
       if (event.type === 'clear') {
         pending = [];
-        send({ type: 'log-cleared' });
+        if (!stalled) send({ type: 'log-cleared' });
+        else {
+          stalled.skipped = 0;
+          stalled.cleared = true;
+        }
+        return;
+      }
+      if (stalled) {
+        stalled.skipped++;
         return;
       }
       pending.push(event.entry);
+      // The page keeps the newest LOG_CAPACITY entries: a longer batch would only be cut there.
+      if (pending.length > 2 * LOG_CAPACITY) pending = pending.slice(-LOG_CAPACITY);
       flushTimer ??= setTimeout(flush, LOG_BATCH_MILLIS);
     });
     session.on('state', onState);
-    const heartbeat = setInterval(() => out.write(': keep-alive\n\n'), HEARTBEAT_MILLIS);
-    request.raw.on('close', () => {
+    const heartbeat = setInterval(() => {
+      if (!stalled) write(': keep-alive\n\n');
+    }, HEARTBEAT_MILLIS);
+
+    /** Stops listening to the session and every timer but the one that destroys an ended socket. */
+    const stop = () => {
+      if (done) return;
+      done = true;
       session.off('state', onState);
       unsubscribeLog();
       clearInterval(heartbeat);
       if (flushTimer) clearTimeout(flushTimer);
+      if (stalled) clearTimeout(stalled.cutOff);
+      out.off('drain', resume);
+    };
+    out.on('close', () => {
+      stop();
+      if (endTimer) clearTimeout(endTimer);
     });
+    request.raw.on('close', stop);
+
+    send({ type: 'state', state: session.state });
+    send({ type: 'log', entries: session.log.list() });
   });
 }
 

@@ -1,10 +1,10 @@
 // A bounded record of every exchange with the mirror, with subscribers. The window's live
 // inspector, the headless output and the tray all read from here; the mirror never does.
 
-import { clip } from './clip';
-import { LOG_CAPACITY, type LogEntry, type RequestOrigin } from './control/contract';
-import type { MirrorExchange } from './mirror/exchange';
-import { prettyJsonPrefix } from './pretty-json';
+import { clip } from '../clip';
+import { LOG_CAPACITY, type LogEntry, type RequestOrigin } from '../control/contract';
+import type { MirrorExchange } from '../mirror/exchange';
+import { prettyJsonPrefix } from '../pretty-json';
 
 /** Bodies kept for the detail view are cut here, so 500 entries stay a few MiB at most. */
 export const BODY_LIMIT_CHARS = 4096;

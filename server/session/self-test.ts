@@ -1,10 +1,20 @@
 // The self-test: call Test Connection through the URL StackState will use, and check what
 // StackState checks: HTTP 200, status OK, and this mirror's key in X-MIRROR-API-KEY.
-import type { SelfTestResult } from './control/contract';
-import { API_KEY_HEADER } from './mirror/protocol';
+import type { SelfTestResult } from '../control/contract';
+import { API_KEY_HEADER } from '../mirror/protocol';
 
 /** Requests the app makes itself (self-test, replay) carry this header, so they tick no milestone. */
 export const SELF_REQUEST_HEADER = 'x-mirror-tray-self-request';
+
+/** The self-test's answer when there is no mirror to test. */
+export const mirrorNotRunning = (): SelfTestResult => ({
+  ok: false,
+  url: null,
+  status: null,
+  durationMillis: null,
+  keyHeaderMatches: false,
+  message: 'The mirror is not running.',
+});
 
 export async function runSelfTest(options: {
   /** The URL to paste into StackState. */

@@ -118,7 +118,7 @@ export function createDemoAnswers(): InstantAnswers {
     }));
 
   return {
-    profile: 'demo',
+    kind: 'demo',
     testConnection: (): TestConnectionResponse => ({ _type: 'TestConnectionResponse', status: 'OK' }),
     fieldNames: (query: FieldNamesQuery): FieldNamesResponse => {
       const { items, isPartial } = takeFirst(ALL_FIELDS, query.limit);

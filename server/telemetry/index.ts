@@ -1,16 +1,14 @@
-// The telemetry a mirror serves, chosen by profile name.
-import { createDemoSource } from './demo';
-import type { ProfileName, TelemetrySource } from './source';
-import { createTutorialSource } from './tutorial';
-
-export type { Incident, ProfileName, TelemetrySource } from './source';
+// The telemetry a mirror serves: the data-source kinds (registry.ts) and the source interface.
+export {
+  checkDataSource,
+  createTelemetrySource,
+  DATA_SOURCE_KINDS,
+  type DataSourceKind,
+  type DataSourceSetting,
+  DEFAULT_DATA_SOURCE,
+  dataSourceKindsForUi,
+  describeDataSource,
+  publicDataSource,
+} from './registry';
+export type { Incident, SourceContext, TelemetrySource } from './source';
 export { TelemetryError } from './source';
-
-export function createTelemetrySource(profile: ProfileName): TelemetrySource {
-  switch (profile) {
-    case 'demo':
-      return createDemoSource();
-    case 'tutorial':
-      return createTutorialSource();
-  }
-}

@@ -10,11 +10,11 @@ import type {
   MetricsResponse,
   TestConnectionResponse,
 } from '../mirror/protocol';
-import type { Incident, ProfileName, TelemetrySource } from './source';
+import type { Incident, TelemetrySource } from './source';
 
 /** The four operations as immediate answers, plus the incident simulator's hooks. */
 export interface InstantAnswers {
-  readonly profile: ProfileName;
+  readonly kind: string;
   testConnection(connectionDetails: Record<string, unknown>): TestConnectionResponse;
   fieldNames(query: FieldNamesQuery): FieldNamesResponse;
   fieldValues(query: FieldValuesQuery): FieldValuesResponse;
@@ -33,7 +33,7 @@ export function instantSource(answers: InstantAnswers): TelemetrySource {
     return compute();
   };
   return {
-    profile: answers.profile,
+    kind: answers.kind,
     testConnection: (context) =>
       answer(context.signal, () => answers.testConnection(context.connectionDetails)),
     fieldNames: (query, context) => answer(context.signal, () => answers.fieldNames(query)),

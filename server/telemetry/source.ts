@@ -17,8 +17,6 @@ import type {
   TestConnectionResponse,
 } from '../mirror/protocol';
 
-export type ProfileName = 'demo' | 'tutorial';
-
 /** What comes with every operation besides its query. */
 export interface SourceContext {
   /** The data source's "Connection details JSON", as StackState sent it: any object, no key promised. */
@@ -41,7 +39,8 @@ export interface Incident {
 }
 
 export interface TelemetrySource {
-  readonly profile: ProfileName;
+  /** Its kind's name in the registry (registry.ts), e.g. `demo`. */
+  readonly kind: string;
   testConnection(context: SourceContext): Promise<TestConnectionResponse>;
   fieldNames(query: FieldNamesQuery, context: SourceContext): Promise<FieldNamesResponse>;
   fieldValues(query: FieldValuesQuery, context: SourceContext): Promise<FieldValuesResponse>;

@@ -67,7 +67,7 @@ export function matchesPrefix(descriptor: ValueDescriptor, prefix: string): bool
 /** The tutorial sample's answers, computed at once (tests call these directly). */
 export function createTutorialAnswers(): InstantAnswers {
   return {
-    profile: 'tutorial',
+    kind: 'tutorial',
     testConnection: (): TestConnectionResponse => ({ _type: 'TestConnectionResponse', status: 'OK' }),
     fieldNames: (query: FieldNamesQuery): FieldNamesResponse => {
       const { items, isPartial } = takeFirst(TUTORIAL_FIELDS, query.limit);

@@ -12,7 +12,7 @@ import {
   type SecretCipher,
   WINDOW_KEY,
 } from '../../electron/secret-settings';
-import { defaultSettings } from '../../server/settings';
+import { defaultSettings, SETTINGS_VERSION } from '../../server/settings';
 import { fillUp, tinyDisk } from '../full-disk';
 
 const TOKEN = '2abcDEFghiJKLmnoPQRstu_3vwXYZ0123456789abcdef';
@@ -96,11 +96,16 @@ async function onDisk(t: TestContext, text?: string, folder?: string) {
   return { backend, path, cwd, files };
 }
 
-/** What a newer version of the app might leave: settings version 2, its own token and keys. */
+/** What a newer version of the app might leave: a settings version above ours, its own token and keys. */
 const newerFile = () =>
   `${JSON.stringify(
     {
-      [SETTINGS_KEY]: { version: 2, apiKey: 'mirror-keepme', mirrorPort: 9999, somethingNew: true },
+      [SETTINGS_KEY]: {
+        version: SETTINGS_VERSION + 1,
+        apiKey: 'mirror-keepme',
+        mirrorPort: 9999,
+        somethingNew: true,
+      },
       [ENCRYPTED_TOKEN_KEY]: new StandInCipher().encrypt(TOKEN),
       [WINDOW_KEY]: { x: 5, y: 5, width: 400, height: 700 },
       somethingElseNew: [1, 2, 3],
@@ -240,7 +245,11 @@ describe('desktop settings store', () => {
     assert.equal(settings.apiKey, 'tutorial-key');
     assert.equal(settings.tunnel, 'ngrok');
     assert.equal(warnings.length, 1);
-    assert.equal((backend.get(SETTINGS_KEY) as Record<string, unknown>).version, 1, 'rewritten migrated');
+    assert.equal(
+      (backend.get(SETTINGS_KEY) as Record<string, unknown>).version,
+      SETTINGS_VERSION,
+      'rewritten migrated',
+    );
   });
 
   test('warnings from opening the store come with the first load only', async () => {
@@ -306,7 +315,7 @@ describe('desktop settings store: settings from a newer version of the app', () 
       assert.equal(warnings.length, 1);
       assert.match(
         warnings[0]!,
-        /newer version of the app \(settings version 2\); using defaults\. .*settings\.json is left as it is: nothing is saved until you change a setting/,
+        /newer version of the app \(settings version \d+\); using defaults\. .*settings\.json is left as it is: nothing is saved until you change a setting/,
       );
       assert.ok(!warnings[0]!.includes(TOKEN));
       assert.match(store.readOnlyReason ?? '', /newer version of the app/);
@@ -333,7 +342,7 @@ describe('desktop settings store: settings from a newer version of the app', () 
     const written = await readFile(path, 'utf8');
     assert.ok(!written.includes(TOKEN), 'no plain token in the file');
     const stored = JSON.parse(written)[SETTINGS_KEY];
-    assert.equal(stored.version, 1);
+    assert.equal(stored.version, SETTINGS_VERSION);
     assert.equal(stored.mirrorPort, 8000);
     assert.equal(store.readOnlyReason, undefined);
     if (process.platform !== 'win32') {

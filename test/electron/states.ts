@@ -1,6 +1,7 @@
 // Realistic SessionState objects for each phase, built from the contract's types, as the session
-// would report them (see server/session.ts `get state`).
+// would report them (see server/session/mirror-session.ts `get state`).
 import type { SessionPhase, SessionState } from '../../server/control/contract';
+import { dataSourceKindsForUi } from '../../server/telemetry';
 import type { TunnelStatus } from '../../server/tunnel/tunnel';
 
 export const PUBLIC_URL = 'https://mirror-7f3a.ngrok-free.app';
@@ -55,11 +56,13 @@ export function stateFor(phase: SessionPhase, changes: Partial<SessionState> = {
       apiKey: API_KEY,
       connectionDetails: '{}',
     },
-    profile: 'demo',
+    dataSource: { kind: 'demo', description: 'Demo data' },
+    dataSourceKinds: dataSourceKindsForUi(),
     settings: {
       mirrorPort: 7007,
       mirrorHost: '127.0.0.1',
-      profile: 'demo',
+      dataSource: { kind: 'demo' },
+      requestTimeoutSeconds: 20,
       tunnel: 'ngrok',
       ngrokDomain: null,
       allowCidrs: [],

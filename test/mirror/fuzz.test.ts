@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { RunningMirror } from '../../server/mirror/listen';
-import { ENTRY_LIMIT_CHARS, RequestLog } from '../../server/request-log';
-import { createTelemetrySource, type ProfileName } from '../../server/telemetry';
+import { ENTRY_LIMIT_CHARS, RequestLog } from '../../server/session/request-log';
+import { createTelemetrySource } from '../../server/telemetry';
 import { type FixtureName, fixture } from './fixtures';
 import { keyHeaderOf, send, startTestMirror, TEST_KEY } from './helpers';
 
@@ -154,13 +154,13 @@ class Fuzzer {
   }
 }
 
-for (const profile of ['demo', 'tutorial'] as const satisfies readonly ProfileName[]) {
+for (const profile of ['demo', 'tutorial'] as const) {
   describe(`fuzzing the ${profile} profile (seed ${SEED})`, () => {
     let mirror: RunningMirror;
     const log = new RequestLog();
     const agent = new Agent({ keepAlive: true, maxSockets: 8 });
     before(async () => {
-      const started = await startTestMirror({ source: createTelemetrySource(profile) });
+      const started = await startTestMirror({ source: createTelemetrySource({ kind: profile }) });
       mirror = started.mirror;
       const push = started.exchanges.push.bind(started.exchanges);
       started.exchanges.push = (...items) => {

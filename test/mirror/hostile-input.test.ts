@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { MAX_JSON_DEPTH } from '../../server/mirror/json-limits';
 import type { RunningMirror } from '../../server/mirror/listen';
 import { MAX_EPOCH_MILLIS } from '../../server/mirror/protocol';
-import { ENTRY_LIMIT_CHARS, FIELD_LIMIT_CHARS, RequestLog } from '../../server/request-log';
+import { ENTRY_LIMIT_CHARS, FIELD_LIMIT_CHARS, RequestLog } from '../../server/session/request-log';
 import { createDemoSource } from '../../server/telemetry/demo';
 import {
   assertMirrorError,

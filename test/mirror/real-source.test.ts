@@ -10,7 +10,7 @@ import { assertMirrorError, buildTestApp, keyHeaderOf, send, startTestMirror, TE
 type Telemetry = { _type: string; dataFormat: string[]; points: number[][]; isPartial: boolean };
 
 describe('the tutorial source through the mirror answers like the sample mirror (§11)', () => {
-  const { app, exchanges } = buildTestApp({ source: createTelemetrySource('tutorial') });
+  const { app, exchanges } = buildTestApp({ source: createTelemetrySource({ kind: 'tutorial' }) });
   after(() => app.close());
   const post = async (url: string, payload: string) => {
     const response = await app.inject({
@@ -68,7 +68,7 @@ describe('the tutorial source through the mirror answers like the sample mirror 
 describe('the demo source through a running mirror', () => {
   let mirror: RunningMirror;
   before(async () => {
-    ({ mirror } = await startTestMirror({ source: createTelemetrySource('demo') }));
+    ({ mirror } = await startTestMirror({ source: createTelemetrySource({ kind: 'demo' }) }));
   });
   after(() => mirror.close());
 
@@ -81,7 +81,7 @@ describe('the demo source through a running mirror', () => {
     });
     assert.equal(names.status, 200);
     const fields = (names.json() as { fields: Array<{ fieldName: string; fieldType: string }> }).fields;
-    const catalog = createTelemetrySource('demo').catalog();
+    const catalog = createTelemetrySource({ kind: 'demo' }).catalog();
     const dimension = Object.keys(catalog.dimensions)[0];
     const metric = catalog.metrics[0];
     assert.ok(dimension && metric, 'the demo catalog has a dimension and a metric');

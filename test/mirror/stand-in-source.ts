@@ -37,7 +37,7 @@ export const standInValue = (timestamp: number) => (timestamp / RAW_STEP_MILLIS)
 
 export function createStandInSource(): TelemetrySource {
   return {
-    profile: 'tutorial',
+    kind: 'tutorial',
     testConnection: async ({ connectionDetails }) =>
       connectionDetails.simulateFailure === true
         ? {

@@ -1,5 +1,6 @@
 // Builders for the renderer's unit tests: a full SessionState and LogEntry with sensible defaults.
 import type { LogEntry, SessionState } from '../../renderer/src/lib/contract';
+import { dataSourceKindsForUi } from '../../server/telemetry';
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T[K] };
 
@@ -15,11 +16,13 @@ export function makeState(overrides: DeepPartial<SessionState> = {}): SessionSta
       publicUrl: 'https://abc.ngrok-free.app/',
     },
     connection: { mirrorUrl: 'https://abc.ngrok-free.app/', apiKey: 'mirror-key', connectionDetails: '{}' },
-    profile: 'demo',
+    dataSource: { kind: 'demo', description: 'Demo data' },
+    dataSourceKinds: dataSourceKindsForUi(),
     settings: {
       mirrorPort: 7007,
       mirrorHost: '127.0.0.1',
-      profile: 'demo',
+      dataSource: { kind: 'demo' },
+      requestTimeoutSeconds: 20,
       tunnel: 'ngrok',
       ngrokDomain: null,
       allowCidrs: [],

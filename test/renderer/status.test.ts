@@ -67,7 +67,7 @@ describe('statusView', () => {
 
   it('describes mirror and tunnel', () => {
     const view = statusView(makeState());
-    assert.equal(view.mirrorLine, 'Mirror: running at http://127.0.0.1:7007/ (demo data)');
+    assert.equal(view.mirrorLine, 'Mirror: running at http://127.0.0.1:7007/ (Demo data)');
     assert.equal(view.tunnelLine, 'Tunnel: ngrok, online at https://abc.ngrok-free.app/');
     const stopped = statusView(makeState({ phase: 'stopped', mirror: { port: null, localUrl: null } }));
     assert.equal(stopped.mirrorLine, 'Mirror: not running');

@@ -5,12 +5,12 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { ROUTES } from '../server/control/contract';
-import { isPortFree } from '../server/ports';
-import { type Runtime, startRuntime } from '../server/runtime';
-import { MAX_ACTIVE_INCIDENTS } from '../server/session';
-import { FileSettingsStore } from '../server/settings-file';
-import { listeningAddresses, NO_SOCKET_TABLE } from './os-sockets';
+import { ROUTES } from '../../server/control/contract';
+import { isPortFree } from '../../server/ports';
+import { type Runtime, startRuntime } from '../../server/runtime';
+import { MAX_ACTIVE_INCIDENTS } from '../../server/session';
+import { FileSettingsStore } from '../../server/settings-file';
+import { listeningAddresses, NO_SOCKET_TABLE } from '../os-sockets';
 
 const runtimes: Runtime[] = [];
 after(async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { MirrorExchange } from '../server/mirror/exchange';
-import { BODY_LIMIT_CHARS, type LogEvent, RequestLog } from '../server/request-log';
+import type { MirrorExchange } from '../../server/mirror/exchange';
+import { BODY_LIMIT_CHARS, type LogEvent, RequestLog } from '../../server/session/request-log';
 
 const exchange = (overrides: Partial<MirrorExchange> = {}): MirrorExchange => ({
   startedAt: 1_700_000_000_000,

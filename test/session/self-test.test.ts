@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, test } from 'node:test';
-import { runSelfTest } from '../server/self-test';
+import { runSelfTest } from '../../server/session/self-test';
 
 const servers: Server[] = [];
 after(() => {

@@ -8,13 +8,13 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import type { SessionPhase, SessionState } from '../server/control/contract';
-import { isPortFree } from '../server/ports';
-import { MirrorSession, type SessionOptions } from '../server/session';
-import { FileSettingsStore } from '../server/settings-file';
-import { LocalForwarderTunnel } from '../server/tunnel/local-forwarder';
-import { NgrokTunnel } from '../server/tunnel/ngrok';
-import type { Tunnel, TunnelEvents, TunnelStatus } from '../server/tunnel/tunnel';
+import type { SessionPhase, SessionState } from '../../server/control/contract';
+import { isPortFree } from '../../server/ports';
+import { MirrorSession, type SessionOptions } from '../../server/session';
+import { FileSettingsStore } from '../../server/settings-file';
+import { LocalForwarderTunnel } from '../../server/tunnel/local-forwarder';
+import { NgrokTunnel } from '../../server/tunnel/ngrok';
+import type { Tunnel, TunnelEvents, TunnelStatus } from '../../server/tunnel/tunnel';
 
 const FAKE_TOKEN = '2fakeAuthtokenForTests_0123456789abcdef';
 const sessions: MirrorSession[] = [];
@@ -255,27 +255,27 @@ describe('failures and settings', () => {
     const session = await newSession();
     const first = await session.start();
     await assert.rejects(
-      session.updateSettings({ mirrorPort: 99999, profile: 'tutorial' }),
+      session.updateSettings({ mirrorPort: 99999, dataSource: { kind: 'tutorial' } }),
       /mirrorPort must be a port/,
     );
-    assert.equal(session.state.profile, 'demo');
+    assert.equal(session.state.dataSource.kind, 'demo');
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen({ host: '127.0.0.1', port: 0 }, resolve));
     const freePort = (blocker.address() as { port: number }).port;
     await new Promise((resolve) => blocker.close(resolve));
-    const next = await session.updateSettings({ mirrorPort: freePort, profile: 'tutorial' });
+    const next = await session.updateSettings({ mirrorPort: freePort, dataSource: { kind: 'tutorial' } });
     assert.equal(next.mirror.port, freePort);
-    assert.equal(next.profile, 'tutorial');
+    assert.equal(next.dataSource.kind, 'tutorial');
     assert.equal(await isPortFree(first.mirror.port!, '127.0.0.1'), true);
   });
 
   test('Stop & clean up with "forget settings" serves the default profile again', async () => {
     const session = await newSession();
-    await session.updateSettings({ profile: 'tutorial' });
+    await session.updateSettings({ dataSource: { kind: 'tutorial' } });
     await session.start();
     assert.equal(session.state.catalog.metrics.length, 0, 'the tutorial profile has no metric catalog');
     await session.cleanup({ forgetSettings: true });
-    assert.equal(session.state.profile, 'demo');
+    assert.equal(session.state.dataSource.kind, 'demo');
     assert.ok(session.state.catalog.metrics.includes('cpu.usage'), 'the demo source is back');
   });
 

@@ -4,22 +4,22 @@ import { createTelemetrySource } from '../../server/telemetry';
 import { metricsQuery } from './helpers';
 
 describe('createTelemetrySource', () => {
-  it('builds the source of each profile', () => {
-    assert.equal(createTelemetrySource('demo').profile, 'demo');
-    assert.equal(createTelemetrySource('tutorial').profile, 'tutorial');
+  it('builds the source of each kind', () => {
+    assert.equal(createTelemetrySource({ kind: 'demo' }).kind, 'demo');
+    assert.equal(createTelemetrySource({ kind: 'tutorial' }).kind, 'tutorial');
   });
 
   it('gives profiles their own catalogs: the tutorial has no series, the demo has a-host', () => {
-    assert.deepEqual(createTelemetrySource('tutorial').catalog().metrics, []);
-    assert.ok(createTelemetrySource('demo').catalog().dimensions.host?.includes('a-host'));
+    assert.deepEqual(createTelemetrySource({ kind: 'tutorial' }).catalog().metrics, []);
+    assert.ok(createTelemetrySource({ kind: 'demo' }).catalog().dimensions.host?.includes('a-host'));
   });
 
   it('the tutorial ignores metricField, the demo checks it', async () => {
     const query = metricsQuery({ startTime: 0, endTime: 60_000, metricField: 'field1' });
     const context = { connectionDetails: {}, signal: new AbortController().signal };
-    const tutorial = await createTelemetrySource('tutorial').metrics(query, context);
+    const tutorial = await createTelemetrySource({ kind: 'tutorial' }).metrics(query, context);
     assert.equal(tutorial.telemetry.points.length, 50);
-    await assert.rejects(createTelemetrySource('demo').metrics(query, context), {
+    await assert.rejects(createTelemetrySource({ kind: 'demo' }).metrics(query, context), {
       name: 'MetricNotFoundError',
     });
   });
@@ -29,7 +29,7 @@ describe('createTelemetrySource', () => {
     const gone = new AbortController();
     gone.abort(new Error('StackState hung up'));
     await assert.rejects(
-      createTelemetrySource('demo').metrics(query, { connectionDetails: {}, signal: gone.signal }),
+      createTelemetrySource({ kind: 'demo' }).metrics(query, { connectionDetails: {}, signal: gone.signal }),
       {
         message: 'StackState hung up',
       },

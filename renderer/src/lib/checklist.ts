@@ -31,9 +31,9 @@ export function checklist(state: SessionState): ChecklistStep[] {
       title: 'Mirror running',
       done: m.mirrorRunning !== null && state.mirror.port !== null,
       how: [
-        'The app starts the mirror for you; it answers StackState with ',
-        { ui: state.profile },
-        ' data.',
+        'The app starts the mirror for you; it serves StackState ',
+        { ui: state.dataSource.description },
+        '.',
       ],
     },
     {

@@ -7,6 +7,8 @@ export type {
   ConnectionInfo,
   ControlError,
   ControlEvent,
+  DataSourceKindInfo,
+  DataSourceSetting,
   IncidentRequest,
   LogEntry,
   Milestones,

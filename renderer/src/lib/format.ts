@@ -65,7 +65,7 @@ export function statusCodeTone(entry: Pick<LogEntry, 'status' | 'error'>): Tone 
 
 /**
  * Why a detail view's bodies may be incomplete: the log keeps the first 4,096 characters of each
- * (server/request-log.ts BODY_LIMIT_CHARS). Null when neither was cut.
+ * (server/session/request-log.ts BODY_LIMIT_CHARS). Null when neither was cut.
  */
 export function truncationNote(
   entry: Pick<LogEntry, 'requestTruncated' | 'responseTruncated'>,

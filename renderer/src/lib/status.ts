@@ -103,10 +103,10 @@ export function statusActions(state: Pick<SessionState, 'phase' | 'tunnel'>): St
 }
 
 function mirrorLine(state: SessionState): string {
-  const { mirror, profile } = state;
+  const { mirror, dataSource } = state;
   if (mirror.port === null) return 'Mirror: not running';
   const where = mirror.localUrl ?? `${mirror.host}:${mirror.port}`;
-  return `Mirror: running at ${where} (${profile} data)`;
+  return `Mirror: running at ${where} (${dataSource.description})`;
 }
 
 function tunnelLine(state: SessionState): string {

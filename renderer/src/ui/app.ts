@@ -223,9 +223,10 @@ export class App implements AppContext {
     this.#headerButton.setAttribute('data-testid', stopped ? 'header-start' : 'stop-cleanup');
     show(this.#connectionEl, !stopped);
     show(this.#checklistEl, !stopped);
-    const demo = state.profile === 'demo';
-    show(this.#tabButtons.get('incidents')!, demo);
-    if (!demo && this.#tab === 'incidents') this.showTab('setup');
+    // Only a source that can simulate incidents (the demo) lists series for them.
+    const incidents = state.catalog.metrics.length > 0;
+    show(this.#tabButtons.get('incidents')!, incidents);
+    if (!incidents && this.#tab === 'incidents') this.showTab('setup');
     for (const view of this.#views) view.update(state);
     this.#inspector.update(state);
     // Only the state that ends the clean-up moves focus (not a later stop, after a Start meanwhile).

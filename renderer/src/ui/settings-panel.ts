@@ -1,7 +1,8 @@
-// Settings: port, profile, tunnel, reserved domain, IP allow-list (one form, saved together), plus
+// Settings: port, data source, request time-out, tunnel, reserved domain, IP allow-list (one form,
+// saved together), plus
 // the API key (regenerate) and the ngrok authtoken (replace, forget). A refused change (HTTP 400)
 // is shown next to the form and what the user typed stays.
-import { type PublicSettings, ROUTES, type SessionState } from '../lib/contract';
+import { type DataSourceKindInfo, type PublicSettings, ROUTES, type SessionState } from '../lib/contract';
 import {
   formValues,
   friendlyActionError,
@@ -18,7 +19,9 @@ export class SettingsPanel implements View {
   readonly el: HTMLElement;
   readonly #port: HTMLInputElement;
   readonly #portNote = h('p', { class: 'muted small', hidden: true });
-  readonly #profile: Map<string, HTMLInputElement>;
+  /** The data-source choice, drawn from the kinds the session lists (the registry), on the first state. */
+  readonly #dataSource = new DataSourceChoice();
+  readonly #timeout: HTMLInputElement;
   readonly #tunnel: Map<string, HTMLInputElement>;
   readonly #domain: HTMLInputElement;
   readonly #cidrs: HTMLTextAreaElement;
@@ -51,11 +54,16 @@ export class SettingsPanel implements View {
       inputMode: 'numeric',
       'data-testid': 'settings-port',
     });
-    const profile = radioGroup('profile', [
-      ['demo', 'Demo', 'hosts and services with realistic metrics; incidents on demand'],
-      ['tutorial', 'Tutorial', 'the same shapes as the StackState tutorial’s sample mirror'],
-    ]);
-    this.#profile = profile.inputs;
+    const timeoutId = uniqueId('timeout');
+    this.#timeout = h('input', {
+      id: timeoutId,
+      name: 'requestTimeoutSeconds',
+      type: 'number',
+      min: '1',
+      max: '300',
+      inputMode: 'numeric',
+      'data-testid': 'settings-timeout',
+    });
     const tunnel = radioGroup('tunnel', [
       ['ngrok', 'ngrok', 'a public URL, for a StackState elsewhere'],
       ['none', 'None', 'StackState runs on this machine, in Docker'],
@@ -117,14 +125,23 @@ export class SettingsPanel implements View {
         onsubmit: (event: Event) => this.#submit(event),
         oninput: () => {
           this.#dirty = true;
-          this.#showNgrokFields(this.#read().tunnel);
+          const values = this.#read();
+          this.#showNgrokFields(values.tunnel);
+          this.#dataSource.showOptionsOf(values.dataSourceKind);
         },
       },
       h('h2', { id: 'settings-title' }, 'Mirror and tunnel'),
       h('label', { for: portId }, 'Mirror port'),
       this.#port,
       this.#portNote,
-      h('fieldset', null, h('legend', null, 'Data profile'), ...profile.elements),
+      this.#dataSource.el,
+      h('label', { for: timeoutId }, 'Request time-out (seconds)'),
+      this.#timeout,
+      h(
+        'p',
+        { class: 'muted small' },
+        'How long the data source may take per request; StackState then gets a time-out error.',
+      ),
       h('fieldset', null, h('legend', null, 'Tunnel'), ...tunnel.elements),
       this.#ngrokOnly,
       h('div', { class: 'actions' }, this.#save, reset),
@@ -197,6 +214,7 @@ export class SettingsPanel implements View {
   }
 
   update(state: SessionState): void {
+    this.#dataSource.offer(state.dataSourceKinds);
     if (!this.#dirty) this.#fill(state.settings);
     const s = state.settings;
     setText(this.#apiKey, state.connection.apiKey);
@@ -227,7 +245,8 @@ export class SettingsPanel implements View {
     this.#filledFrom = settings;
     const values = formValues(settings);
     setValue(this.#port, values.mirrorPort);
-    for (const [value, input] of this.#profile) input.checked = value === values.profile;
+    this.#dataSource.fill(values.dataSourceKind, values.dataSourceOptions);
+    setValue(this.#timeout, values.requestTimeoutSeconds);
     for (const [value, input] of this.#tunnel) input.checked = value === values.tunnel;
     setValue(this.#domain, values.ngrokDomain);
     setValue(this.#cidrs, values.allowCidrs);
@@ -239,7 +258,8 @@ export class SettingsPanel implements View {
       [...group].find(([, input]) => input.checked)?.[0] ?? '';
     return {
       mirrorPort: this.#port.value,
-      profile: checked(this.#profile),
+      ...this.#dataSource.read(),
+      requestTimeoutSeconds: this.#timeout.value,
       tunnel: checked(this.#tunnel),
       ngrokDomain: this.#domain.value,
       allowCidrs: this.#cidrs.value,
@@ -283,6 +303,71 @@ export class SettingsPanel implements View {
 
 function setValue(field: Field, value: string): void {
   if (field.value !== value) field.value = value;
+}
+
+/** The data-source kinds as radio buttons, each with its own option fields (a URL…) under it. */
+class DataSourceChoice {
+  readonly el = h('fieldset', null, h('legend', null, 'Data source'));
+  readonly #radios = new Map<string, HTMLInputElement>();
+  /** Option inputs by kind, then option name; shown only under the chosen kind. */
+  readonly #options = new Map<string, Map<string, HTMLInputElement>>();
+  readonly #optionBoxes = new Map<string, HTMLElement>();
+
+  offer(kinds: readonly DataSourceKindInfo[]): void {
+    if (this.#radios.size > 0) return; // the kinds are fixed for the app's life
+    const group = radioGroup(
+      'dataSource',
+      kinds.map((kind) => [kind.kind, kind.label, kind.help]),
+    );
+    kinds.forEach((kind, index) => {
+      this.#radios.set(kind.kind, group.inputs.get(kind.kind)!);
+      const inputs = new Map<string, HTMLInputElement>();
+      const box = h('div', { class: 'stack indent', hidden: true });
+      for (const option of kind.options) {
+        const id = uniqueId(`${kind.kind}-${option.name}`);
+        const input = h('input', {
+          id,
+          type: option.secret ? 'password' : 'text',
+          spellcheck: false,
+          autocomplete: 'off',
+          placeholder: option.placeholder,
+          'data-testid': `data-source-${kind.kind}-${option.name}`,
+        });
+        inputs.set(option.name, input);
+        box.append(
+          h('label', { for: id }, option.label),
+          input,
+          h('p', { class: 'muted small' }, option.help),
+        );
+      }
+      this.#options.set(kind.kind, inputs);
+      this.#optionBoxes.set(kind.kind, box);
+      this.el.append(group.elements[index]!, ...(kind.options.length > 0 ? [box] : []));
+    });
+  }
+
+  fill(kind: string, options: Record<string, Record<string, string>>): void {
+    for (const [name, radio] of this.#radios) radio.checked = name === kind;
+    for (const [kindName, inputs] of this.#options) {
+      for (const [name, input] of inputs) setValue(input, options[kindName]?.[name] ?? '');
+    }
+    this.showOptionsOf(kind);
+  }
+
+  read(): Pick<SettingsFormValues, 'dataSourceKind' | 'dataSourceOptions'> {
+    const kind = [...this.#radios].find(([, radio]) => radio.checked)?.[0] ?? '';
+    const options = Object.fromEntries(
+      [...this.#options].map(([kindName, inputs]) => [
+        kindName,
+        Object.fromEntries([...inputs].map(([name, input]) => [name, input.value])),
+      ]),
+    );
+    return { dataSourceKind: kind, dataSourceOptions: options };
+  }
+
+  showOptionsOf(kind: string): void {
+    for (const [name, box] of this.#optionBoxes) show(box, name === kind);
+  }
 }
 
 function radioGroup(name: string, options: Array<[value: string, label: string, description: string]>) {

@@ -1,6 +1,10 @@
 // The control API's event stream. EventSource reconnects on its own after a dropped connection;
 // an HTTP error (a wrong token) closes it for good, so that case is checked and reported instead.
-import { type ControlEvent, ROUTES, TOKEN_QUERY } from '../lib/contract';
+//
+// When the page stops reading for a while (a frozen tab), the server stops queueing for it and later
+// says how much it skipped (`log-gap`): the log is then reloaded and replaces the list, so no hole is
+// left. A page that stayed away too long gets `stream-end` and reconnects at once (a new snapshot).
+import { type ControlEvent, LOG_CAPACITY, type LogEntry, ROUTES, TOKEN_QUERY } from '../lib/contract';
 import type { StreamEvent } from '../lib/update-queue';
 import type { ControlApi } from './api';
 import { ApiError } from './api';
@@ -31,8 +35,37 @@ export function connectStream({ api, onEvent, onLink }: StreamOptions): () => vo
     source = current;
     // The server starts every connection with the state and then the full log: that log replaces ours.
     let expectSnapshot = true;
+    // While the log is being reloaded after a gap, what the stream brings waits here (the newest only).
+    let held: LogEntry[] | null = null;
+    // The newest id in the reloaded log: the stream may still bring older entries, already in it.
+    let reloadedUpTo = 0;
+    let reloads = 0;
+    const reloadLog = () => {
+      const attempt = ++reloads;
+      held = [];
+      api.get<LogEntry[]>(ROUTES.log).then(
+        (entries) => {
+          if (attempt !== reloads || source !== current || held === null) return;
+          reloadedUpTo = Math.max(reloadedUpTo, entries.at(-1)?.id ?? 0);
+          const waiting = held.filter((entry) => entry.id > reloadedUpTo);
+          held = null;
+          onEvent({ type: 'log-snapshot', entries });
+          if (waiting.length > 0) onEvent({ type: 'log', entries: waiting });
+        },
+        () => {
+          if (attempt !== reloads || source !== current) return;
+          // No log to reload from: a new connection brings one with it.
+          current.close();
+          onLink({ state: 'down' });
+          schedule();
+        },
+      );
+    };
     current.onopen = () => {
       expectSnapshot = true;
+      held = null;
+      reloadedUpTo = 0;
+      reloads++;
       onLink({ state: 'open' });
     };
     current.onmessage = (message: MessageEvent<string>) => {
@@ -42,12 +75,37 @@ export function connectStream({ api, onEvent, onLink }: StreamOptions): () => vo
       } catch {
         return;
       }
-      if (event.type === 'log' && expectSnapshot) {
-        expectSnapshot = false;
-        onEvent({ type: 'log-snapshot', entries: event.entries });
-        return;
+      switch (event.type) {
+        case 'log': {
+          if (expectSnapshot) {
+            expectSnapshot = false;
+            onEvent({ type: 'log-snapshot', entries: event.entries });
+            return;
+          }
+          if (held) {
+            held.push(...event.entries);
+            if (held.length > 2 * LOG_CAPACITY) held = held.slice(-LOG_CAPACITY);
+            return;
+          }
+          const fresh = event.entries.filter((entry) => entry.id > reloadedUpTo);
+          if (fresh.length > 0) onEvent({ type: 'log', entries: fresh });
+          return;
+        }
+        case 'log-cleared':
+          // A reload under way may have read the log before it was emptied: read it again.
+          if (held) reloadLog();
+          else onEvent(event);
+          return;
+        case 'log-gap':
+          reloadLog();
+          return;
+        case 'stream-end':
+          current.close();
+          if (!stopped) open();
+          return;
+        default:
+          onEvent(event);
       }
-      onEvent(event);
     };
     current.onerror = () => {
       if (stopped) return;

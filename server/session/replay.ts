@@ -1,0 +1,59 @@
+// Sends a logged request again to this mirror, and returns the new exchange's log entry. That
+// entry is found by a one-off marker header, not by timing: other requests may arrive meanwhile.
+import { randomUUID } from 'node:crypto';
+import type { LogEntry } from '../control/contract';
+import { ActionError } from './action-error';
+import type { RequestLog } from './request-log';
+import { SELF_REQUEST_HEADER } from './self-test';
+
+export class Replayer {
+  /** Marker → the waiting replay's resolve. */
+  private readonly pending = new Map<string, (entry: LogEntry) => void>();
+
+  constructor(private readonly log: RequestLog) {}
+
+  /** Told of every logged exchange with its marker header, if any: settles the replay that sent it. */
+  recorded(marker: string | undefined, entry: LogEntry): void {
+    if (marker) this.pending.get(marker)?.(entry);
+  }
+
+  /**
+   * Replays entry `id` to the mirror at `localUrl` (null when the mirror is not running).
+   * Throws an ActionError when it cannot be replayed exactly, or gets no answer in time.
+   */
+  async replay(id: number, localUrl: string | null, timeoutMillis: number): Promise<LogEntry> {
+    const entry = this.log.find(id);
+    if (!entry) throw new ActionError(`no logged request with id ${id}`);
+    if (entry.requestTruncated)
+      throw new ActionError('that request body was cut short in the log, so it cannot be replayed exactly');
+    if (!localUrl) throw new ActionError('the mirror is not running');
+    // The logged URL is whatever the client sent (an absolute form, `/\host`…): only its path and
+    // query are replayed, and only to this mirror.
+    const local = new URL(localUrl);
+    const target = new URL(entry.url.replace(/^[/\\]+/, '/'), local);
+    if (target.origin !== local.origin)
+      throw new ActionError('that request was not addressed to this mirror');
+    const marker = `replay-${id}-${randomUUID()}`;
+    let timer: NodeJS.Timeout | undefined;
+    const recorded = new Promise<LogEntry>((resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new ActionError('the mirror did not answer the replay in time')),
+        timeoutMillis,
+      );
+      this.pending.set(marker, resolve);
+    });
+    try {
+      const response = await fetch(target, {
+        method: entry.method,
+        headers: { 'content-type': 'application/json', [SELF_REQUEST_HEADER]: marker },
+        body: entry.method === 'GET' || entry.method === 'HEAD' ? undefined : entry.requestBody,
+        signal: AbortSignal.timeout(timeoutMillis),
+      });
+      await response.arrayBuffer();
+      return await recorded;
+    } finally {
+      clearTimeout(timer);
+      this.pending.delete(marker);
+    }
+  }
+}

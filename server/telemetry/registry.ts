@@ -1,0 +1,124 @@
+// Every kind of data source the mirror can serve, in one list. The settings schema (the
+// `dataSource` setting), the command line (--profile and each kind's own options), --help and the
+// window's Settings form are all derived from it. Adding a kind: one new file under
+// server/telemetry/ that creates its TelemetrySource, and one entry here.
+import { createDemoSource } from './demo';
+import type { TelemetrySource } from './source';
+import { createTutorialSource } from './tutorial';
+
+/** One option a kind needs besides its name (a URL, a token): a string, checked by `check`. */
+export interface DataSourceOption {
+  /** Its key in the `dataSource` setting, e.g. `url`. */
+  readonly name: string;
+  /** Its command-line flag without the dashes, e.g. `prometheus-url`. */
+  readonly flag: string;
+  readonly label: string;
+  readonly placeholder: string;
+  readonly help: string;
+  readonly required: boolean;
+  /** Kept like the ngrok authtoken: never logged, never sent to the window. */
+  readonly secret: boolean;
+  /** Why a value is not valid (never quoting it: it may be a secret), or null. */
+  check(value: string): string | null;
+}
+
+export interface DataSourceKind {
+  /** The name in the settings and on the command line (`--profile demo`). */
+  readonly kind: string;
+  /** What the window's Settings form calls it. */
+  readonly label: string;
+  /** One line for --help and the form. */
+  readonly help: string;
+  readonly options: readonly DataSourceOption[];
+  /** The data source in a few words, e.g. "Demo data" or "Prometheus at http://…". */
+  describe(options: Readonly<Record<string, string>>): string;
+  create(options: Readonly<Record<string, string>>): TelemetrySource;
+}
+
+/** The `dataSource` setting: a kind and its options, flat, e.g. `{ kind: 'demo' }`. */
+export type DataSourceSetting = { readonly kind: string } & Readonly<Record<string, string>>;
+
+export const DATA_SOURCE_KINDS: readonly DataSourceKind[] = [
+  {
+    kind: 'demo',
+    label: 'Demo data',
+    help: 'a realistic, deterministic catalog: five hosts, five metrics, incidents to simulate',
+    options: [],
+    describe: () => 'Demo data',
+    create: createDemoSource,
+  },
+  {
+    kind: 'tutorial',
+    label: "The tutorial's sample",
+    help: "exactly the shapes of StackState's mirror tutorial (field1, field2, field3)",
+    options: [],
+    describe: () => "The tutorial's sample",
+    create: createTutorialSource,
+  },
+];
+
+export const DEFAULT_DATA_SOURCE: DataSourceSetting = { kind: 'demo' };
+
+export const kindNamed = (kind: string): DataSourceKind | undefined =>
+  DATA_SOURCE_KINDS.find((entry) => entry.kind === kind);
+
+/** Why `value` is not a valid `dataSource` setting, or null. Never quotes an option's value. */
+export function checkDataSource(value: unknown): string | null {
+  const names = DATA_SOURCE_KINDS.map((entry) => entry.kind).join(', ');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return `must name a kind: ${names}`;
+  const { kind, ...options } = value as Record<string, unknown>;
+  const entry = typeof kind === 'string' ? kindNamed(kind) : undefined;
+  if (!entry) return `must be one of ${names}`;
+  for (const [name, option] of Object.entries(options)) {
+    const spec = entry.options.find((candidate) => candidate.name === name);
+    if (!spec) return `${entry.kind} has no option "${name.slice(0, 40)}"`;
+    if (typeof option !== 'string') return `${entry.kind}'s ${spec.label} must be text`;
+    const problem = spec.check(option);
+    if (problem) return `${entry.kind}'s ${spec.label} ${problem}`;
+  }
+  const missing = entry.options.find((spec) => spec.required && !(spec.name in options));
+  return missing ? `${entry.kind} needs its ${missing.label} (--${missing.flag})` : null;
+}
+
+/** The source for a valid setting (checkDataSource said null). */
+export function createTelemetrySource(setting: DataSourceSetting): TelemetrySource {
+  const entry = kindNamed(setting.kind);
+  if (!entry) throw new Error(`no data source kind "${setting.kind}"`);
+  const { kind: _kind, ...options } = setting;
+  return entry.create(options);
+}
+
+export function describeDataSource(setting: DataSourceSetting): string {
+  const { kind, ...options } = setting;
+  return kindNamed(kind)?.describe(options) ?? kind;
+}
+
+/** The setting as the window may see it: secret options replaced by whether they are set. */
+export function publicDataSource(setting: DataSourceSetting): DataSourceSetting {
+  const secrets = new Set(
+    kindNamed(setting.kind)
+      ?.options.filter((o) => o.secret)
+      .map((o) => o.name),
+  );
+  return Object.fromEntries(
+    Object.entries(setting).map(([name, value]) => [name, secrets.has(name) ? '(set)' : value]),
+  ) as DataSourceSetting;
+}
+
+/** What the window needs to draw the data-source choice: every kind, its label and its options. */
+export function dataSourceKindsForUi() {
+  return DATA_SOURCE_KINDS.map(({ kind, label, help, options }) => ({
+    kind,
+    label,
+    help,
+    options: options.map(({ name, label: optionLabel, placeholder, help: optionHelp, required, secret }) => ({
+      name,
+      label: optionLabel,
+      placeholder,
+      help: optionHelp,
+      required,
+      secret,
+    })),
+  }));
+}

@@ -1,0 +1,112 @@
+// The settings for one run on their own, over a store held in memory.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ActionError } from '../../server/session/action-error';
+import { RunSettings, type SettingsOverrides } from '../../server/session/run-settings';
+import { defaultSettings, type Settings, type SettingsStore } from '../../server/settings';
+
+const TOKEN = '2fakeAuthtokenForTests_0123456789abcdef';
+
+class MemoryStore implements SettingsStore {
+  readonly location = '(memory)';
+  readonly encryptsSecrets = false;
+  saves = 0;
+  constructor(public stored: Settings = defaultSettings()) {}
+  async load() {
+    return { settings: structuredClone(this.stored), warnings: [] };
+  }
+  async save(settings: Settings) {
+    this.saves++;
+    this.stored = structuredClone(settings);
+  }
+  async clear() {
+    this.stored = defaultSettings();
+  }
+}
+
+async function load(
+  options: { stored?: Partial<Settings>; overrides?: SettingsOverrides; env?: NodeJS.ProcessEnv } = {},
+) {
+  const store = new MemoryStore({ ...defaultSettings(), ...options.stored });
+  const { settings } = await RunSettings.load({
+    store,
+    overrides: options.overrides,
+    env: options.env ?? {},
+  });
+  return { settings, store };
+}
+
+test('the command-line overrides sit on top of the saved settings, and are not saved', async () => {
+  const { settings, store } = await load({
+    overrides: { mirrorPort: 0, ngrokDomain: 'mine.ngrok.app', allowCidrs: ['192.0.2.0/24'] },
+  });
+  assert.equal(settings.effective.mirrorPort, 0);
+  assert.equal(settings.effective.ngrokDomain, 'mine.ngrok.app');
+  assert.deepEqual(settings.effective.allowCidrs, ['192.0.2.0/24']);
+  assert.equal(settings.publicView.mirrorPort, 7007, 'the UI shows what is saved');
+  assert.equal(store.stored.mirrorPort, 7007);
+});
+
+test('the authtoken: the saved one, else NGROK_AUTHTOKEN (trimmed, blank is none); the UI sees its last four only', async () => {
+  assert.equal((await load({ env: { NGROK_AUTHTOKEN: `  ${TOKEN}\n` } })).settings.authtoken, TOKEN);
+  assert.equal((await load({ env: { NGROK_AUTHTOKEN: '  ' } })).settings.authtoken, null);
+  const { settings } = await load({ stored: { ngrokAuthtoken: TOKEN }, env: { NGROK_AUTHTOKEN: 'other' } });
+  assert.equal(settings.authtoken, TOKEN);
+  assert.equal(settings.publicView.hasAuthtoken, true);
+  assert.equal(settings.publicView.authtokenHint, '…cdef');
+  assert.doesNotMatch(JSON.stringify(settings.publicView), new RegExp(TOKEN));
+  assert.equal(settings.tunnelPlan(7007).authtoken, TOKEN, 'the token goes into the tunnel plan');
+});
+
+test('with no tunnel the default loopback host widens to every interface; --host is kept as given', async () => {
+  assert.equal((await load({ stored: { tunnel: 'none' } })).settings.bindHost, '0.0.0.0');
+  assert.equal((await load({ stored: { tunnel: 'ngrok' } })).settings.bindHost, '127.0.0.1');
+  const chosen = await load({ stored: { tunnel: 'none' }, overrides: { mirrorHost: '127.0.0.1' } });
+  assert.equal(chosen.settings.bindHost, '127.0.0.1');
+});
+
+test('a change with one bad field is refused whole, naming every bad field; nothing is saved', async () => {
+  const { settings, store } = await load();
+  await assert.rejects(
+    settings.update({ mirrorPort: 99999, mirrorHost: '', allowCidrs: [] }),
+    (error: Error) => {
+      assert.ok(error instanceof ActionError);
+      assert.match(error.message, /^mirrorPort must be a port.*; mirrorHost must be a host address$/);
+      return true;
+    },
+  );
+  assert.equal(store.saves, 0);
+});
+
+test('a change says whether the mirror or tunnel must restart; a UI change beats the command line', async () => {
+  const { settings, store } = await load({ overrides: { mirrorPort: 0 } });
+  assert.deepEqual(await settings.update({ allowCidrs: [] }), { needsRestart: false });
+  assert.deepEqual(await settings.update({ mirrorPort: 7100 }), { needsRestart: true });
+  assert.equal(settings.effective.mirrorPort, 7100, 'the override for --port is dropped');
+  assert.equal(store.stored.mirrorPort, 7100);
+  assert.deepEqual(await settings.update({ allowCidrs: ['192.0.2.0/24'] }), { needsRestart: true });
+});
+
+test('saving the token NGROK_AUTHTOKEN already gives changes nothing the tunnel uses', async () => {
+  const { settings } = await load({ env: { NGROK_AUTHTOKEN: TOKEN } });
+  assert.deepEqual(await settings.update({ ngrokAuthtoken: TOKEN }), { needsRestart: false });
+  assert.deepEqual(await settings.update({ ngrokAuthtoken: `${TOKEN}x` }), { needsRestart: true });
+});
+
+test('regenerate, forget the authtoken, reset to defaults', async () => {
+  const { settings, store } = await load({
+    stored: { ngrokAuthtoken: TOKEN },
+    overrides: { apiKey: 'from-cli' },
+  });
+  const before = store.stored.apiKey;
+  await settings.regenerateApiKey();
+  assert.notEqual(store.stored.apiKey, before);
+  assert.equal(settings.effective.apiKey, 'from-cli', '--api-key still wins for this run');
+  assert.equal(settings.apiKeyOverridden, true);
+  assert.equal(await settings.forgetAuthtoken(), true);
+  assert.equal(await settings.forgetAuthtoken(), false);
+  assert.equal(store.stored.ngrokAuthtoken, null);
+  await settings.update({ mirrorPort: 7100 });
+  await settings.reset();
+  assert.equal(settings.publicView.mirrorPort, 7007);
+});
