@@ -89,7 +89,7 @@ async function startHeadless(dir: string) {
     [
       '--import',
       'tsx',
-      'server/cli.ts',
+      'server/cli/headless.ts',
       '--json',
       '--port',
       '0',

@@ -1,7 +1,7 @@
 // The desktop app's command line. It takes the headless mode's mirror options (so `npm start --
 // --tunnel none` means the same in both modes) plus --hidden and --user-data-dir, and ignores
 // whatever else Electron, Chromium or a test driver put on it (--inspect, --remote-debugging-port…).
-import { ALL_CLI_OPTIONS, type CliOptions, parseCliArgs } from '../server/cli-args';
+import { ALL_CLI_OPTIONS, type CliOptions, parseCliArgs } from '../server/cli/args';
 
 /** The headless options that take a value; --settings is the headless file store's, not the desktop's. */
 const VALUE_OPTIONS = new Set(

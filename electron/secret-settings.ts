@@ -6,6 +6,7 @@
 // memory, and the first save (or "forget all settings") first keeps a copy of the whole file aside.
 import { constants, copyFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { plainFileError } from '../server/settings/file-store';
 import {
   checkSetting,
   defaultSettings,
@@ -13,8 +14,7 @@ import {
   parseSettings,
   type Settings,
   type SettingsStore,
-} from '../server/settings';
-import { plainFileError } from '../server/settings-file';
+} from '../server/settings/settings';
 
 /** Turns the authtoken into something safe to write down, and back. */
 export interface SecretCipher {

@@ -1,5 +1,5 @@
 // `npm run headless`: builds the window's UI (as `node scripts/build.mjs --ui` does), then runs the
-// headless mode (server/cli.ts), both in this one process. package.json runs it with `exec`, so this
+// headless mode (server/cli/headless.ts), both in this one process. package.json runs it with `exec`, so this
 // process is npm's own child, with no shell in between: npm passes SIGTERM and SIGINT on to its child
 // only, and a shell or a second process there would not pass them on, leaving the mirror running.
 // MIRROR_TRAY_SKIP_BUILD=1 starts what is already built, as with `npm start`.
@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run } from '../server/cli';
+import { run } from '../server/cli/headless';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const uiEntry = join(root, 'renderer/index.html');

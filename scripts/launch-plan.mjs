@@ -52,7 +52,7 @@ export function summariseInstallError(output, timedOut) {
 }
 
 /**
- * The headless CLI's options, by whether they take a value (server/cli-args.ts ALL_CLI_OPTIONS; a test
+ * The headless CLI's options, by whether they take a value (server/cli/args.ts ALL_CLI_OPTIONS; a test
  * keeps the two in step). Everything else on the desktop command line (--hidden, --user-data-dir,
  * Chromium switches such as --no-sandbox) means nothing to it, and it refuses unknown options.
  */

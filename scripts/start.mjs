@@ -105,10 +105,14 @@ const plan = planLaunch({
 
 function runHeadless(reason) {
   console.error(reason);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...headlessArgs(args)], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'server/cli/headless.ts', ...headlessArgs(args)],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
   relay(child);
 }
 

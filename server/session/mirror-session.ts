@@ -17,7 +17,7 @@ import type {
 } from '../control/contract';
 import type { MirrorExchange } from '../mirror/exchange';
 import { type RunningMirror, startMirror, TUNNEL_HOST } from '../mirror/listen';
-import type { SettingsStore } from '../settings';
+import type { SettingsStore } from '../settings/settings';
 import { dataSourceKindsForUi, describeDataSource } from '../telemetry';
 import { NETWORK_EXPOSURE_WARNING } from '../tunnel/none';
 import { createDefaultTunnel, type TunnelFactory } from '../tunnel/plan';

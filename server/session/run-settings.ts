@@ -8,13 +8,13 @@ import {
   type Settings,
   type SettingsOverrides,
   type SettingsStore,
-} from '../settings';
+} from '../settings/settings';
 import { type DataSourceSetting, publicDataSource } from '../telemetry';
 import type { TunnelPlan } from '../tunnel/plan';
 import { ActionError } from './action-error';
 import { isLoopback } from './loopback';
 
-export type { SettingsOverrides } from '../settings';
+export type { SettingsOverrides } from '../settings/settings';
 
 /** Settings the running mirror or tunnel was started with: changing one restarts them. */
 const RESTART_FIELDS = [

@@ -15,7 +15,7 @@ import {
   startControlServer,
 } from '../../server/control/server';
 import { type Runtime, startRuntime } from '../../server/runtime';
-import { FileSettingsStore } from '../../server/settings-file';
+import { FileSettingsStore } from '../../server/settings/file-store';
 
 /** Enough that an unbounded writer would queue tens of MiB for the stalled window. */
 const REQUESTS = 5000;

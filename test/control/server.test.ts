@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { type ControlEvent, ROUTES, type SessionState } from '../../server/control/contract';
 import { isPortFree } from '../../server/ports';
 import { type Runtime, startRuntime } from '../../server/runtime';
-import { FileSettingsStore } from '../../server/settings-file';
+import { FileSettingsStore } from '../../server/settings/file-store';
 
 const SECRET = '2secretAuthtokenNeverShown_abcdefghijklmnop';
 let runtime: Runtime;

@@ -15,8 +15,8 @@ import { type Browser, type BrowserContext, chromium, type Locator, type Page } 
 import type { SessionState } from '../../server/control/contract';
 import { type Runtime, startRuntime } from '../../server/runtime';
 import type { MirrorSession } from '../../server/session';
-import type { Settings } from '../../server/settings';
-import { FileSettingsStore } from '../../server/settings-file';
+import { FileSettingsStore } from '../../server/settings/file-store';
+import type { Settings } from '../../server/settings/settings';
 import { LocalForwarderTunnel } from '../../server/tunnel/local-forwarder';
 import { describeNgrokError, toTunnelError } from '../../server/tunnel/ngrok-errors';
 import { createDefaultTunnel, type TunnelFactory } from '../../server/tunnel/plan';

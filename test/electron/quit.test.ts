@@ -84,7 +84,7 @@ describe('quit sequence', () => {
 
   test('with the real runtime (tunnel "none"): nothing listens any more when the app exits', async (t) => {
     const { startRuntime } = await import('../../server/runtime');
-    const { FileSettingsStore } = await import('../../server/settings-file');
+    const { FileSettingsStore } = await import('../../server/settings/file-store');
     const folder = await mkdtemp(join(tmpdir(), 'mirror-quit-'));
     t.after(() => rm(folder, { recursive: true, force: true }));
     const runtime = await startRuntime({

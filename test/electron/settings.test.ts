@@ -12,8 +12,8 @@ import {
   type SecretCipher,
   WINDOW_KEY,
 } from '../../electron/secret-settings';
-import { defaultSettings, SETTINGS_VERSION } from '../../server/settings';
-import { fillUp, tinyDisk } from '../full-disk';
+import { defaultSettings, SETTINGS_VERSION } from '../../server/settings/settings';
+import { fillUp, tinyDisk } from '../settings/full-disk';
 
 const TOKEN = '2abcDEFghiJKLmnoPQRstu_3vwXYZ0123456789abcdef';
 

@@ -11,7 +11,7 @@ import {
   planLaunch,
   summariseInstallError,
 } from '../../scripts/launch-plan.mjs';
-import { ALL_CLI_OPTIONS } from '../../server/cli-args';
+import { ALL_CLI_OPTIONS } from '../../server/cli/args';
 
 const BINARY = '/work/app/node_modules/electron/dist/electron';
 

@@ -9,7 +9,7 @@ import { ROUTES } from '../../server/control/contract';
 import { isPortFree } from '../../server/ports';
 import { type Runtime, startRuntime } from '../../server/runtime';
 import { MAX_ACTIVE_INCIDENTS } from '../../server/session';
-import { FileSettingsStore } from '../../server/settings-file';
+import { FileSettingsStore } from '../../server/settings/file-store';
 import { listeningAddresses, NO_SOCKET_TABLE } from '../os-sockets';
 
 const runtimes: Runtime[] = [];

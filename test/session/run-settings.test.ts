@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ActionError } from '../../server/session/action-error';
 import { RunSettings, type SettingsOverrides } from '../../server/session/run-settings';
-import { defaultSettings, type Settings, type SettingsStore } from '../../server/settings';
+import { defaultSettings, type Settings, type SettingsStore } from '../../server/settings/settings';
 
 const TOKEN = '2fakeAuthtokenForTests_0123456789abcdef';
 

@@ -11,7 +11,7 @@ import { after, describe, test } from 'node:test';
 import type { SessionPhase, SessionState } from '../../server/control/contract';
 import { isPortFree } from '../../server/ports';
 import { MirrorSession, type SessionOptions } from '../../server/session';
-import { FileSettingsStore } from '../../server/settings-file';
+import { FileSettingsStore } from '../../server/settings/file-store';
 import { LocalForwarderTunnel } from '../../server/tunnel/local-forwarder';
 import { NgrokTunnel } from '../../server/tunnel/ngrok';
 import type { Tunnel, TunnelEvents, TunnelStatus } from '../../server/tunnel/tunnel';

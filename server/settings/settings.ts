@@ -1,8 +1,8 @@
 // The settings schema shared by the headless mode and the desktop app, its migrations,
 // and a file-backed store for headless use (the desktop app uses electron-store, see electron/settings.ts).
 import { randomBytes } from 'node:crypto';
-import { checkDataSource, type DataSourceSetting, DEFAULT_DATA_SOURCE } from './telemetry/registry';
-import type { TunnelKind } from './tunnel/tunnel';
+import { checkDataSource, type DataSourceSetting, DEFAULT_DATA_SOURCE } from '../telemetry/registry';
+import type { TunnelKind } from '../tunnel/tunnel';
 
 export const SETTINGS_VERSION = 2;
 

@@ -3,8 +3,14 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
-import { checkSetting, defaultSettings, isCidr, parseSettings, SETTINGS_VERSION } from '../server/settings';
-import { defaultSettingsPath, FileSettingsStore } from '../server/settings-file';
+import { defaultSettingsPath, FileSettingsStore } from '../../server/settings/file-store';
+import {
+  checkSetting,
+  defaultSettings,
+  isCidr,
+  parseSettings,
+  SETTINGS_VERSION,
+} from '../../server/settings/settings';
 import { fillUp, tinyDisk } from './full-disk';
 
 const tempFile = async () => join(await mkdtemp(join(tmpdir(), 'mirror-settings-')), 'settings.json');

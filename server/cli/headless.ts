@@ -2,12 +2,12 @@
 // connection details and request log on stdout. `npm run headless -- --help` lists the options.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ControlPortInUseError } from '../control/server';
+import { type Runtime, startRuntime } from '../runtime';
+import { FileSettingsStore } from '../settings/file-store';
+import { parseCliArgs, USAGE } from './args';
 import { BoundedOutput } from './bounded-output';
-import { parseCliArgs, USAGE } from './cli-args';
-import { readyEvent, readyText, requestEvent, requestText, stateEvent, stateText } from './cli-output';
-import { ControlPortInUseError } from './control/server';
-import { type Runtime, startRuntime } from './runtime';
-import { FileSettingsStore } from './settings-file';
+import { readyEvent, readyText, requestEvent, requestText, stateEvent, stateText } from './output';
 
 /** Exit codes: 0 clean stop, 1 unexpected failure, 2 bad options or the mirror could not start. */
 export async function main(argv: string[]): Promise<number> {
@@ -38,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
       store,
       overrides: options.overrides,
       uiPort: options.uiPort,
-      uiRoot: fileURLToPath(new URL('../dist/renderer', import.meta.url)),
+      uiRoot: fileURLToPath(new URL('../../dist/renderer', import.meta.url)),
     });
   } catch (error) {
     if (!(error instanceof ControlPortInUseError)) throw error;
@@ -102,7 +102,7 @@ export function run(argv: string[]): void {
   );
 }
 
-// `node --import tsx server/cli.ts`: this file is the entry, so it runs.
+// `node --import tsx server/cli/headless.ts`: this file is the entry, so it runs.
 if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))) {
   run(process.argv.slice(2));
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseCliArgs } from '../server/cli-args';
+import { parseCliArgs } from '../../server/cli/args';
 
 test('no options: nothing overridden, text output', () => {
   assert.deepEqual(parseCliArgs([]), {

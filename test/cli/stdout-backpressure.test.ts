@@ -7,8 +7,8 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { type BenchRequest, runCount } from '../bench/load';
-import { fixtureText } from './mirror/fixtures';
+import { type BenchRequest, runCount } from '../../bench/load';
+import { fixtureText } from '../mirror/fixtures';
 
 /** Requests sent while stdout is not read: an unbounded writer would queue a line (~300 B) for each. */
 const REQUESTS = 10_000;
@@ -43,7 +43,7 @@ test('--json to a stdout nobody reads: request lines are dropped and counted, me
     [
       '--import',
       'tsx',
-      'server/cli.ts',
+      'server/cli/headless.ts',
       '--json',
       '--port',
       '0',

@@ -1,7 +1,7 @@
 // The headless mode's command line, parsed into options or one clear error. Pure, so it is tested alone.
 import { parseArgs } from 'node:util';
-import { checkSetting, type SettingsOverrides } from './settings';
-import { DATA_SOURCE_KINDS, type DataSourceSetting, kindNamed } from './telemetry/registry';
+import { checkSetting, type SettingsOverrides } from '../settings/settings';
+import { DATA_SOURCE_KINDS, type DataSourceSetting, kindNamed } from '../telemetry/registry';
 
 export interface CliOptions {
   overrides: SettingsOverrides;

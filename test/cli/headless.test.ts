@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
-import { isPortFree } from '../server/ports';
+import { isPortFree } from '../../server/ports';
 
 const children: ChildProcessWithoutNullStreams[] = [];
 after(() => {
@@ -18,7 +18,7 @@ async function startHeadless(args: string[], env: NodeJS.ProcessEnv = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'mirror-cli-'));
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'server/cli.ts', '--settings', join(dir, 'settings.json'), ...args],
+    ['--import', 'tsx', 'server/cli/headless.ts', '--settings', join(dir, 'settings.json'), ...args],
     { env: { ...process.env, NGROK_AUTHTOKEN: '', ...env } },
   );
   children.push(child);

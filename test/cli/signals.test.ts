@@ -17,9 +17,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { isPortFree } from '../server/ports';
+import { isPortFree } from '../../server/ports';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PROMISED_MILLIS = 5000;
 
 /** Every process started here, every process found in their trees, every folder: gone in after(). */
