@@ -78,4 +78,5 @@ export const requestEvent = (entry: LogEntry) => ({
   origin: entry.origin,
   remoteAddress: entry.remoteAddress,
   error: entry.error,
+  findings: entry.findings,
 });

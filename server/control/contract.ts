@@ -1,5 +1,6 @@
 // The one typed contract between the session and its UIs (the window, the tray, the headless
 // output). The renderer imports this module as types only (plus the route table and LOG_CAPACITY).
+import type { ExchangeFinding } from '../mirror/exchange';
 import type { Operation } from '../mirror/protocol';
 import type { DataSourceSetting, dataSourceKindsForUi } from '../telemetry/registry';
 import type { Incident } from '../telemetry/source';
@@ -117,6 +118,8 @@ export interface LogEntry {
   /** The caller's address as the tunnel reports it (ngrok's X-Forwarded-For) or the socket's. */
   remoteAddress: string;
   error: string | null;
+  /** What the source or the grading of an upstream's answer noted (at most 10, each cut at 300 characters). */
+  findings: ExchangeFinding[];
   requestBody: string;
   responseBody: string;
   /** Whether the request body was cut at the log's bound (then it cannot be replayed exactly). */

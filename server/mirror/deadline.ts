@@ -33,6 +33,7 @@ export async function withDeadline<T>(
   response: ServerResponse,
   deadlineMillis: number,
   connectionDetails: Record<string, unknown>,
+  note: SourceContext['note'],
   call: (context: SourceContext) => Promise<T>,
 ): Promise<T> {
   const controller = new AbortController();
@@ -45,7 +46,7 @@ export async function withDeadline<T>(
     controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
   });
   try {
-    return await Promise.race([call({ connectionDetails, signal: controller.signal }), aborted]);
+    return await Promise.race([call({ connectionDetails, signal: controller.signal, note }), aborted]);
   } finally {
     clearTimeout(timer);
     response.off('close', onClose);

@@ -2,6 +2,17 @@
 // request log: it calls the `onExchange` callback it was given, and the session records it.
 import type { Operation } from './protocol';
 
+/**
+ * Something worth knowing about one exchange, beyond its status: a rule of the protocol an upstream
+ * mirror broke (`fail`, `warn`), or how a source read the query (`info`: "served as a per-second rate").
+ */
+export interface ExchangeFinding {
+  /** A stable name, e.g. `key-header` or `counter-as-rate`. */
+  id: string;
+  severity: 'info' | 'warn' | 'fail';
+  message: string;
+}
+
 export interface MirrorExchange {
   /** Epoch milliseconds when the request arrived. */
   startedAt: number;
@@ -22,6 +33,8 @@ export interface MirrorExchange {
   resultCount: number | null;
   /** The error `_type` and its summary when the mirror answered with an error object. */
   error?: string;
+  /** What the source (or the grading of an upstream's answer) noted about this exchange. */
+  findings?: ExchangeFinding[];
   /** Socket facts, so the session can tell tunnel traffic from local traffic. */
   localPort: number;
   remoteAddress: string;

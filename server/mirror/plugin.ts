@@ -17,7 +17,7 @@ import {
   tooDeep,
   validationFailed,
 } from './errors';
-import type { ExchangeListener, MirrorExchange } from './exchange';
+import type { ExchangeFinding, ExchangeListener, MirrorExchange } from './exchange';
 import { type AppInfo, homeHtml, homeJson } from './home';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-limits';
 import {
@@ -61,7 +61,11 @@ interface ExchangeDraft {
   responseBody: unknown;
   resultCount: number | null;
   error?: string;
+  findings: ExchangeFinding[];
 }
+
+/** A source cannot make an exchange's record large: past this many findings, the rest are dropped. */
+const MAX_FINDINGS = 20;
 
 const OPERATION_BY_PATH = new Map<string, Operation>(
   Object.entries(OPERATIONS).map(([operation, { path }]) => [path, operation as Operation]),
@@ -93,6 +97,7 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
         requestBody: '',
         responseBody: undefined,
         resultCount: null,
+        findings: [],
       };
       drafts.set(request, draft);
     }
@@ -181,6 +186,7 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
         ),
         resultCount: draft.resultCount,
         ...(draft.error === undefined ? {} : { error: draft.error }),
+        ...(draft.findings.length === 0 ? {} : { findings: draft.findings }),
         localPort: request.socket.localPort ?? 0,
         remoteAddress: request.socket.remoteAddress ?? '',
         headers: request.headers,
@@ -216,7 +222,11 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     const source = options.source();
     const deadline = options.deadlineMillis?.() ?? DEFAULT_DEADLINE_MILLIS;
     const details = body.connectionDetails ?? {};
-    return withDeadline(operation, reply.raw, deadline, details, (context) => call(source, context));
+    const { findings } = draftOf(reply.request);
+    const note = (finding: ExchangeFinding) => {
+      if (findings.length < MAX_FINDINGS) findings.push(finding);
+    };
+    return withDeadline(operation, reply.raw, deadline, details, note, (context) => call(source, context));
   };
 
   api.post(

@@ -20,11 +20,17 @@ export const FIELD_LIMIT_CHARS = {
   method: 32,
   remoteAddress: 64,
   error: 300,
+  finding: 300,
 } as const;
+
+/** Findings kept per entry (an upstream mirror can break many rules at once). */
+export const MAX_FINDINGS_KEPT = 10;
 
 /** The most text one entry keeps: both bodies (with their cut marks) and every capped field. */
 export const ENTRY_LIMIT_CHARS =
-  2 * (BODY_LIMIT_CHARS + 20) + Object.values(FIELD_LIMIT_CHARS).reduce((sum, max) => sum + max, 0);
+  2 * (BODY_LIMIT_CHARS + 20) +
+  Object.values(FIELD_LIMIT_CHARS).reduce((sum, max) => sum + max, 0) +
+  MAX_FINDINGS_KEPT * (FIELD_LIMIT_CHARS.finding + 60);
 
 /** What subscribers hear: a new entry, or that the log was emptied. */
 export type LogEvent = { type: 'append'; entry: LogEntry } | { type: 'clear' };
@@ -54,6 +60,11 @@ export class RequestLog {
       origin,
       remoteAddress: clip(remoteAddress, FIELD_LIMIT_CHARS.remoteAddress),
       error: exchange.error === undefined ? null : clip(exchange.error, FIELD_LIMIT_CHARS.error),
+      findings: (exchange.findings ?? []).slice(0, MAX_FINDINGS_KEPT).map((finding) => ({
+        id: clip(finding.id, 40),
+        severity: finding.severity,
+        message: clip(finding.message, FIELD_LIMIT_CHARS.finding),
+      })),
       requestBody: request.text,
       responseBody: response.text,
       requestTruncated: request.truncated,

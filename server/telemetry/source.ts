@@ -6,6 +6,8 @@
 // Every operation is asynchronous, since a source may call another server (Prometheus, the user's
 // own mirror). The signal fires when StackState hangs up or the mirror's deadline passes: a source
 // that calls a backend passes it on, so the backend call stops too.
+
+import type { ExchangeFinding } from '../mirror/exchange';
 import type {
   FieldNamesQuery,
   FieldNamesResponse,
@@ -23,6 +25,8 @@ export interface SourceContext {
   connectionDetails: Record<string, unknown>;
   /** Aborted when StackState hangs up or the deadline passes; its `reason` says which. */
   signal: AbortSignal;
+  /** Notes something about this exchange for the request log (a counter served as a rate, a rule broken). */
+  note(finding: ExchangeFinding): void;
 }
 
 /** A simulated incident: one series spikes from `startMillis` for `durationMillis`. */

@@ -68,6 +68,7 @@ export function makeEntry(id: number, overrides: Partial<LogEntry> = {}): LogEnt
     origin: 'tunnel',
     remoteAddress: '203.0.113.9',
     error: null,
+    findings: [],
     requestBody: '{\n  "_type": "MetricsRequest"\n}',
     responseBody: '{\n  "_type": "MetricsResponse"\n}',
     requestTruncated: false,

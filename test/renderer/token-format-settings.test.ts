@@ -61,6 +61,19 @@ describe('rows', () => {
     assert.equal(rowView(makeEntry(9, { status: 500 })).statusTone, 'error');
   });
 
+  it('flags findings worth a look, and only those: a broken rule is red, a warning amber, a note nothing', () => {
+    const note = { id: 'counter-as-rate', severity: 'info', message: 'Served as a rate.' } as const;
+    const warn = { id: 'slow', severity: 'warn', message: 'Took 12 s.' } as const;
+    const fail = { id: 'key-header', severity: 'fail', message: 'No X-MIRROR-API-KEY.' } as const;
+    assert.equal(rowView(makeEntry(10, { findings: [note] })).flag, null);
+    assert.deepEqual(rowView(makeEntry(11, { findings: [note, warn] })).flag, {
+      label: '⚑ 1',
+      tone: 'warn',
+      title: 'Took 12 s.',
+    });
+    assert.equal(rowView(makeEntry(12, { findings: [warn, fail] })).flag?.tone, 'error');
+  });
+
   it('labels result counts per operation', () => {
     assert.equal(resultLabel({ operation: 'fieldNames', resultCount: 1 }), '1 field');
     assert.equal(resultLabel({ operation: 'fieldValues', resultCount: 3 }), '3 values');

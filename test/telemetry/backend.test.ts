@@ -7,7 +7,11 @@ import { test } from 'node:test';
 import { callBackend } from '../../server/telemetry/backend';
 import { TelemetryError } from '../../server/telemetry/source';
 
-const context = (signal = new AbortController().signal) => ({ connectionDetails: {}, signal });
+const context = (signal = new AbortController().signal) => ({
+  connectionDetails: {},
+  signal,
+  note: () => {},
+});
 
 async function listen(server: Server | ReturnType<typeof createHttpServer>): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

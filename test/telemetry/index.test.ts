@@ -16,7 +16,7 @@ describe('createTelemetrySource', () => {
 
   it('the tutorial ignores metricField, the demo checks it', async () => {
     const query = metricsQuery({ startTime: 0, endTime: 60_000, metricField: 'field1' });
-    const context = { connectionDetails: {}, signal: new AbortController().signal };
+    const context = { connectionDetails: {}, signal: new AbortController().signal, note: () => {} };
     const tutorial = await createTelemetrySource({ kind: 'tutorial' }).metrics(query, context);
     assert.equal(tutorial.telemetry.points.length, 50);
     await assert.rejects(createTelemetrySource({ kind: 'demo' }).metrics(query, context), {
@@ -29,7 +29,11 @@ describe('createTelemetrySource', () => {
     const gone = new AbortController();
     gone.abort(new Error('StackState hung up'));
     await assert.rejects(
-      createTelemetrySource({ kind: 'demo' }).metrics(query, { connectionDetails: {}, signal: gone.signal }),
+      createTelemetrySource({ kind: 'demo' }).metrics(query, {
+        connectionDetails: {},
+        signal: gone.signal,
+        note: () => {},
+      }),
       {
         message: 'StackState hung up',
       },

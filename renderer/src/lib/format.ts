@@ -92,6 +92,26 @@ export interface RowView {
   origin: RequestOrigin;
   originLabel: string;
   originTitle: string;
+  /** A mark for findings worth a look (a rule an upstream broke), or null. */
+  flag: { label: string; tone: Tone; title: string } | null;
+}
+
+/** How a finding's severity is shown. */
+export const FINDING_TONES: Record<LogEntry['findings'][number]['severity'], Tone> = {
+  info: 'info',
+  warn: 'warn',
+  fail: 'error',
+};
+
+function findingFlag(entry: LogEntry): RowView['flag'] {
+  const serious = entry.findings.filter((finding) => finding.severity !== 'info');
+  if (serious.length === 0) return null;
+  const failed = serious.some((finding) => finding.severity === 'fail');
+  return {
+    label: `⚑ ${serious.length}`,
+    tone: failed ? 'error' : 'warn',
+    title: serious.map((finding) => finding.message).join('\n'),
+  };
 }
 
 export function rowView(entry: LogEntry): RowView {
@@ -107,6 +127,7 @@ export function rowView(entry: LogEntry): RowView {
     origin: entry.origin,
     originLabel: ORIGIN_LABELS[entry.origin],
     originTitle: ORIGIN_TITLES[entry.origin],
+    flag: findingFlag(entry),
   };
 }
 

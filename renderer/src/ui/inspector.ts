@@ -9,6 +9,7 @@ import { ROUTES } from '../lib/contract';
 import { curlBase, curlFor, detailActions } from '../lib/curl';
 import type { ListChange } from '../lib/entry-list';
 import {
+  FINDING_TONES,
   formatClock,
   formatDuration,
   ORIGIN_TITLES,
@@ -157,6 +158,9 @@ export class Inspector {
       h('span', { class: 'r-dur' }, view.duration),
       h('span', { class: 'r-summary' }, view.summary || '—'),
       h('span', { class: 'r-count' }, view.results),
+      view.flag
+        ? h('span', { class: `badge tone-${view.flag.tone}`, title: view.flag.title }, view.flag.label)
+        : null,
       h('span', { class: `badge origin-${view.origin}`, title: view.originTitle }, view.originLabel),
     );
     const item = h('li', { 'data-id': view.id }, button);
@@ -186,6 +190,7 @@ class RequestDetail {
   readonly #title = h('h2', { tabIndex: -1, 'data-testid': 'detail-title' });
   readonly #meta = h('dl', { class: 'meta' });
   readonly #error = h('p', { class: 'inline-message tone-error', hidden: true });
+  readonly #findings = h('ul', { class: 'findings', hidden: true, 'data-testid': 'findings' });
   readonly #requestBody = h('pre', { class: 'body', 'data-testid': 'request-body' });
   readonly #responseBody = h('pre', { class: 'body', 'data-testid': 'response-body' });
   readonly #truncated = h('p', { class: 'note', hidden: true });
@@ -223,6 +228,7 @@ class RequestDetail {
       h('div', { class: 'detail-head' }, back, this.#title),
       this.#meta,
       this.#error,
+      this.#findings,
       h('div', { class: 'actions' }, this.#curl, this.#replay),
       this.#message.el,
       this.#truncated,
@@ -283,6 +289,13 @@ class RequestDetail {
     fill(this.#meta, ...rows.flatMap(([term, value]) => [h('dt', null, term), h('dd', null, value)]));
     show(this.#error, entry.error !== null);
     setText(this.#error, entry.error ?? '');
+    show(this.#findings, entry.findings.length > 0);
+    fill(
+      this.#findings,
+      ...entry.findings.map((finding) =>
+        h('li', { class: `inline-message tone-${FINDING_TONES[finding.severity]}` }, finding.message),
+      ),
+    );
     setText(this.#requestBody, entry.requestBody || '(empty)');
     setText(this.#responseBody, entry.responseBody || '(empty)');
     const note = truncationNote(entry);
