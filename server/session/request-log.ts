@@ -1,7 +1,7 @@
 // A bounded record of every exchange with the mirror, with subscribers. The window's live
 // inspector, the headless output and the tray all read from here; the mirror never does.
 
-import { clip } from '../clip';
+import { clip, ownCopy } from '../clip';
 import { LOG_CAPACITY, type LogEntry, type RequestOrigin } from '../control/contract';
 import type { MirrorExchange } from '../mirror/exchange';
 import { prettyJsonPrefix } from '../pretty-json';
@@ -106,5 +106,6 @@ export function formatBody(body: unknown): { text: string; truncated: boolean } 
     typeof body === 'string'
       ? { text: body.slice(0, BODY_LIMIT_CHARS), truncated: body.length > BODY_LIMIT_CHARS }
       : prettyJsonPrefix(body, BODY_LIMIT_CHARS);
-  return truncated ? { text: `${text}\n… (truncated)`, truncated } : { text, truncated };
+  // A cut body is copied out, so the entry does not keep the whole original alive (see ownCopy).
+  return truncated ? { text: ownCopy(`${text}\n… (truncated)`), truncated } : { text, truncated };
 }

@@ -1,0 +1,51 @@
+// The log keeps at most its bounded text per entry, in memory as well as in size: a 4 KiB cut of a
+// 1 MB body must not keep the megabyte alive (V8 keeps a slice as a view of the whole string).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { MirrorExchange } from '../../server/mirror/exchange';
+import { RequestLog } from '../../server/session/request-log';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const heapAfterGc = () => {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+};
+
+function hugeExchange(i: number): MirrorExchange {
+  // A fresh 1 MB string each time, as each request's body is.
+  const key = `${i}`.padEnd(1_000_000, 'k');
+  const body = { query: { conditions: [{ key, value: { _type: 'StringValue', value: 'a-host' } }] } };
+  return {
+    startedAt: 0,
+    durationMillis: 1,
+    operation: 'metrics',
+    method: 'POST',
+    url: `/api/metric?${key}`,
+    status: 200,
+    requestBody: body,
+    responseBody: `${key}-response`,
+    summary: `metric ${key}`,
+    resultCount: 0,
+    error: `RemoteMirrorError: ${key}`,
+    localPort: 1,
+    remoteAddress: '127.0.0.1',
+    headers: {},
+  };
+}
+
+test('200 entries cut from 1 MB requests keep a few MB, not 200', () => {
+  const log = new RequestLog();
+  const before = heapAfterGc();
+  for (let i = 0; i < 200; i++) log.append(hugeExchange(i), 'tunnel', '203.0.113.9');
+  const grown = (heapAfterGc() - before) / 1024 / 1024;
+  assert.equal(log.size, 200);
+  assert.ok(
+    grown < 40,
+    `the log holds ${grown.toFixed(0)} MB for 200 entries: cut text still keeps its original`,
+  );
+});
