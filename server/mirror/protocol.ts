@@ -3,7 +3,7 @@
 // Requests are lenient: `_type` is optional, unknown keys are kept and ignored,
 // optional query fields get the defaults the reference mirrors use. Responses are exact:
 // they are built only through the types below, with the `_type` StackState expects.
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
 
 /** The upper bound StackState itself sends for "no limit" (Int.MaxValue). */
 export const INT_MAX = 2147483647;
@@ -106,59 +106,50 @@ export const TestConnectionRequest = Type.Object({
 });
 export type TestConnectionRequest = Static<typeof TestConnectionRequest>;
 
-export const FieldNamesQuery = Type.Object({
-  _type: typeTag('FieldNamesQuery'),
+/** What every query has: its conditions, its window [startTime, endTime) and its limit. */
+const queryBase = {
   conditions: Conditions,
   startTime: EpochMillis,
   endTime: EpochMillis,
   limit: Count(INT_MAX),
+};
+
+/** A request around its query, with the data source's connection details beside it. */
+const requestOf = <Name extends string, Query extends TSchema>(name: Name, query: Query) =>
+  Type.Object({ _type: typeTag(name), connectionDetails: Type.Optional(ConnectionDetails), query });
+
+export const FieldNamesQuery = Type.Object({
+  _type: typeTag('FieldNamesQuery'),
+  ...queryBase,
   latestFirst: Type.Optional(Type.Boolean()),
 });
 export type FieldNamesQuery = Static<typeof FieldNamesQuery>;
 
-export const FieldNamesRequest = Type.Object({
-  _type: typeTag('FieldNamesRequest'),
-  connectionDetails: Type.Optional(ConnectionDetails),
-  query: FieldNamesQuery,
-});
+export const FieldNamesRequest = requestOf('FieldNamesRequest', FieldNamesQuery);
 export type FieldNamesRequest = Static<typeof FieldNamesRequest>;
 
 export const FieldValuesQuery = Type.Object({
   _type: typeTag('FieldValuesQuery'),
-  conditions: Conditions,
+  ...queryBase,
   field: FieldDescriptorIn,
   fieldValuePrefix: Type.String({ default: '' }),
-  startTime: EpochMillis,
-  endTime: EpochMillis,
-  limit: Count(INT_MAX),
   offset: Count(0),
   latestFirst: Type.Optional(Type.Boolean()),
 });
 export type FieldValuesQuery = Static<typeof FieldValuesQuery>;
 
-export const FieldValuesRequest = Type.Object({
-  _type: typeTag('FieldValuesRequest'),
-  connectionDetails: Type.Optional(ConnectionDetails),
-  query: FieldValuesQuery,
-});
+export const FieldValuesRequest = requestOf('FieldValuesRequest', FieldValuesQuery);
 export type FieldValuesRequest = Static<typeof FieldValuesRequest>;
 
 export const MetricsQuery = Type.Object({
   _type: typeTag('MetricsQuery'),
-  conditions: Conditions,
-  startTime: EpochMillis,
-  endTime: EpochMillis,
+  ...queryBase,
   metricField: Type.Optional(Type.String()),
-  limit: Count(INT_MAX),
   aggregation: Type.Optional(Type.Union([Aggregation, Type.Null()])),
 });
 export type MetricsQuery = Static<typeof MetricsQuery>;
 
-export const MetricsRequest = Type.Object({
-  _type: typeTag('MetricsRequest'),
-  connectionDetails: Type.Optional(ConnectionDetails),
-  query: MetricsQuery,
-});
+export const MetricsRequest = requestOf('MetricsRequest', MetricsQuery);
 export type MetricsRequest = Static<typeof MetricsRequest>;
 
 // ---------- responses (exact) ----------

@@ -8,7 +8,6 @@
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { type ValueError, type ValueErrorIterator, ValueErrorType } from '@sinclair/typebox/errors';
-import { Value } from '@sinclair/typebox/value';
 import { clip } from '../clip';
 import { prettyJsonPrefix } from '../pretty-json';
 import { validationFailed } from './errors';
@@ -20,7 +19,7 @@ export function compileBodyValidator(schema: TSchema): BodyValidator {
   const check = TypeCompiler.Compile(schema);
   return (body) => {
     // Work on a copy: the exchange log keeps the body exactly as the client sent it.
-    const value = coerceIntegerStrings(schema, Value.Default(schema, Value.Clone(body)));
+    const value = prepare(schema, structuredClone(body));
     if (check.Check(value)) return { value };
     return { error: validationFailed(describeValueErrors(check.Errors(value))) };
   };
@@ -28,8 +27,13 @@ export function compileBodyValidator(schema: TSchema): BodyValidator {
 
 const DECIMAL_DIGITS = /^\s*-?\d+\s*$/;
 
-/** Turns "1000" into 1000 wherever the schema wants an integer; mutates and returns `value`. */
-export function coerceIntegerStrings(schema: TSchema, value: unknown): unknown {
+/**
+ * Fills in the schema's defaults where a key is absent, and turns "1000" into 1000 wherever the
+ * schema wants an integer; mutates and returns `value`. (Not TypeBox's Value.Default: it merges an
+ * object sent where the default is an array into that array, so `"conditions": {…}` would pass as
+ * no conditions at all.)
+ */
+export function prepare(schema: TSchema, value: unknown): unknown {
   switch (schema[Kind]) {
     case 'Integer':
       return typeof value === 'string' && DECIMAL_DIGITS.test(value) ? Number(value) : value;
@@ -37,16 +41,18 @@ export function coerceIntegerStrings(schema: TSchema, value: unknown): unknown {
       if (!isRecord(value)) return value;
       const properties: Record<string, TSchema> = schema.properties;
       for (const [key, property] of Object.entries(properties)) {
-        if (Object.hasOwn(value, key)) value[key] = coerceIntegerStrings(property, value[key]);
+        if (Object.hasOwn(value, key)) value[key] = prepare(property, value[key]);
+        else if ('default' in property) value[key] = structuredClone(property.default);
       }
       return value;
     }
     case 'Array':
-      return Array.isArray(value) ? value.map((item) => coerceIntegerStrings(schema.items, item)) : value;
+      // Array.from, not value.map: a body can give an array its own `constructor` key, which map would call.
+      return Array.isArray(value) ? Array.from(value, (item) => prepare(schema.items, item)) : value;
     case 'Union': {
       // The protocol's unions never disagree on whether a key is an integer, so every variant may coerce.
       const variants: TSchema[] = schema.anyOf;
-      return variants.reduce((current, variant) => coerceIntegerStrings(variant, current), value);
+      return variants.reduce((current, variant) => prepare(variant, current), value);
     }
     default:
       return value;

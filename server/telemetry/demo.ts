@@ -53,14 +53,11 @@
 import type {
   AggregationMethod,
   FieldDescriptor,
-  FieldNamesQuery,
-  FieldNamesResponse,
   FieldValuesQuery,
   FieldValuesResponse,
   MetricsQuery,
   MetricsResponse,
   RawPoint,
-  TestConnectionResponse,
   ValueDescriptor,
 } from '../mirror/protocol';
 import { aggregate, type Bucket, bucketPoints, checkedBuckets } from './aggregate';
@@ -79,7 +76,7 @@ import { type IndexRange, NATIVE_STEP_MILLIS, sampleIndices } from './grid';
 import { hashIntegers, seedOf, unitHash } from './hash';
 import { type InstantAnswers, instantSource } from './instant-source';
 import { takeFirst } from './page';
-import { aggregatedResponse, emptyResponse, rawResponse } from './responses';
+import { aggregatedResponse, connectionOk, emptyResponse, fixedFieldNames, rawResponse } from './responses';
 import { type Incident, TelemetryError, type TelemetrySource } from './source';
 
 export { MAX_BUCKETS } from './aggregate';
@@ -119,13 +116,10 @@ export function createDemoAnswers(): InstantAnswers {
 
   return {
     kind: 'demo',
-    testConnection: (): TestConnectionResponse => ({ _type: 'TestConnectionResponse', status: 'OK' }),
-    fieldNames: (query: FieldNamesQuery): FieldNamesResponse => {
-      const { items, isPartial } = takeFirst(ALL_FIELDS, query.limit);
-      return { _type: 'FieldNamesResponse', fields: items, isPartial };
-    },
+    testConnection: connectionOk,
+    fieldNames: fixedFieldNames(ALL_FIELDS),
     fieldValues: demoFieldValues,
-    metrics: (query: MetricsQuery): MetricsResponse => {
+    metrics: (query) => {
       const metric = metricNamed(query.metricField || DEFAULT_METRIC);
       if (query.startTime >= query.endTime) return emptyResponse(query);
       const hosts = HOSTS.filter((h) => matchesAll(dimensionsOf(h), query.conditions));

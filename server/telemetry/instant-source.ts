@@ -1,27 +1,19 @@
 // Sources that compute every answer in this process from a formula (demo, tutorial) have nothing
 // to wait for: their answers are written as plain functions, tested as such, and served through
 // the same asynchronous TelemetrySource as any other source by this one adapter.
-import type {
-  FieldNamesQuery,
-  FieldNamesResponse,
-  FieldValuesQuery,
-  FieldValuesResponse,
-  MetricsQuery,
-  MetricsResponse,
-  TestConnectionResponse,
-} from '../mirror/protocol';
-import type { Incident, TelemetrySource } from './source';
+import type { TestConnectionResponse } from '../mirror/protocol';
+import type { TelemetrySource } from './source';
 
-/** The four operations as immediate answers, plus the incident simulator's hooks. */
-export interface InstantAnswers {
-  readonly kind: string;
+type QueryOperation = 'fieldNames' | 'fieldValues' | 'metrics';
+
+/** The four operations as immediate answers (the same queries and answers, without the waiting), plus the incident hooks. */
+export type InstantAnswers = Pick<TelemetrySource, 'kind' | 'catalog' | 'setIncidents'> & {
   testConnection(connectionDetails: Record<string, unknown>): TestConnectionResponse;
-  fieldNames(query: FieldNamesQuery): FieldNamesResponse;
-  fieldValues(query: FieldValuesQuery): FieldValuesResponse;
-  metrics(query: MetricsQuery): MetricsResponse;
-  catalog(): { dimensions: Record<string, string[]>; metrics: string[] };
-  setIncidents(incidents: readonly Incident[]): void;
-}
+} & {
+  [Operation in QueryOperation]: (
+    query: Parameters<TelemetrySource[Operation]>[0],
+  ) => Awaited<ReturnType<TelemetrySource[Operation]>>;
+};
 
 /**
  * The answers as a TelemetrySource. A request whose signal has already fired (StackState hung up

@@ -3,6 +3,8 @@
 // window's Settings form are all derived from it. Adding a kind: one new file under
 // server/telemetry/ that creates its TelemetrySource, and one entry here.
 import { createDemoSource } from './demo';
+import { createPrometheusFromSetting } from './prometheus';
+import { checkPrometheusUrl } from './prometheus-client';
 import type { TelemetrySource } from './source';
 import { createTutorialSource } from './tutorial';
 
@@ -55,7 +57,68 @@ export const DATA_SOURCE_KINDS: readonly DataSourceKind[] = [
     describe: () => "The tutorial's sample",
     create: createTutorialSource,
   },
+  {
+    kind: 'prometheus',
+    label: 'Prometheus',
+    help: 'a Prometheus server\'s metrics (its URL here, or {"prometheusUrl": "…"} per StackState data source)',
+    options: [
+      {
+        name: 'url',
+        flag: 'prometheus-url',
+        label: 'Prometheus URL',
+        placeholder: 'URL',
+        help: 'the Prometheus server to serve, e.g. http://127.0.0.1:9090',
+        required: true,
+        secret: false,
+        check: checkPrometheusUrl,
+      },
+      {
+        name: 'bearerToken',
+        flag: 'prometheus-bearer-token',
+        label: 'bearer token',
+        placeholder: 'TOKEN',
+        help: 'sent to Prometheus as Authorization: Bearer (optional; never logged)',
+        required: false,
+        secret: true,
+        check: (value) => (/^[\x21-\x7e]+$/.test(value) ? null : 'must be printable text without spaces'),
+      },
+      {
+        name: 'username',
+        flag: 'prometheus-user',
+        label: 'user name',
+        placeholder: 'USER',
+        help: 'basic-auth user for Prometheus (optional)',
+        required: false,
+        secret: false,
+        check: (value) =>
+          value !== '' && !value.includes(':') && !hasControlCharacter(value)
+            ? null
+            : 'must be text without colons or control characters',
+      },
+      {
+        name: 'password',
+        flag: 'prometheus-password',
+        label: 'password',
+        placeholder: 'PASSWORD',
+        help: 'basic-auth password for Prometheus (optional; never logged)',
+        required: false,
+        secret: true,
+        check: (value) => (hasControlCharacter(value) ? 'must not contain control characters' : null),
+      },
+    ],
+    describe: (options) => `Prometheus at ${options.url ?? '(no URL)'}`,
+    create: createPrometheusFromSetting,
+  },
 ];
+
+/** Whether `value` holds a control character (they break HTTP headers). */
+function hasControlCharacter(value: string): boolean {
+  for (const char of value) {
+    const code = char.charCodeAt(0);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
 
 export const DEFAULT_DATA_SOURCE: DataSourceSetting = { kind: 'demo' };
 

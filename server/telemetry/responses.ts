@@ -1,6 +1,27 @@
 // Protocol-shaped metric responses (mirror-api.md §4.4), built in one place so every source
 // sends the exact `_type` and `dataFormat` StackState expects.
-import type { AggregatedPoint, MetricsQuery, MetricsResponse, RawPoint } from '../mirror/protocol';
+import type {
+  AggregatedPoint,
+  FieldDescriptor,
+  FieldNamesQuery,
+  FieldNamesResponse,
+  MetricsQuery,
+  MetricsResponse,
+  RawPoint,
+  TestConnectionResponse,
+} from '../mirror/protocol';
+import { takeFirst } from './page';
+
+/** A source with nothing to check behind it is always reachable. */
+export const connectionOk = (): TestConnectionResponse => ({ _type: 'TestConnectionResponse', status: 'OK' });
+
+/** The field names of a source whose fields are fixed, cut to the query's limit. */
+export const fixedFieldNames =
+  (fields: readonly FieldDescriptor[]) =>
+  (query: FieldNamesQuery): FieldNamesResponse => {
+    const { items, isPartial } = takeFirst(fields, query.limit);
+    return { _type: 'FieldNamesResponse', fields: items, isPartial };
+  };
 
 export function rawResponse(points: RawPoint[], isPartial: boolean): MetricsResponse {
   return {

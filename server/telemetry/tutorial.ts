@@ -10,21 +10,16 @@
 // Like the sample, it ignores `conditions` and `metricField`.
 import type {
   FieldDescriptor,
-  FieldNamesQuery,
-  FieldNamesResponse,
-  FieldValuesQuery,
-  FieldValuesResponse,
   MetricsQuery,
   MetricsResponse,
   RawPoint,
-  TestConnectionResponse,
   ValueDescriptor,
 } from '../mirror/protocol';
 import { aggregate, bucketPoints, checkedBuckets } from './aggregate';
 import { unitHash } from './hash';
 import { type InstantAnswers, instantSource } from './instant-source';
 import { takeFirst } from './page';
-import { aggregatedResponse, emptyResponse, rawResponse } from './responses';
+import { aggregatedResponse, connectionOk, emptyResponse, fixedFieldNames, rawResponse } from './responses';
 import type { TelemetrySource } from './source';
 
 /** The sample spreads about this many points over any window. */
@@ -68,12 +63,9 @@ export function matchesPrefix(descriptor: ValueDescriptor, prefix: string): bool
 export function createTutorialAnswers(): InstantAnswers {
   return {
     kind: 'tutorial',
-    testConnection: (): TestConnectionResponse => ({ _type: 'TestConnectionResponse', status: 'OK' }),
-    fieldNames: (query: FieldNamesQuery): FieldNamesResponse => {
-      const { items, isPartial } = takeFirst(TUTORIAL_FIELDS, query.limit);
-      return { _type: 'FieldNamesResponse', fields: items, isPartial };
-    },
-    fieldValues: (query: FieldValuesQuery): FieldValuesResponse => {
+    testConnection: connectionOk,
+    fieldNames: fixedFieldNames(TUTORIAL_FIELDS),
+    fieldValues: (query) => {
       const matching = TUTORIAL_VALUES.filter((v) => matchesPrefix(v, query.fieldValuePrefix));
       const { items, isPartial } = takeFirst(matching.slice(query.offset), query.limit);
       return { _type: 'FieldValuesResponse', values: items, isPartial };

@@ -115,6 +115,20 @@ describe('hostile input is a client error, never an unexpected one', () => {
     });
   }
 
+  for (const conditions of ['{"constructor":1}', '{"key":"host"}', '{}']) {
+    test(`conditions sent as an object (${conditions}): refused, not read as "no conditions"`, async () => {
+      // Found by the fuzzer: an object where the array belongs crashed the validator (a `constructor`
+      // key) or passed as an empty list, answering as if no condition had been asked.
+      const body = `{"query":{"conditions":${conditions},"startTime":0,"endTime":60000}}`;
+      const reply = await send(mirror.port, { path: '/api/metric', body });
+      const error = assertMirrorError(
+        { status: reply.status, headers: reply.headers, body: reply.json() },
+        { status: 500, summary: 'Request validation errors.' },
+      );
+      assert.match(detailsText(error), /query\.conditions: must be an array/);
+    });
+  }
+
   test('nesting just inside the limit, and brackets inside strings, are fine', async () => {
     const value = `${'['.repeat(10)}${']'.repeat(10)}`;
     const reply = await send(mirror.port, {

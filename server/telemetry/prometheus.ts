@@ -1,0 +1,293 @@
+// The "prometheus" data source: a Prometheus server's data, served over the mirror protocol
+// through Prometheus's HTTP API. The mapping (the README's "Serving your Prometheus" says it for
+// users):
+//
+// - Test Connection: GET /-/ready. 200 is OK; anything else, or no answer, is FAILURE with a
+//   sentence naming the URL and the cause.
+// - Field names: `__name__` and every label name of the series that match the conditions in the
+//   window (/api/v1/labels with match[], start, end), all STRING, then `value` (NUMBER), cut to
+//   `limit`. A label named `value` is hidden by the synthetic field.
+// - Field values: /api/v1/label/<field>/values with match[] from the other conditions and the
+//   window (metric names for `__name__`); then the prefix, `offset`, `limit` and `isPartial`.
+//   `value` and names that are not label names have no values.
+// - Conditions: a series selector (prometheus-selector.ts), every value escaped.
+// - The metric: `__name__ = <metric>` (or InSetValue of names) among the conditions, or the metric's
+//   name as `metricField` (the Select field); `metricField` `value` or none means "the sample value
+//   of the metric the conditions choose". No metric at all is a RemoteMirrorError saying how to
+//   choose one; a metric with no series is an empty answer.
+// - Counters (metadata type counter, a histogram's or summary's _count/_sum/_bucket, or without
+//   metadata a `_total` name) are served as per-second rates (prometheus-samples.ts: asRates), and
+//   the request log says so.
+// - Raw: every stored sample of every matching series in [startTime, endTime), in time order, cut
+//   to min(limit, RAW_POINT_CAP) with isPartial. Aggregated: tumbling buckets aligned to
+//   startTime; each method over all samples of all matching series in the bucket (aggregate.ts).
+// - Failures: unreachable, timing out, 401/403 or "unavailable" → MetricStoreConnectionError;
+//   a query Prometheus rejects → RemoteMirrorError with its message; garbage → RemoteMirrorError.
+import type {
+  FieldDescriptor,
+  FieldNamesQuery,
+  FieldNamesResponse,
+  FieldValuesQuery,
+  FieldValuesResponse,
+  MetricsQuery,
+  MetricsResponse,
+  TestConnectionResponse,
+  ValueDescriptor,
+} from '../mirror/protocol';
+import { bucketPoints, checkedBuckets } from './aggregate';
+import { takeFirst } from './page';
+import {
+  apiGet,
+  getPlain,
+  isRecord,
+  type PrometheusOptions,
+  type PrometheusTarget,
+  promSeconds,
+  shownUrl,
+  stringList,
+  targetFor,
+} from './prometheus-client';
+import {
+  asRates,
+  bucketValues,
+  COUNTER_LOOKBACK_MILLIS,
+  fetchSamples,
+  MAX_SAMPLES,
+  mergedPoints,
+  sampleCount,
+  samplesFrom,
+  tooManySamples,
+} from './prometheus-samples';
+import {
+  isLabelName,
+  type Matcher,
+  metricNamesOf,
+  NAME_LABEL,
+  nameMatcher,
+  selectionOf,
+  selectorText,
+  VALUE_FIELD,
+} from './prometheus-selector';
+import { aggregatedResponse, emptyResponse, rawResponse } from './responses';
+import { remoteMirrorError, type SourceContext, TelemetryError, type TelemetrySource } from './source';
+
+/** The most raw points one query returns, whatever its `limit`. */
+export const RAW_POINT_CAP = 10_000;
+/** The most metric names one query may pool (an InSetValue on `__name__`). */
+export const MAX_METRICS = 20;
+
+export function createPrometheusSource(options: PrometheusOptions): TelemetrySource {
+  return {
+    kind: 'prometheus',
+    testConnection: (context) => testConnection(targetFor(options, context.connectionDetails), context),
+    fieldNames: (query, context) => fieldNames(targetFor(options, context.connectionDetails), query, context),
+    fieldValues: (query, context) =>
+      fieldValues(targetFor(options, context.connectionDetails), query, context),
+    metrics: (query, context) => metrics(targetFor(options, context.connectionDetails), query, context),
+    catalog: () => ({ dimensions: {}, metrics: [] }),
+    setIncidents: () => {},
+  };
+}
+
+/** The registry's `create`: options from the settings or the command line, all strings. */
+export const createPrometheusFromSetting = (options: Readonly<Record<string, string>>): TelemetrySource =>
+  createPrometheusSource({
+    url: options.url ?? '',
+    bearerToken: options.bearerToken,
+    username: options.username,
+    password: options.password,
+  });
+
+// ---------- Test Connection ----------
+
+async function testConnection(
+  target: PrometheusTarget,
+  context: SourceContext,
+): Promise<TestConnectionResponse> {
+  const failure = (details: string): TestConnectionResponse => ({
+    _type: 'TestConnectionResponse',
+    status: 'FAILURE',
+    error: { _type: 'MetricStoreConnectionError', details },
+  });
+  try {
+    const { status, text } = await getPlain(target, '-/ready', context);
+    if (status === 200) return { _type: 'TestConnectionResponse', status: 'OK' };
+    const said = text.trim().split('\n')[0]?.slice(0, 120) ?? '';
+    const cause =
+      status === 401 || status === 403
+        ? `it refused the mirror's credentials (HTTP ${status})`
+        : `it is not ready (HTTP ${status}${said ? `: ${said}` : ''})`;
+    return failure(`Prometheus at ${shownUrl(target)} cannot serve queries: ${cause}.`);
+  } catch (error) {
+    if (context.signal.aborted) throw error;
+    if (error instanceof TelemetryError && error.body._type === 'MetricStoreConnectionError') {
+      return failure(error.body.details);
+    }
+    throw error;
+  }
+}
+
+// ---------- fields ----------
+
+const descriptor = (fieldName: string, fieldType: FieldDescriptor['fieldType']): FieldDescriptor => ({
+  _type: 'FieldDescriptor',
+  fieldName,
+  fieldType,
+  classified: false,
+});
+
+/** `match[]`, `start` and `end` for the metadata endpoints (no match[] when nothing narrows). */
+function windowParams(matchers: readonly Matcher[], start: number, end: number): URLSearchParams {
+  const params = new URLSearchParams();
+  if (matchers.length > 0) params.append('match[]', selectorText(matchers));
+  params.set('start', promSeconds(start));
+  params.set('end', promSeconds(Math.max(start, end)));
+  return params;
+}
+
+async function fieldNames(
+  target: PrometheusTarget,
+  query: FieldNamesQuery,
+  context: SourceContext,
+): Promise<FieldNamesResponse> {
+  const selection = selectionOf(query.conditions);
+  const labels = selection
+    ? stringList(
+        await apiGet(
+          target,
+          'labels',
+          windowParams(selection.matchers, query.startTime, query.endTime),
+          context,
+        ),
+        target,
+      )
+    : [];
+  const names = [...new Set(labels)].filter((l) => l !== NAME_LABEL && l !== VALUE_FIELD).sort(byCodeUnit);
+  const fields = [
+    descriptor(NAME_LABEL, 'STRING'),
+    ...names.map((name) => descriptor(name, 'STRING')),
+    descriptor(VALUE_FIELD, 'NUMBER'),
+  ];
+  const { items, isPartial } = takeFirst(fields, query.limit);
+  return { _type: 'FieldNamesResponse', fields: items, isPartial };
+}
+
+const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+async function fieldValues(
+  target: PrometheusTarget,
+  query: FieldValuesQuery,
+  context: SourceContext,
+): Promise<FieldValuesResponse> {
+  const field = query.field.fieldName;
+  const selection = selectionOf(query.conditions.filter((c) => c.key !== field));
+  let values: string[] = [];
+  if (selection && field !== VALUE_FIELD && isLabelName(field)) {
+    const params = windowParams(selection.matchers, query.startTime, query.endTime);
+    values = stringList(await apiGet(target, `label/${field}/values`, params, context), target);
+  }
+  const matching = [...new Set(values)]
+    .filter((v) => v.startsWith(query.fieldValuePrefix))
+    .sort(byCodeUnit)
+    .map((value): ValueDescriptor => ({ _type: 'CompleteValue', value }));
+  const { items, isPartial } = takeFirst(matching.slice(query.offset), query.limit);
+  return { _type: 'FieldValuesResponse', values: items, isPartial };
+}
+
+// ---------- metrics ----------
+
+async function metrics(
+  target: PrometheusTarget,
+  query: MetricsQuery,
+  context: SourceContext,
+): Promise<MetricsResponse> {
+  const { startTime, endTime, aggregation } = query;
+  if (startTime >= endTime) return emptyResponse(query);
+  // Refuse impossible bucket sizes before asking Prometheus anything.
+  const buckets = aggregation ? checkedBuckets(startTime, endTime, aggregation.bucketSizeMillis) : null;
+  const selection = selectionOf(query.conditions);
+  if (!selection) return emptyResponse(query);
+  const matchers = [...selection.matchers];
+  const metricField = query.metricField ?? '';
+  if (metricField !== '' && metricField !== VALUE_FIELD && metricField !== NAME_LABEL) {
+    matchers.push(nameMatcher(metricField));
+  }
+  const names = metricNamesOf(matchers);
+  if (names === null) {
+    throw remoteMirrorError(
+      'Which metric?',
+      'Choose the metric with a filter __name__ = <metric name>, or name the metric as the Select field (metricField).',
+    );
+  }
+  if (names.length === 0) return emptyResponse(query);
+  if (names.length > MAX_METRICS) {
+    throw remoteMirrorError('Too many metrics', `One query pools at most ${MAX_METRICS} metric names.`);
+  }
+  const counters = new Set(await counterNames(target, names, context));
+  if (counters.size > 0) {
+    context.note({
+      id: 'counter-as-rate',
+      severity: 'info',
+      message: `${[...counters].join(', ')} ${counters.size === 1 ? 'is a counter' : 'are counters'}: served as per-second rates (increase between consecutive samples; a reset counts from 0).`,
+    });
+  }
+  const selector = selectorText(matchers);
+  const from = startTime - (counters.size > 0 ? COUNTER_LOOKBACK_MILLIS : 0);
+  let end = endTime;
+  let cut = false;
+  const count = await sampleCount(target, selector, from, end, context);
+  if (count > MAX_SAMPLES) {
+    if (buckets) throw tooManySamples(count, endTime - startTime);
+    // Raw: answer an earlier part of the window, and say the answer is partial.
+    end = Math.max(startTime + 1, from + Math.floor(((end - from) * MAX_SAMPLES) / count));
+    cut = true;
+  }
+  const { series: fetched, dropped } = await fetchSamples(target, selector, from, end, context);
+  if (dropped > 0) {
+    context.note({
+      id: 'non-finite-dropped',
+      severity: 'info',
+      message: `${dropped} NaN or infinite sample(s) left out: JSON cannot carry them.`,
+    });
+  }
+  const series = fetched.map((s) =>
+    counters.has(s.labels[NAME_LABEL] ?? '') ? asRates(s, startTime) : samplesFrom(s, startTime),
+  );
+  if (series.every((s) => s.times.length === 0) && !buckets) return rawResponse([], cut);
+  if (!buckets || !aggregation) {
+    const { items, isPartial } = takeFirst(mergedPoints(series), Math.min(query.limit, RAW_POINT_CAP));
+    return rawResponse(items, isPartial || cut);
+  }
+  // No series at all is no data, not a run of empty buckets: even SUM gets no zeros.
+  if (series.length === 0) return emptyResponse(query);
+  const points = bucketPoints(buckets, bucketValues(series, buckets, aggregation.method));
+  const { items, isPartial } = takeFirst(points, query.limit);
+  return aggregatedResponse(items, isPartial);
+}
+
+/** Which of `names` are counters: by Prometheus's metadata, otherwise by a `_total` suffix. */
+async function counterNames(
+  target: PrometheusTarget,
+  names: string[],
+  context: SourceContext,
+): Promise<string[]> {
+  const typeOf = async (name: string): Promise<string | undefined> => {
+    const data = await apiGet(target, 'metadata', new URLSearchParams({ metric: name }), context);
+    if (!isRecord(data)) throw remoteMirrorError('Prometheus answered its metadata with something else.');
+    const entries = data[name];
+    const first = Array.isArray(entries) ? entries.find(isRecord) : undefined;
+    return typeof first?.type === 'string' ? first.type : undefined;
+  };
+  const isCounter = async (name: string): Promise<boolean> => {
+    const type = await typeOf(name);
+    if (type !== undefined && type !== 'unknown') return type === 'counter';
+    const family = /^(.+)_(count|sum|bucket)$/.exec(name)?.[1];
+    if (family) {
+      const familyType = await typeOf(family);
+      if (familyType === 'histogram' || familyType === 'summary') return true;
+    }
+    return name.endsWith('_total');
+  };
+  const verdicts = await Promise.all(names.map(isCounter));
+  return names.filter((_, i) => verdicts[i]);
+}
