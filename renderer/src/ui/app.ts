@@ -129,7 +129,12 @@ export class App implements AppContext {
       h(
         'header',
         { class: 'top' },
-        h('span', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }), 'Mirror Tray'),
+        h(
+          'span',
+          { class: 'brand' },
+          h('span', { class: 'logo', 'aria-hidden': 'true' }),
+          h('span', { class: 'brand-name' }, 'Mirror Tray'),
+        ),
         this.#pill,
         this.#headerButton,
       ),

@@ -122,6 +122,9 @@ export class SettingsPanel implements View {
         class: 'card stack',
         'aria-labelledby': 'settings-title',
         'data-testid': 'settings-form',
+        // The session checks every value and its reason is shown here, in the form's own words,
+        // rather than in a browser bubble that a screenshot or a screen reader may not catch.
+        noValidate: true,
         onsubmit: (event: Event) => this.#submit(event),
         oninput: () => {
           this.#dirty = true;
