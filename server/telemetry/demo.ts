@@ -55,8 +55,6 @@ import type {
   FieldDescriptor,
   FieldValuesQuery,
   FieldValuesResponse,
-  MetricsQuery,
-  MetricsResponse,
   RawPoint,
   ValueDescriptor,
 } from '../mirror/protocol';
