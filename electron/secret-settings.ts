@@ -15,6 +15,7 @@ import {
   type Settings,
   type SettingsStore,
 } from '../server/settings/settings';
+import { parseSourceSecrets, splitSourceSecrets } from './source-secrets';
 
 /** Turns the authtoken into something safe to write down, and back. */
 export interface SecretCipher {
@@ -63,6 +64,8 @@ export function keepFileCopy(path: string, reason: string): string {
 export const SETTINGS_KEY = 'settings';
 export const ENCRYPTED_TOKEN_KEY = 'ngrokAuthtokenEncrypted';
 export const WINDOW_KEY = 'window';
+/** The data source's secret options (a Prometheus bearer token or password), encrypted like the token. */
+export const ENCRYPTED_SOURCE_SECRETS_KEY = 'dataSourceSecretsEncrypted';
 
 export interface CipheredSettingsStoreOptions {
   backend: KeyValueBackend;
@@ -83,6 +86,8 @@ export class CipheredSettingsStore implements SettingsStore {
    * (Forgetting the token in that state keeps it too, until "forget all settings" or a new token.)
    */
   private lockedToken = false;
+  /** The same for the data source's encrypted secret options. */
+  private lockedSourceSecrets = false;
   /** Set while the stored settings are a newer version's and this run uses defaults (see readOnlyReason). */
   private newerReason: string | undefined;
 
@@ -157,6 +162,7 @@ export class CipheredSettingsStore implements SettingsStore {
       rewrite = true;
     }
     if (settings.ngrokAuthtoken !== null) this.onSecret(settings.ngrokAuthtoken);
+    if (this.loadSourceSecrets(settings, warnings)) rewrite = true;
     if (rewrite) await this.save(settings);
     return { settings, warnings };
   }
@@ -165,14 +171,21 @@ export class CipheredSettingsStore implements SettingsStore {
     this.keepNewerVersionAside('saving');
     const token = settings.ngrokAuthtoken;
     if (token !== null) this.onSecret(token);
+    const hadSecrets = Object.keys(splitSourceSecrets(settings.dataSource).secrets.values).length > 0;
+    const sourceSecrets = this.sourceSecretsToWrite(settings);
+    if (sourceSecrets) settings = { ...settings, dataSource: sourceSecrets.open };
+    const encryptedSecrets = sourceSecrets ? { [ENCRYPTED_SOURCE_SECRETS_KEY]: sourceSecrets.encrypted } : {};
     if (token !== null && this.cipher.isAvailable()) {
       this.write({
         [SETTINGS_KEY]: { ...settings, ngrokAuthtoken: null },
         [ENCRYPTED_TOKEN_KEY]: this.cipher.encrypt(token),
+        ...encryptedSecrets,
       });
+      this.afterSourceSecretsWritten(sourceSecrets !== null, hadSecrets);
       return;
     }
-    this.write({ [SETTINGS_KEY]: settings });
+    this.write({ [SETTINGS_KEY]: settings, ...encryptedSecrets });
+    this.afterSourceSecretsWritten(sourceSecrets !== null, hadSecrets);
     // A token the locked keyring keeps from us is not ours to delete; a new token replaces it.
     const keepLocked = token === null && this.lockedToken;
     if (!keepLocked && this.backend.get(ENCRYPTED_TOKEN_KEY) !== undefined)
@@ -184,8 +197,10 @@ export class CipheredSettingsStore implements SettingsStore {
     this.keepNewerVersionAside('forgetting');
     // The window's place is not a setting: it stays.
     this.lockedToken = false;
+    this.lockedSourceSecrets = false;
     this.backend.delete(SETTINGS_KEY);
     this.backend.delete(ENCRYPTED_TOKEN_KEY);
+    this.backend.delete(ENCRYPTED_SOURCE_SECRETS_KEY);
   }
 
   /** One write to the store; a failure (a full disk) says where and why in plain words, with no value. */
@@ -228,6 +243,64 @@ export class CipheredSettingsStore implements SettingsStore {
   saveWindowBounds(bounds: { x: number; y: number; width: number; height: number }): void {
     if (this.newerReason !== undefined) return;
     this.backend.set({ [WINDOW_KEY]: bounds });
+  }
+
+  /**
+   * Merges the data source's encrypted secret options into `settings` (told to onSecret). Returns
+   * whether the store should be rewritten: secrets that cannot be read are dropped with a warning,
+   * and plain ones are encrypted as soon as a keychain is available.
+   */
+  private loadSourceSecrets(settings: Settings, warnings: string[]): boolean {
+    const encrypted = this.backend.get(ENCRYPTED_SOURCE_SECRETS_KEY);
+    const { secrets } = splitSourceSecrets(settings.dataSource);
+    this.lockedSourceSecrets = encrypted !== undefined && !this.cipher.isAvailable();
+    if (this.lockedSourceSecrets) {
+      warnings.push(
+        `The data source's saved credentials are encrypted, but ${this.cipher.name} is not available now. They are kept: restart the app once the keyring is unlocked, or enter them again in Settings.`,
+      );
+      return false;
+    }
+    if (encrypted === undefined) {
+      for (const value of Object.values(secrets.values)) this.onSecret(value);
+      return Object.keys(secrets.values).length > 0 && this.cipher.isAvailable();
+    }
+    let values: Record<string, string> | null = null;
+    try {
+      if (typeof encrypted === 'string')
+        values = parseSourceSecrets(this.cipher.decrypt(encrypted), settings.dataSource);
+    } catch {
+      values = null;
+    }
+    if (values === null) {
+      warnings.push(
+        `The data source's saved credentials could not be decrypted with ${this.cipher.name}, or do not belong to it. They were removed: enter them again in Settings.`,
+      );
+      return true;
+    }
+    for (const value of Object.values(values)) this.onSecret(value);
+    settings.dataSource = { ...settings.dataSource, ...values };
+    return false;
+  }
+
+  /** The data source without its secrets and those secrets encrypted, when there are secrets and a keychain. */
+  private sourceSecretsToWrite(
+    settings: Settings,
+  ): { open: Settings['dataSource']; encrypted: string } | null {
+    const { open, secrets } = splitSourceSecrets(settings.dataSource);
+    for (const value of Object.values(secrets.values)) this.onSecret(value);
+    if (Object.keys(secrets.values).length === 0 || !this.cipher.isAvailable()) return null;
+    return { open, encrypted: this.cipher.encrypt(JSON.stringify(secrets)) };
+  }
+
+  /**
+   * An encrypted copy no longer wanted is deleted, unless a locked keyring keeps it from us and no
+   * new secret (written plain, for want of a keyring) replaces it.
+   */
+  private afterSourceSecretsWritten(wroteEncrypted: boolean, hadSecrets: boolean): void {
+    if (wroteEncrypted || hadSecrets) this.lockedSourceSecrets = false;
+    if (wroteEncrypted || this.lockedSourceSecrets) return;
+    if (this.backend.get(ENCRYPTED_SOURCE_SECRETS_KEY) !== undefined)
+      this.backend.delete(ENCRYPTED_SOURCE_SECRETS_KEY);
   }
 
   private decryptToken(encrypted: unknown): { token: string } | { warning: string } {

@@ -68,6 +68,12 @@ export const HEADLESS_OPTIONS = {
     'allow-cidr',
     'ui-port',
     'settings',
+    'upstream',
+    'prometheus-url',
+    'prometheus-bearer-token',
+    'prometheus-user',
+    'prometheus-password',
+    'prometheus-allow-url',
   ],
   flags: ['json', 'help'],
 };

@@ -1,8 +1,23 @@
 // Runs every test/**/*.test.ts with Node's own test runner (through tsx).
 // Node 20's --test takes no globs, so the files are listed here. Extra arguments filter by path.
+// At the end it lists every skipped test or suite with its file and reason (a small reporter of
+// its own writes them down), so a suite that could not run here is never mistaken for one that passed.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** A test reporter that writes one JSON line per skipped test or suite: file, name, reason. */
+const SKIP_REPORTER = `export default async function* skips(source) {
+  for await (const event of source) {
+    if (event.type === 'test:pass' && event.data.skip !== undefined) {
+      const { file, name, skip } = event.data;
+      yield JSON.stringify({ file: file ?? '', name, reason: skip === true ? '' : String(skip) }) + '\\n';
+    }
+  }
+}
+`;
 
 const walk = (dir) =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -18,9 +33,41 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
+const workDir = mkdtempSync(join(tmpdir(), 'run-tests-'));
+const reporter = join(workDir, 'skip-reporter.mjs');
+const skipFile = join(workDir, 'skipped.jsonl');
+writeFileSync(reporter, SKIP_REPORTER);
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-timeout=120000',
+    // What Node would print by itself (spec on a terminal, TAP otherwise), plus the skips to a file.
+    `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`,
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${pathToFileURL(reporter).href}`,
+    `--test-reporter-destination=${skipFile}`,
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
+let lines = [];
+try {
+  lines = readFileSync(skipFile, 'utf8').split('\n').filter(Boolean);
+} catch {
+  // No file: the runner did not start, so nothing was skipped either.
+}
+rmSync(workDir, { recursive: true, force: true });
+const skipped = lines.map((line) => JSON.parse(line));
+if (skipped.length > 0) {
+  console.log(`\nskipped (${skipped.length}), with the reason each gives:`);
+  for (const { file, name, reason } of skipped) {
+    console.log(
+      `  ${file ? relative(process.cwd(), file) : '?'} › ${name}: ${reason || '(no reason given)'}`,
+    );
+  }
+}
 process.exit(result.status ?? 1);

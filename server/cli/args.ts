@@ -11,12 +11,16 @@ export interface CliOptions {
   help: boolean;
 }
 
-/** Each kind's own options, e.g. `--prometheus-url URL`, one line each (with its line break). */
+/**
+ * Each kind's own options, e.g. `--prometheus-url URL`, one line each (with its line break); an
+ * option too long for the column gets its help on the next line, in the column.
+ */
 const KIND_OPTION_USAGE = DATA_SOURCE_KINDS.flatMap((entry) =>
-  entry.options.map(
-    (option) =>
-      `  --${`${option.flag} ${option.placeholder}`.padEnd(19)}${option.help} (--profile ${entry.kind})\n`,
-  ),
+  entry.options.map((option) => {
+    const name = `${option.flag} ${option.placeholder}`;
+    const gap = name.length < 19 ? ''.padEnd(19 - name.length) : `\n${''.padEnd(23)}`;
+    return `  --${name}${gap}${option.help} (--profile ${entry.kind})\n`;
+  }),
 ).join('');
 
 export const USAGE = `Usage: npm run headless -- [options]

@@ -152,6 +152,26 @@ export interface SelfTestResult {
   message: string;
 }
 
+/** What the window's "Check a mirror" panel sends: a mirror URL, and optionally the key and details to expect. */
+export interface CheckMirrorRequest {
+  url: string;
+  apiKey?: string;
+  /** The "Connection details JSON" text, `{}` when absent. */
+  connectionDetails?: string;
+}
+
+/** One protocol rule and how the mirror did on it (the checks of `npm run check --json`). */
+export interface MirrorCheck {
+  id: string;
+  title: string;
+  status: 'pass' | 'fail' | 'warn';
+  detail: string;
+}
+
+export type CheckMirrorResult =
+  | { reachable: true; checks: MirrorCheck[]; summary: { pass: number; fail: number; warn: number } }
+  | { reachable: false; message: string };
+
 /** A change of settings; `ngrokAuthtoken: null` forgets the token, absent leaves it alone. */
 export interface SettingsPatch {
   mirrorPort?: number;
@@ -230,6 +250,8 @@ export const ROUTES = {
   replay: '/control/replay',
   /** DELETE → { cleared: true } */
   clearLog: '/control/log',
+  /** POST CheckMirrorRequest → CheckMirrorResult: `npm run check` from the window */
+  checkMirror: '/control/check-mirror',
 } as const;
 
 /** The token's query parameter and header. */

@@ -27,6 +27,15 @@ export const SettingsPatchSchema = Type.Object(
   { additionalProperties: false },
 );
 
+export const CheckMirrorRequestSchema = Type.Object(
+  {
+    url: Type.String({ maxLength: 2000 }),
+    apiKey: Type.Optional(Type.String({ maxLength: 500 })),
+    connectionDetails: Type.Optional(Type.String({ maxLength: 20_000 })),
+  },
+  { additionalProperties: false },
+);
+
 export const IncidentRequestSchema = Type.Object(
   {
     series: Type.Record(Type.String({ maxLength: 200 }), Type.String({ maxLength: 200 }), {

@@ -5,7 +5,9 @@ import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { MirrorSession } from '../session';
 import { ActionError } from '../session';
+import { checkMirrorFromUi } from './check-mirror';
 import type {
+  CheckMirrorRequest,
   CleanupOptions,
   ControlEvent,
   IncidentRequest,
@@ -15,7 +17,12 @@ import type {
 } from './contract';
 import { LOG_CAPACITY, ROUTES } from './contract';
 import { checkControlRequest, createControlToken } from './guard';
-import { CleanupOptionsSchema, IncidentRequestSchema, SettingsPatchSchema } from './schemas';
+import {
+  CheckMirrorRequestSchema,
+  CleanupOptionsSchema,
+  IncidentRequestSchema,
+  SettingsPatchSchema,
+} from './schemas';
 import { loadStaticFiles, MISSING_UI_PAGE } from './static-files';
 
 /** Log entries reach the page in batches at most this often, so a busy mirror cannot flood it. */
@@ -149,6 +156,9 @@ function registerActions(app: FastifyInstance, session: MirrorSession): void {
   );
   app.delete(ROUTES.incidents, async () => session.endIncidents());
   app.post(ROUTES.selfTest, async () => session.selfTest());
+  app.post(ROUTES.checkMirror, { schema: { body: CheckMirrorRequestSchema } }, async (request) =>
+    checkMirrorFromUi(request.body as CheckMirrorRequest),
+  );
   app.post(`${ROUTES.replay}/:id`, async (request) => {
     const id = Number((request.params as { id: string }).id);
     if (!Number.isInteger(id)) throw new ActionError('the replay id must be a number');

@@ -4,7 +4,12 @@
 // body parsers, the validator, the error and not-found handlers (see createMirrorApp in listen.ts).
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyTypeProvider } from 'fastify';
-import type { SourceContext, TelemetrySource } from '../telemetry/source';
+import {
+  FORWARDED_HEADER,
+  remoteMirrorError,
+  type SourceContext,
+  type TelemetrySource,
+} from '../telemetry/source';
 import { DEFAULT_DEADLINE_MILLIS, withDeadline } from './deadline';
 import {
   describeErrorBody,
@@ -58,6 +63,8 @@ interface ExchangeDraft {
   startedAt: number;
   operation: Operation | null;
   requestBody: unknown;
+  /** The body as StackState sent it: what a pass-through source forwards. */
+  rawBody: string;
   responseBody: unknown;
   resultCount: number | null;
   error?: string;
@@ -95,6 +102,7 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
         startedAt: Date.now(),
         operation: null,
         requestBody: '',
+        rawBody: '',
         responseBody: undefined,
         resultCount: null,
         findings: [],
@@ -130,6 +138,7 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     const raw = String(text);
     const draft = draftOf(request);
     draft.requestBody = raw;
+    draft.rawBody = raw;
     if (raw.trim() === '') return done(null, undefined);
     if (jsonDepthExceeds(raw)) return done(tooDeep(MAX_JSON_DEPTH), undefined);
     try {
@@ -149,7 +158,8 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
       request.method === 'POST' ? (OPERATION_BY_PATH.get(request.routeOptions.url ?? '') ?? null) : null;
     // Set on the raw response: it survives every later path (even fastify's fallback error reply),
     // and keeps the documented spelling on the wire, where reply.header() would lower-case it.
-    reply.raw.setHeader(API_KEY_HEADER, options.apiKey());
+    // A pass-through source's errors carry its upstream's key: the one StackState was given.
+    reply.raw.setHeader(API_KEY_HEADER, options.source().learnedApiKey?.() ?? options.apiKey());
     // HTTP/1.1 requires Host; Node's own refusal would be a bare 400 (its check is off, see listen.ts).
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
       sendError(request, reply, missingHost());
@@ -229,10 +239,39 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     return withDeadline(operation, reply.raw, deadline, details, note, (context) => call(source, context));
   };
 
+  /**
+   * Pass-through (a source with `forward`, e.g. `upstream`): the request goes out as StackState sent
+   * it, and the answer comes back as it came: status, key header (or none) and body, byte for byte.
+   * Null when the source answers through its typed operations.
+   */
+  const relay = async (
+    operation: Operation,
+    body: { connectionDetails?: Record<string, unknown> | undefined },
+    reply: FastifyReply,
+  ): Promise<FastifyReply | null> => {
+    if (!options.source().forward) return null;
+    if (reply.request.headers[FORWARDED_HEADER.toLowerCase()] !== undefined) throw forwardingLoop();
+    const draft = draftOf(reply.request);
+    const answer = await ask(operation, body, reply, (source, context) =>
+      source.forward
+        ? source.forward(operation, draft.rawBody, context)
+        : Promise.reject(new Error('no forward')),
+    );
+    if (answer.apiKey === null) reply.raw.removeHeader(API_KEY_HEADER);
+    else reply.raw.setHeader(API_KEY_HEADER, answer.apiKey);
+    if (answer.contentType !== null) reply.header('content-type', answer.contentType);
+    draft.responseBody = answer.logBody;
+    draft.resultCount = answer.resultCount;
+    if (answer.error !== undefined) draft.error = answer.error;
+    return reply.code(answer.status).send(answer.body);
+  };
+
   api.post(
     OPERATIONS.connection.path,
     { schema: { body: TestConnectionRequest } },
     async (request, reply) => {
+      const relayed = await relay('connection', request.body, reply);
+      if (relayed) return relayed;
       const response = await ask('connection', request.body, reply, (source, context) =>
         source.testConnection(context),
       );
@@ -242,6 +281,8 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
   );
 
   api.post(OPERATIONS.fieldNames.path, { schema: { body: FieldNamesRequest } }, async (request, reply) => {
+    const relayed = await relay('fieldNames', request.body, reply);
+    if (relayed) return relayed;
     assertTimeWindow(request.body.query);
     const response = await ask('fieldNames', request.body, reply, (source, context) =>
       source.fieldNames(request.body.query, context),
@@ -250,6 +291,8 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
   });
 
   api.post(OPERATIONS.fieldValues.path, { schema: { body: FieldValuesRequest } }, async (request, reply) => {
+    const relayed = await relay('fieldValues', request.body, reply);
+    if (relayed) return relayed;
     assertTimeWindow(request.body.query);
     const response = await ask('fieldValues', request.body, reply, (source, context) =>
       source.fieldValues(request.body.query, context),
@@ -258,6 +301,8 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
   });
 
   api.post(OPERATIONS.metrics.path, { schema: { body: MetricsRequest } }, async (request, reply) => {
+    const relayed = await relay('metrics', request.body, reply);
+    if (relayed) return relayed;
     assertTimeWindow(request.body.query);
     const response = await ask('metrics', request.body, reply, (source, context) =>
       source.metrics(request.body.query, context),
@@ -291,6 +336,13 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     }
   });
 }
+
+/** The upstream URL leads back to this mirror (or to another one forwarding here): refuse, do not recurse. */
+const forwardingLoop = () =>
+  remoteMirrorError(
+    'The upstream mirror URL leads back to this app.',
+    'Set --upstream (My own mirror) to the address of your own mirror, not to this app.',
+  );
 
 /** The protocol's window is `[startTime, endTime)`: an inverted one is a client error, not an empty answer. */
 function assertTimeWindow(query: { startTime: number; endTime: number }): void {

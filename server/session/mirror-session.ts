@@ -73,6 +73,8 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   private readonly checklist = new Checklist();
   private readonly replays = new Replayer(this.log);
   private readonly telemetry: SessionTelemetry;
+  /** The upstream's key as the last state showed it: learning a new one is a state change. */
+  private shownApiKey: string | null = null;
   private readonly incidents: IncidentBoard;
   private readonly tunnels: TunnelKeeper;
 
@@ -125,7 +127,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
       tunnel: { kind: effective.tunnel, status, publicUrl },
       connection: {
         mirrorUrl: this.tunnels.urlToPaste(this.phase, localUrl),
-        apiKey: effective.apiKey,
+        apiKey: this.telemetry.learnedApiKey() ?? effective.apiKey,
         connectionDetails: '{}',
       },
       dataSource: { kind: effective.dataSource.kind, description: describeDataSource(effective.dataSource) },
@@ -212,7 +214,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     return runSelfTest({
       mirrorUrl,
       localUrl: this.mirror.localUrl,
-      apiKey: this.settings.effective.apiKey,
+      apiKey: () => this.state.connection.apiKey,
       timeoutMillis,
     });
   }
@@ -269,7 +271,8 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
 
   private record(exchange: MirrorExchange): void {
     const { origin, remoteAddress } = originOf(exchange, this.mirror?.tunnelPort ?? null);
-    if (this.checklist.tickFrom(exchange, origin)) this.changed();
+    const keyLearned = this.telemetry.learnedApiKey() !== this.shownApiKey;
+    if (this.checklist.tickFrom(exchange, origin) || keyLearned) this.changed();
     const entry = this.log.append(exchange, origin, remoteAddress);
     this.replays.recorded(headerValue(exchange.headers, SELF_REQUEST_HEADER), entry);
   }
@@ -317,6 +320,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
 
   /** Every change gets a new revision, so a UI can tell the newer of two states it received. */
   private changed(): void {
+    this.shownApiKey = this.telemetry.learnedApiKey();
     this.revision++;
     this.emit('state', this.state);
   }

@@ -21,7 +21,8 @@ export async function runSelfTest(options: {
   mirrorUrl: string;
   /** The mirror's local URL: used instead of host.docker.internal, which resolves only inside Docker. */
   localUrl: string;
-  apiKey: string;
+  /** The key to paste, read after the answer: an upstream mirror's key is learned from that answer. */
+  apiKey: string | (() => string);
   timeoutMillis: number;
 }): Promise<SelfTestResult> {
   const { apiKey, timeoutMillis } = options;
@@ -37,7 +38,8 @@ export async function runSelfTest(options: {
     });
     const durationMillis = elapsed();
     const body = (await response.json().catch(() => null)) as { status?: unknown } | null;
-    const keyHeaderMatches = response.headers.get(API_KEY_HEADER) === apiKey;
+    const keyHeaderMatches =
+      response.headers.get(API_KEY_HEADER) === (typeof apiKey === 'function' ? apiKey() : apiKey);
     const ok = response.status === 200 && body?.status === 'OK' && keyHeaderMatches;
     const message = ok
       ? `${target} answered Test Connection in ${durationMillis} ms with the right API key.`

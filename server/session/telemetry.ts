@@ -33,6 +33,11 @@ export class SessionTelemetry implements IncidentTarget {
     this.setIncidents(incidents);
   }
 
+  /** The key StackState must be given when the source passes another mirror's answers through, once known. */
+  learnedApiKey(): string | null {
+    return this.current.learnedApiKey?.() ?? null;
+  }
+
   catalog(): IncidentCatalog {
     return this.current.catalog();
   }

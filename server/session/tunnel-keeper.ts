@@ -107,6 +107,8 @@ export class TunnelKeeper {
     this.tunnel = tunnel;
     this.localUrl = localUrl;
     tunnel.on('status', (status) => this.onStatus(tunnel, status));
+    // The phase and the status say the same from the first event on, before the tunnel reports.
+    this.current = { state: 'connecting', attempt: 1 };
     hooks.phase('connecting', `Opening the ${tunnel.kind} tunnel…`);
     this.opening = tunnel;
     try {

@@ -14,6 +14,12 @@ export interface PrometheusOptions {
   bearerToken?: string | undefined;
   username?: string | undefined;
   password?: string | undefined;
+  /**
+   * Other servers a data source in StackState may name with `prometheusUrl` in its connection
+   * details (comma- or space-separated). Anyone who reaches the public URL can send connection
+   * details, so no other server is ever called: the mirror must not be a way into the user's network.
+   */
+  allowedUrls?: string | undefined;
   /** How long one call may take before it counts as "Prometheus is not answering". */
   timeoutMillis?: number | undefined;
 }
@@ -61,9 +67,32 @@ export function targetFor(
     const problem = checkPrometheusUrl(asked);
     if (problem) throw remoteMirrorError(`The connection details' prometheusUrl ${problem}.`);
     const base = baseOf(asked);
-    if (base.href !== configured.href) return { base, headers: {}, timeoutMillis };
+    if (base.href !== configured.href) {
+      if (!allowedBases(options).has(base.href)) {
+        throw remoteMirrorError(
+          `The connection details name a Prometheus at ${base.origin}${base.pathname.replace(/\/$/, '')}, which this mirror may not call.`,
+          'Add it in Settings → Data source → Other Prometheus URLs (or --prometheus-allow-url) on the machine that runs the mirror.',
+        );
+      }
+      return { base, headers: {}, timeoutMillis };
+    }
   }
   return { base: configured, headers: authHeaders(options), timeoutMillis };
+}
+
+/** The allowed other servers, as base URLs; an entry that is not a valid URL allows nothing. */
+function allowedBases(options: PrometheusOptions): Set<string> {
+  const entries = (options.allowedUrls ?? '').split(/[\s,]+/).filter((entry) => entry !== '');
+  return new Set(
+    entries.filter((entry) => checkPrometheusUrl(entry) === null).map((entry) => baseOf(entry).href),
+  );
+}
+
+/** The option's check: every entry a Prometheus URL. */
+export function checkAllowedUrls(value: string): string | null {
+  const entries = value.split(/[\s,]+/).filter((entry) => entry !== '');
+  const bad = entries.findIndex((entry) => checkPrometheusUrl(entry) !== null);
+  return bad === -1 ? null : `entry ${bad + 1} ${checkPrometheusUrl(entries[bad]!)}`;
 }
 
 function authHeaders(options: PrometheusOptions): Record<string, string> {

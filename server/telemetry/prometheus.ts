@@ -79,11 +79,13 @@ export const MAX_METRICS = 20;
 export function createPrometheusSource(options: PrometheusOptions): TelemetrySource {
   return {
     kind: 'prometheus',
-    testConnection: (context) => testConnection(targetFor(options, context.connectionDetails), context),
-    fieldNames: (query, context) => fieldNames(targetFor(options, context.connectionDetails), query, context),
-    fieldValues: (query, context) =>
+    // async: a connection-details URL that is refused (targetFor) is a rejection, like every failure.
+    testConnection: async (context) => testConnection(targetFor(options, context.connectionDetails), context),
+    fieldNames: async (query, context) =>
+      fieldNames(targetFor(options, context.connectionDetails), query, context),
+    fieldValues: async (query, context) =>
       fieldValues(targetFor(options, context.connectionDetails), query, context),
-    metrics: (query, context) => metrics(targetFor(options, context.connectionDetails), query, context),
+    metrics: async (query, context) => metrics(targetFor(options, context.connectionDetails), query, context),
     catalog: () => ({ dimensions: {}, metrics: [] }),
     setIncidents: () => {},
   };
@@ -96,6 +98,7 @@ export const createPrometheusFromSetting = (options: Readonly<Record<string, str
     bearerToken: options.bearerToken,
     username: options.username,
     password: options.password,
+    allowedUrls: options.allowedUrls,
   });
 
 // ---------- Test Connection ----------

@@ -4,9 +4,10 @@
 // server/telemetry/ that creates its TelemetrySource, and one entry here.
 import { createDemoSource } from './demo';
 import { createPrometheusFromSetting } from './prometheus';
-import { checkPrometheusUrl } from './prometheus-client';
+import { checkAllowedUrls, checkPrometheusUrl } from './prometheus-client';
 import type { TelemetrySource } from './source';
 import { createTutorialSource } from './tutorial';
+import { checkUpstreamUrl, createUpstreamSource } from './upstream';
 
 /** One option a kind needs besides its name (a URL, a token): a string, checked by `check`. */
 export interface DataSourceOption {
@@ -105,9 +106,38 @@ export const DATA_SOURCE_KINDS: readonly DataSourceKind[] = [
         secret: true,
         check: (value) => (hasControlCharacter(value) ? 'must not contain control characters' : null),
       },
+      {
+        name: 'allowedUrls',
+        flag: 'prometheus-allow-url',
+        label: 'Other Prometheus URLs',
+        placeholder: 'URLS',
+        help: 'other servers a StackState data source may name as {"prometheusUrl": …}, comma-separated (optional)',
+        required: false,
+        secret: false,
+        check: checkAllowedUrls,
+      },
     ],
     describe: (options) => `Prometheus at ${options.url ?? '(no URL)'}`,
     create: createPrometheusFromSetting,
+  },
+  {
+    kind: 'upstream',
+    label: 'My own mirror',
+    help: 'passes every request to your own mirror and grades its answers by the protocol',
+    options: [
+      {
+        name: 'url',
+        flag: 'upstream',
+        label: 'Mirror URL',
+        placeholder: 'URL',
+        help: 'the address of your own mirror, e.g. http://127.0.0.1:7008/',
+        required: true,
+        secret: false,
+        check: checkUpstreamUrl,
+      },
+    ],
+    describe: (options) => `My own mirror at ${options.url ?? '?'}`,
+    create: createUpstreamSource,
   },
 ];
 

@@ -16,6 +16,7 @@ import type {
   MetricsQuery,
   MetricsResponse,
   MirrorErrorBody,
+  Operation,
   TestConnectionResponse,
 } from '../mirror/protocol';
 
@@ -28,6 +29,26 @@ export interface SourceContext {
   /** Notes something about this exchange for the request log (a counter served as a rate, a rule broken). */
   note(finding: ExchangeFinding): void;
 }
+
+/**
+ * A foreign mirror's answer, to be sent to StackState as it came: `status`, `apiKey` (the
+ * X-MIRROR-API-KEY header, null when it sent none) and `body`, byte for byte.
+ */
+export interface ForwardedAnswer {
+  status: number;
+  apiKey: string | null;
+  contentType: string | null;
+  body: Buffer;
+  /** For the request log: the body parsed as JSON, or its text. */
+  logBody: unknown;
+  /** Points, fields or values in the answer; null when it has none (or is not readable). */
+  resultCount: number | null;
+  /** `_type (summary)` when the answer is a protocol error object. */
+  error?: string;
+}
+
+/** Marks a request a pass-through source sent: one arriving at a pass-through mirror means it forwards to itself. */
+export const FORWARDED_HEADER = 'X-Mirror-Tray-Forwarded';
 
 /** A simulated incident: one series spikes from `startMillis` for `durationMillis`. */
 export interface Incident {
@@ -53,6 +74,13 @@ export interface TelemetrySource {
   catalog(): { dimensions: Record<string, string[]>; metrics: string[] };
   /** Overlay incidents (replaces the current set). Sources without incidents ignore them. */
   setIncidents(incidents: readonly Incident[]): void;
+  /**
+   * Pass-through (the `upstream` kind): when present, the mirror plugin calls this with the request
+   * body as StackState sent it, instead of the typed operation, and sends the answer as it came.
+   */
+  forward?(operation: Operation, requestBody: string, context: SourceContext): Promise<ForwardedAnswer>;
+  /** The API key the source's own backend answers with (an upstream mirror's), once known. */
+  learnedApiKey?(): string | null;
 }
 
 /**

@@ -59,7 +59,7 @@ test('bad options give one clear sentence', () => {
   const cases: [string[], RegExp][] = [
     [['--port', 'seven'], /^--port must be a port from 0 to 65535, not "seven"\.$/],
     [['--port', '70000'], /--port must be/],
-    [['--profile', 'prod'], /^--profile must be one of demo, tutorial, not "prod"\.$/],
+    [['--profile', 'prod'], /^--profile must be one of demo, tutorial, prometheus, upstream, not "prod"\.$/],
     [['--tunnel', 'frp'], /^--tunnel must be one of ngrok, none/],
     [
       ['--request-timeout', '0'],

@@ -40,3 +40,26 @@ test('tokens are long and differ per launch', () => {
   assert.ok(a.length >= 32);
   assert.notEqual(a, createControlToken());
 });
+
+test('a wrong token of the right length is refused: the token is compared by content, not length', () => {
+  // Every other wrong token here differs in length; this one differs in one character only.
+  const last = expected.token.at(-1);
+  const sameLength = `${expected.token.slice(0, -1)}${last === 'A' ? 'B' : 'A'}`;
+  assert.equal(sameLength.length, expected.token.length);
+  const byHeader = check({ host: '127.0.0.1:7070', authorization: `Bearer ${sameLength}` });
+  const byQuery = check({ host: '127.0.0.1:7070' }, `token=${sameLength}`);
+  const other = createControlToken();
+  const byOtherToken = check({ host: '127.0.0.1:7070', authorization: `Bearer ${other}` });
+  assert.equal(other.length, expected.token.length);
+  for (const [how, result] of [
+    ['a header', byHeader],
+    ['the query', byQuery],
+    ['another launch’s token', byOtherToken],
+  ] as const) {
+    assert.equal(
+      result?.status,
+      401,
+      `broken promise: a wrong control token of the right length (by ${how}) was let through`,
+    );
+  }
+});

@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import {
   CipheredSettingsStore,
   ENCRYPTED_TOKEN_KEY,
@@ -298,6 +299,41 @@ describe('desktop settings store', () => {
     assert.match(text, new RegExp(ENCRYPTED_TOKEN_KEY));
     const { settings } = await new CipheredSettingsStore({ backend, cipher: new StandInCipher() }).load();
     assert.equal(settings.ngrokAuthtoken, TOKEN);
+  });
+});
+
+describe('desktop settings store: the real electron/settings.ts on disk', () => {
+  test('the settings file is owner-only (mode 0600), read back from disk', async (t) => {
+    // electron/settings.ts as the app runs it (electron-store over conf), with the stand-in Electron
+    // (test/electron/stand-in-electron) giving it a temporary user-data folder, in a child process so
+    // that the stand-in is loaded in place of 'electron' there only.
+    const userData = await mkdtemp(join(tmpdir(), 'mirror-electron-store-'));
+    t.after(() => rm(userData, { recursive: true, force: true }));
+    const root = new URL('../../', import.meta.url);
+    const script = [
+      "import { app } from 'electron';",
+      `app.setPath('userData', ${JSON.stringify(userData)});`,
+      `const { createElectronSettingsStore } = await import(${JSON.stringify(new URL('electron/settings.ts', root).href)});`,
+      'const store = createElectronSettingsStore();',
+      'const { settings } = await store.load();',
+      'await store.save(settings);',
+      'process.stdout.write(store.location);',
+    ].join('\n');
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const register = new URL('test/electron/stand-in-electron/register.mjs', root).href;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', register, '--import', 'tsx', '--input-type=module', '-e', script],
+      { cwd: fileURLToPath(root), timeout: 20_000 },
+    );
+    assert.equal(stdout, join(userData, 'settings.json'), 'the store lives in the user-data folder');
+    const mode = (await stat(stdout)).mode & 0o777;
+    assert.equal(
+      mode,
+      0o600,
+      `broken promise: the desktop settings file must be owner-only (0600), but on disk it is 0${mode.toString(8)}`,
+    );
   });
 });
 

@@ -18,7 +18,7 @@ import {
   type SelfTestResult,
   type SessionPhase,
 } from '../../server/control/contract';
-import { API_KEY, LOCAL_URL, PUBLIC_URL, stateFor } from './states';
+import { API_KEY, LOCAL_URL, PUBLIC_URL, stateFor } from '../fixtures/session-states';
 
 const entries = (items: TrayMenuItem[]): TrayMenuEntry[] =>
   items.filter((item): item is TrayMenuEntry => !('separator' in item));
@@ -77,10 +77,17 @@ describe('tray menu', () => {
   });
 
   test('Copy Mirror URL and Self-test are disabled while there is no URL', () => {
-    for (const phase of ['stopped', 'starting', 'connecting', 'reconnecting', 'error', 'stopping'] as const) {
+    // The phases in which the real session has no URL to paste (test/fixtures/session-states.test.ts).
+    for (const phase of ['stopped', 'starting', 'connecting', 'error'] as const) {
+      assert.equal(stateFor(phase).connection.mirrorUrl, null, phase);
       assert.equal(enabled(phase, 'copy-url'), false, phase);
       assert.equal(enabled(phase, 'self-test'), false, phase);
     }
+    // Reconnecting, the session keeps the URL already pasted into StackState: it can be copied again.
+    assert.equal(stateFor('reconnecting').connection.mirrorUrl, PUBLIC_URL);
+    assert.equal(enabled('reconnecting', 'copy-url'), true);
+    // Stopping (from online), the URL is still shown; no self-test while busy.
+    assert.equal(enabled('stopping', 'self-test'), false);
     // Serving locally (no tunnel, or the tunnel failed): the local URL is the one to use.
     assert.equal(enabled('local', 'copy-url'), true);
     assert.equal(enabled('tunnel-error', 'copy-url'), true);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checklist, stepText } from '../../renderer/src/lib/checklist';
 import type { SessionState } from '../../renderer/src/lib/contract';
-import { makeState } from './fixtures';
+import { makeState } from '../fixtures/session-states';
 
 const statuses = (state: SessionState) => Object.fromEntries(checklist(state).map((s) => [s.id, s.status]));
 const none = {

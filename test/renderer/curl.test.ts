@@ -9,7 +9,8 @@ import {
   joinUrl,
   shellQuote,
 } from '../../renderer/src/lib/curl';
-import { makeEntry, makeState } from './fixtures';
+import { makeState } from '../fixtures/session-states';
+import { makeEntry } from './fixtures';
 
 /** What a POSIX shell makes of a word: the real `sh`, so the quoting is checked by the thing that parses it. */
 const shellWords = (command: string): string[] =>

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SessionPhase } from '../../renderer/src/lib/contract';
 import { statusActions, statusView } from '../../renderer/src/lib/status';
-import { makeState } from './fixtures';
+import { makeState } from '../fixtures/session-states';
 
 describe('statusView', () => {
   const expected: Record<SessionPhase, [string, string]> = {

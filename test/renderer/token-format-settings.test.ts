@@ -10,7 +10,8 @@ import {
 } from '../../renderer/src/lib/format';
 import { formValues, friendlyActionError, settingsPatch } from '../../renderer/src/lib/settings-form';
 import { takeToken } from '../../renderer/src/lib/token';
-import { makeEntry, makeState } from './fixtures';
+import { makeState } from '../fixtures/session-states';
+import { makeEntry } from './fixtures';
 
 describe('takeToken', () => {
   it('takes the token from the address and gives the address without it', () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type PendingUpdate, UpdateQueue } from '../../renderer/src/lib/update-queue';
-import { makeEntry, makeState } from './fixtures';
+import { makeState } from '../fixtures/session-states';
+import { makeEntry } from './fixtures';
 
 function harness(capacity?: number) {
   const frames: Array<() => void> = [];

@@ -1,6 +1,8 @@
 // Clean-up on its own: real listeners for the port checks, stand-ins for everything else, and
 // failures of every kind, none of which may escape as a throw.
 import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { after, test } from 'node:test';
 import type { CleanupStep } from '../../server/control/contract';
@@ -108,6 +110,40 @@ test('a port something still listens on is a failed step, and the message names 
     cleanupMessage(report),
     `Stopped, but these clean-up steps need a look: Tunnel-only port ${tunnelOnly.port} is free (see the report).`,
   );
+});
+
+test('another process that took the mirror port (on every address) makes clean-up say the port is not free', async (t) => {
+  const { parts, main, tunnelOnly } = await partsWith();
+  // The mirror closes; before the check, another program grabs its main port on 0.0.0.0.
+  let other: ChildProcess | null = null;
+  t.after(() => other?.kill('SIGKILL'));
+  parts.closeMirror = async () => {
+    await Promise.all([close(main.server), close(tunnelOnly.server)]);
+    other = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('net').createServer().listen({ port: ${main.port}, host: '0.0.0.0' }, () => console.log('listening'))`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const [line] = (await Promise.race([
+      once(other.stdout!, 'data'),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('the other process did not listen within 5 s')), 5000),
+      ),
+    ])) as [Buffer];
+    assert.equal(line.toString().trim(), 'listening');
+    return { what: 'Mirror stopped', ok: true, detail: `The mirror on port ${main.port} is closed.` };
+  };
+  const report = await cleanUp(parts);
+  const step = report.steps.find((each) => each.what === `Mirror port ${main.port} is free`);
+  assert.deepEqual(
+    step,
+    { what: `Mirror port ${main.port} is free`, ok: false, detail: 'Something still listens on it.' },
+    `broken promise: clean-up says whether the mirror port is free, but it called port ${main.port} free while another process listens on it`,
+  );
+  assert.match(cleanupMessage(report), new RegExp(`need a look: Mirror port ${main.port} is free`));
 });
 
 test('no mirror running: no port checks, and the tunnel step says there was none', async () => {

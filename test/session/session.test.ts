@@ -123,6 +123,23 @@ describe('through the local stand-in tunnel', () => {
     assert.equal(replayed.resultCount, 10);
   });
 
+  test("the log shows the caller address from the edge's X-Forwarded-For (its last entry), not the tunnel's own", async () => {
+    // The stand-in edge adds X-Forwarded-For as ngrok's does; the caller also sends one of its own.
+    const tunnel = new LocalForwarderTunnel({ forwardedFor: { address: '203.0.113.7' } });
+    const session = await newSession({ env: { NGROK_AUTHTOKEN: FAKE_TOKEN }, tunnelFactory: () => tunnel });
+    await session.start();
+    const online = await waitForPhase(session, ['online']);
+    const response = await testConnection(online.tunnel.publicUrl!, { 'x-forwarded-for': '10.9.9.9' });
+    assert.equal(response.status, 200);
+    const entry = session.log.list().at(-1);
+    assert.equal(entry?.origin, 'tunnel');
+    assert.equal(
+      entry?.remoteAddress,
+      '203.0.113.7',
+      `broken promise: tunnel traffic is logged with the caller address the edge put last in X-Forwarded-For, but the log says ${entry?.remoteAddress}`,
+    );
+  });
+
   test('a dropped tunnel is reported as reconnecting, then online again, while the mirror keeps serving', async () => {
     const tunnel = new LocalForwarderTunnel({ dropMillis: 300 });
     const session = await newSession({ env: { NGROK_AUTHTOKEN: FAKE_TOKEN }, tunnelFactory: () => tunnel });
@@ -182,12 +199,19 @@ describe('with no tunnel (StackState in Docker on this machine)', () => {
 
 describe('with the real ngrok child process and no way to reach ngrok', () => {
   test('the tunnel error is a plain sentence, the mirror keeps answering, the tunnel is retried, and Stop & clean up leaves nothing behind', async () => {
+    // No network, made true here: the SDK's server address is a local port where nothing listens,
+    // so ngrok's servers are never contacted, with or without internet.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    const unreachable = `127.0.0.1:${(probe.address() as { port: number }).port}`;
+    await new Promise((resolve) => probe.close(resolve));
     let ngrok: NgrokTunnel | null = null;
     const session = await newSession({
       tunnelFactory: (plan) => {
         ngrok = new NgrokTunnel({
           authtoken: plan.authtoken,
           connectTimeoutMillis: 8000,
+          serverAddr: unreachable,
           onChildOutput: () => {},
         });
         return ngrok;
@@ -203,13 +227,18 @@ describe('with the real ngrok child process and no way to reach ngrok', () => {
     assert.match(failed.message, /keeps serving locally/);
     assert.equal((await testConnection(failed.mirror.localUrl!)).status, 200);
     const port = failed.mirror.port!;
-    if (failed.tunnel.status.state === 'error' && failed.tunnel.status.code === 'ERR_TUNNEL_NETWORK') {
-      // No network (as on this machine): the session tries again by itself, with back-off.
-      assert.match(failed.message, /Trying again in 1 s/);
-      await waitForPhase(session, ['connecting']);
-      const again = await waitForPhase(session, ['tunnel-error']);
-      assert.match(again.message, /Trying again in 2 s/);
-    }
+    // No network: the session tries again by itself, with back-off. Always checked: the refused
+    // local address makes the error ERR_TUNNEL_NETWORK on every machine.
+    const status = failed.tunnel.status;
+    assert.equal(
+      status.state === 'error' ? status.code : status.state,
+      'ERR_TUNNEL_NETWORK',
+      `a refused connection is "no network": ${failed.message}`,
+    );
+    assert.match(failed.message, /Trying again in 1 s/);
+    await waitForPhase(session, ['connecting']);
+    const again = await waitForPhase(session, ['tunnel-error']);
+    assert.match(again.message, /Trying again in 2 s/);
 
     const report = await session.cleanup({ forgetAuthtoken: true });
     assert.ok(

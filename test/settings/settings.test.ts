@@ -103,7 +103,9 @@ describe('settings schema', () => {
   test('a version 1 file with a profile no kind has: the default data source, with a warning', () => {
     const { settings, warnings } = parseSettings({ version: 1, profile: 'production' });
     assert.deepEqual(settings.dataSource, { kind: 'demo' });
-    assert.deepEqual(warnings, ['Setting "dataSource" must be one of demo, tutorial; using the default.']);
+    assert.deepEqual(warnings, [
+      'Setting "dataSource" must be one of demo, tutorial, prometheus, upstream; using the default.',
+    ]);
   });
 
   test('invalid fields are reset one by one, with a warning that does not echo the value', () => {

@@ -65,3 +65,39 @@ export function killLeftovers(pids: Iterable<number>): void {
     if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   }
 }
+
+/**
+ * Resolves as `promise` does, or rejects with `message` after `millis`: a hang fails with its cause
+ * long before the runner's per-test time-out.
+ */
+export async function within<T>(promise: Promise<T>, millis: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), millis);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The leak check: waits up to `graceMillis` for each child to be gone, THEN kills what is left (so
+ * the suite leaves nothing running) and returns a sentence per child that had outlived its close, so
+ * the caller can fail with it. Checking after killing could never fail.
+ */
+export async function childrenLeftAlive(
+  pids: Iterable<number>,
+  graceMillis = 3000,
+  what = 'the tunnel child',
+): Promise<string[]> {
+  const deadline = Date.now() + graceMillis;
+  let alive = [...pids].filter(isAlive);
+  while (alive.length > 0 && Date.now() < deadline) {
+    await sleep(20);
+    alive = alive.filter(isAlive);
+  }
+  killLeftovers(alive);
+  return alive.map((pid) => `${what} ${pid} is still alive ${graceMillis / 1000} s after close`);
+}

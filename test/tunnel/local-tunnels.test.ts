@@ -9,7 +9,8 @@ import { LocalForwarderTunnel } from '../../server/tunnel/local-forwarder';
 import { NgrokTunnel } from '../../server/tunnel/ngrok';
 import { NETWORK_EXPOSURE_WARNING, NoTunnel } from '../../server/tunnel/none';
 import { createDefaultTunnel } from '../../server/tunnel/plan';
-import { recordStatuses } from './helpers';
+import { listeningAddresses, NO_SOCKET_TABLE } from '../os-sockets';
+import { recordStatuses, within } from './helpers';
 
 describe('NoTunnel', () => {
   test('its URL is host.docker.internal on the mirror main port', async () => {
@@ -34,10 +35,14 @@ describe('LocalForwarderTunnel', () => {
   let upstream: Server;
   let upstreamPort: number;
   const seenHeaders: IncomingHttpHeaders[] = [];
+  const seenBodies: string[] = [];
 
   before(async () => {
-    upstream = createHttpServer((request, response) => {
+    upstream = createHttpServer(async (request, response) => {
       seenHeaders.push(request.headers);
+      let body = '';
+      for await (const chunk of request) body += chunk;
+      seenBodies.push(body);
       response.setHeader('x-upstream', 'yes');
       response.end(`hello ${request.method} ${request.url}`);
     });
@@ -73,7 +78,52 @@ describe('LocalForwarderTunnel', () => {
     );
   });
 
-  test('close() frees its port', async () => {
+  test('with forwardedFor, adds X-Forwarded-For to every request on a keep-alive connection, as ngrok does', async () => {
+    const tunnel = new LocalForwarderTunnel({ forwardedFor: { address: '203.0.113.7' } });
+    await tunnel.open({ target: { host: '127.0.0.1', port: upstreamPort } });
+    const host = `127.0.0.1:${tunnel.port}`;
+    const chunkedBody = '{"a":1,"b":"x\r\n\r\nGET /not-a-request HTTP/1.1\r\n\r\n"}';
+    const requests = [
+      `GET /one HTTP/1.1\r\nHost: ${host}\r\n\r\n`,
+      // A body that looks like a request head must not get the header.
+      `POST /two HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${Buffer.byteLength(chunkedBody)}\r\n\r\n${chunkedBody}`,
+      `POST /three HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding: chunked\r\n\r\n` +
+        `5\r\nhello\r\n${Buffer.byteLength(chunkedBody).toString(16)};ext=1\r\n${chunkedBody}\r\n0\r\nX-Trailer: t\r\n\r\n`,
+      // What the client claims comes first; the edge's entry is the last.
+      `GET /four HTTP/1.1\r\nHost: ${host}\r\nX-Forwarded-For: 10.9.9.9\r\nConnection: close\r\n\r\n`,
+    ].join('');
+    const before = seenHeaders.length;
+    const socket = connect(tunnel.port ?? 0, '127.0.0.1');
+    await once(socket, 'connect');
+    // Byte by byte for the first stretch, so heads and bodies arrive split at every point.
+    const bytes = Buffer.from(requests);
+    for (let i = 0; i < 200; i++) {
+      socket.write(bytes.subarray(i, i + 1));
+      if (i % 40 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    socket.write(bytes.subarray(200));
+    socket.resume();
+    await Promise.race([
+      once(socket, 'close'),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('the four requests were not answered within 5 s')), 5000),
+      ),
+    ]);
+    const seen = seenHeaders.slice(before);
+    assert.deepEqual(
+      seen.map((headers) => headers['x-forwarded-for']),
+      ['203.0.113.7', '203.0.113.7', '203.0.113.7', '10.9.9.9, 203.0.113.7'],
+      'broken promise: the stand-in edge adds X-Forwarded-For to each request, after what the client sent',
+    );
+    assert.deepEqual(
+      seenBodies.slice(before),
+      ['', chunkedBody, `hello${chunkedBody}`, ''],
+      'bodies pass unchanged',
+    );
+    await tunnel.close();
+  });
+
+  test('close() frees its port', async (t) => {
     const tunnel = new LocalForwarderTunnel();
     await tunnel.open({ target: { host: '127.0.0.1', port: upstreamPort } });
     const port = tunnel.port;
@@ -81,13 +131,29 @@ describe('LocalForwarderTunnel', () => {
     // A live keep-alive connection must not hold the port.
     const socket = connect(port, '127.0.0.1');
     await once(socket, 'connect');
-    await tunnel.close();
+    const cut = once(socket, 'close');
+    try {
+      await within(
+        tunnel.close(),
+        3000,
+        `broken promise: close() cuts live connections and frees port ${port}, but it had not returned 3 s later (a live connection keeps the listener open)`,
+      );
+      await within(
+        cut,
+        3000,
+        'broken promise: close() cuts live connections, but the client is still connected 3 s later',
+      );
+    } finally {
+      socket.destroy();
+    }
     assert.equal(tunnel.port, null);
+    const addresses = await listeningAddresses(port);
+    if (addresses === null) t.diagnostic(`not checked in the OS socket table: ${NO_SOCKET_TABLE}`);
+    else assert.deepEqual(addresses, [], `nothing listens on ${port} any more (OS socket table)`);
     const probe = createTcpServer();
     probe.listen({ port, host: '127.0.0.1', exclusive: true });
-    await once(probe, 'listening');
+    await within(once(probe, 'listening'), 3000, `port ${port} could not be listened on again`);
     await new Promise((resolve) => probe.close(resolve));
-    socket.destroy();
   });
 
   test('simulateDrop() cuts live connections and reports reconnecting, then online', async () => {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { NgrokTunnel, type NgrokTunnelOptions } from '../../server/tunnel/ngrok';
 import { TunnelErrorCode } from '../../server/tunnel/ngrok-errors';
 import { TunnelError, type TunnelStatus } from '../../server/tunnel/tunnel';
-import { isAlive, killLeftovers, waitFor, watchTunnel } from './helpers';
+import { childrenLeftAlive, isAlive, waitFor, watchTunnel, within } from './helpers';
 
 const TOKEN = '2fakeTokenABCDEFGHIJKLMNOPQRSTUVW_0123456789abcdefgh';
 const TARGET = { target: { host: '127.0.0.1', port: 9 } };
@@ -59,17 +59,24 @@ async function openAndTrack(tunnel: NgrokTunnel): Promise<{ url: string; pid: nu
 const states = (statuses: TunnelStatus[]) => statuses.map((status) => status.state);
 
 afterEach(async () => {
-  await Promise.all(tunnels.splice(0).map((tunnel) => tunnel.close(500)));
+  // Bounded: a close() that hangs (a child never killed) fails here with its cause; the leak check
+  // in after() then names the child and kills it.
+  await within(
+    Promise.all(tunnels.splice(0).map((tunnel) => tunnel.close(500))),
+    5000,
+    'broken promise: close() returns within its time-out, but closing the tunnels had not finished 5 s later',
+  );
 });
 
-after(() => {
-  killLeftovers(pids);
-  for (const pid of pids) assert.equal(isAlive(pid), false, `child ${pid} was left running`);
+after(async () => {
+  // Every test has closed its tunnels (afterEach): each child must be gone, or go within 3 s.
+  const left = await childrenLeftAlive(pids);
   rmSync(workDir, { recursive: true, force: true });
   assert.deepEqual(
     everything.filter((text) => text.includes(TOKEN)),
     [],
   );
+  assert.deepEqual(left, [], `broken promise: closing a tunnel ends its child process: ${left.join('; ')}`);
 });
 
 describe('NgrokTunnel reconnection', () => {
@@ -178,7 +185,11 @@ describe('NgrokTunnel lifecycle', () => {
     assert.ok(pid !== null);
     pids.add(pid);
     const started = Date.now();
-    await tunnel.close(300);
+    await within(
+      tunnel.close(300),
+      3000,
+      `broken promise: close() ends a child that ignores SIGTERM with SIGKILL, but close() had not returned 3 s later (child ${pid} alive: ${isAlive(pid)})`,
+    );
     const took = Date.now() - started;
     assert.equal(isAlive(pid), false);
     assert.ok(took < 1500, `took ${took} ms`);
@@ -192,8 +203,14 @@ describe('NgrokTunnel lifecycle', () => {
     const timer = setInterval(() => {
       tracked.pid ??= tunnel.childPid;
     }, 2);
-    const error = await tunnel.open(TARGET).catch((failure: unknown) => failure);
-    clearInterval(timer);
+    const error = await within(
+      tunnel.open(TARGET).catch((failure: unknown) => failure),
+      5000,
+      'broken promise: the connect time-out (1.5 s) ends a child that ignores SIGTERM with SIGKILL, but open() had not settled 5 s later',
+    ).finally(() => {
+      clearInterval(timer);
+      if (tracked.pid !== null) pids.add(tracked.pid);
+    });
     assert.ok(error instanceof TunnelError && error.code === TunnelErrorCode.timeout);
     assert.ok(tracked.pid !== null);
     pids.add(tracked.pid);

@@ -1,6 +1,8 @@
 // The renderer's one door to the session's contract: types only, plus the route table, the token's
 // query name and the log's bound. contract.ts holds nothing else at run time, so the bundle stays small.
 export type {
+  CheckMirrorRequest,
+  CheckMirrorResult,
   CleanupOptions,
   CleanupReport,
   CleanupStep,
@@ -12,6 +14,7 @@ export type {
   IncidentRequest,
   LogEntry,
   Milestones,
+  MirrorCheck,
   PublicSettings,
   RequestOrigin,
   SelfTestResult,

@@ -6,6 +6,7 @@ import type { Tone } from '../lib/format';
 import { statusView } from '../lib/status';
 import { type PendingUpdate, type Scheduler, UpdateQueue } from '../lib/update-queue';
 import type { ControlApi } from './api';
+import { CheckPanel } from './check-panel';
 import { ChecklistView } from './checklist-view';
 import { CleanupDialog, StoppedView } from './cleanup';
 import { ConnectionCard } from './connection-card';
@@ -22,6 +23,7 @@ const TABS: Array<{ id: TabId; label: string }> = [
   { id: 'setup', label: 'Setup' },
   { id: 'requests', label: 'Requests' },
   { id: 'incidents', label: 'Incidents' },
+  { id: 'check', label: 'Check' },
   { id: 'settings', label: 'Settings' },
 ];
 
@@ -76,9 +78,10 @@ export class App implements AppContext {
     const checklist = new ChecklistView();
     this.#inspector = new Inspector(this);
     const incidents = new IncidentsPanel(this);
+    const check = new CheckPanel(this);
     const settings = new SettingsPanel(this);
     this.#dialog = new CleanupDialog(this, () => this.#afterCleanup());
-    this.#views = [status, this.#firstRun, this.#stopped, connection, checklist, incidents, settings];
+    this.#views = [status, this.#firstRun, this.#stopped, connection, checklist, incidents, check, settings];
 
     this.#panels.set(
       'setup',
@@ -93,6 +96,7 @@ export class App implements AppContext {
     this.#checklistEl = checklist.el;
     this.#panels.set('requests', this.#inspector.el);
     this.#panels.set('incidents', incidents.el);
+    this.#panels.set('check', check.el);
     this.#panels.set('settings', settings.el);
     this.#connectionEl = connection.el;
 
@@ -232,6 +236,9 @@ export class App implements AppContext {
     const incidents = state.catalog.metrics.length > 0;
     show(this.#tabButtons.get('incidents')!, incidents);
     if (!incidents && this.#tab === 'incidents') this.showTab('setup');
+    // The tab bar has room for four: without incidents to simulate, checking a mirror takes their place.
+    show(this.#tabButtons.get('check')!, !incidents);
+    if (incidents && this.#tab === 'check') this.showTab('setup');
     for (const view of this.#views) view.update(state);
     this.#inspector.update(state);
     // Only the state that ends the clean-up moves focus (not a later stop, after a Start meanwhile).

@@ -4,7 +4,7 @@ import type { EntryList } from '../lib/entry-list';
 import type { Tone } from '../lib/format';
 import type { ControlApi } from './api';
 
-export type TabId = 'setup' | 'requests' | 'incidents' | 'settings';
+export type TabId = 'setup' | 'requests' | 'incidents' | 'check' | 'settings';
 
 export interface AppContext {
   api: ControlApi;

@@ -1,0 +1,30 @@
+// The window's "Check a mirror" panel: the same checks as `npm run check` (server/cli/check-run.ts),
+// for a URL the user typed. The control API is loopback-only behind its token; the checks call only
+// the URL given, with StackState's requests, each bounded by the UI time-out.
+import { runChecks } from '../cli/check-run';
+import { ActionError } from '../session';
+import { checkUpstreamUrl } from '../telemetry/upstream';
+import type { CheckMirrorRequest, CheckMirrorResult } from './contract';
+
+/** StackState's "Request timeout ui". */
+const CHECK_TIMEOUT_MILLIS = 15_000;
+
+export async function checkMirrorFromUi(request: CheckMirrorRequest): Promise<CheckMirrorResult> {
+  const problem = checkUpstreamUrl(request.url);
+  if (problem) throw new ActionError(`The mirror URL ${problem}.`);
+  let connectionDetails: unknown = {};
+  if (request.connectionDetails !== undefined && request.connectionDetails.trim() !== '') {
+    try {
+      connectionDetails = JSON.parse(request.connectionDetails);
+    } catch {
+      throw new ActionError('The connection details must be JSON, e.g. {}.');
+    }
+  }
+  if (typeof connectionDetails !== 'object' || connectionDetails === null || Array.isArray(connectionDetails))
+    throw new ActionError('The connection details must be a JSON object, e.g. {}.');
+  return runChecks(request.url, {
+    apiKey: request.apiKey?.trim() ? request.apiKey.trim() : null,
+    connectionDetails: connectionDetails as Record<string, unknown>,
+    timeoutMillis: CHECK_TIMEOUT_MILLIS,
+  });
+}
