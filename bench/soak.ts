@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SessionState } from '../server/control/contract';
+import { headlessJsonArgs } from '../test/cli/headless-args';
 import { fixture, fixtureText } from '../test/mirror/fixtures';
 import { type BenchRequest, drive, keepAliveAgent, summarize } from './load';
 
@@ -84,22 +85,11 @@ async function rssBytes(pid: number): Promise<number> {
 
 /** The headless process, its ready line, and counts of what it printed. */
 async function startHeadless(dir: string) {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'server/cli/headless.ts',
-      '--json',
-      '--port',
-      '0',
-      '--tunnel',
-      'none',
-      '--settings',
-      join(dir, 's.json'),
-    ],
-    { cwd: ROOT, env: { ...process.env, NGROK_AUTHTOKEN: '' }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const child = spawn(process.execPath, headlessJsonArgs(dir), {
+    cwd: ROOT,
+    env: { ...process.env, NGROK_AUTHTOKEN: '' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const printed = { requests: 0, dropped: 0, droppedLines: 0 };
   let ready: ((line: { localUrl: string; uiUrl: string }) => void) | null = null;
   const readyLine = new Promise<{ localUrl: string; uiUrl: string }>((resolve, reject) => {

@@ -10,7 +10,8 @@
 import type { AggregatedPoint, AggregationMethod } from '../mirror/protocol';
 import { remoteMirrorError } from './source';
 
-const PERCENTILES: Partial<Record<AggregationMethod, number>> = {
+/** Each percentile method's rank, as a fraction. */
+export const PERCENTILES: Partial<Record<AggregationMethod, number>> = {
   PERCENTILE_25: 0.25,
   PERCENTILE_50: 0.5,
   PERCENTILE_75: 0.75,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { type BenchRequest, runCount } from '../../bench/load';
 import { fixtureText } from '../mirror/fixtures';
+import { headlessJsonArgs } from './headless-args';
 
 /** Requests sent while stdout is not read: an unbounded writer would queue a line (~300 B) for each. */
 const REQUESTS = 10_000;
@@ -38,22 +39,9 @@ async function rssBytes(pid: number): Promise<number> {
 
 test('--json to a stdout nobody reads: request lines are dropped and counted, memory stays bounded, and the count is printed when the reader is back', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'mirror-stdout-'));
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'server/cli/headless.ts',
-      '--json',
-      '--port',
-      '0',
-      '--tunnel',
-      'none',
-      '--settings',
-      join(dir, 's.json'),
-    ],
-    { env: { ...process.env, NGROK_AUTHTOKEN: '' } },
-  );
+  const child = spawn(process.execPath, headlessJsonArgs(dir), {
+    env: { ...process.env, NGROK_AUTHTOKEN: '' },
+  });
   children.push(child);
   let stderr = '';
   child.stderr.on('data', (chunk) => {

@@ -16,6 +16,17 @@ import {
 import { defaultSettings, SETTINGS_VERSION } from '../../server/settings/settings';
 import { fillUp, tinyDisk } from '../settings/full-disk';
 
+/** A KeyValueBackend on `conf` (the library electron-store is built on), as electron/settings.ts makes one. */
+function confBackend(conf: import('conf').default<Record<string, unknown>>): KeyValueBackend {
+  return {
+    path: conf.path,
+    get: (key) => conf.get(key),
+    set: (values) => conf.set(values),
+    delete: (key) => conf.delete(key),
+    keepCopy: (reason) => keepFileCopy(conf.path, reason),
+  };
+}
+
 const TOKEN = '2abcDEFghiJKLmnoPQRstu_3vwXYZ0123456789abcdef';
 
 /**
@@ -86,13 +97,7 @@ async function onDisk(t: TestContext, text?: string, folder?: string) {
     accessPropertiesByDotNotation: false,
   });
   assert.equal(conf.path, path);
-  const backend: KeyValueBackend = {
-    path: conf.path,
-    get: (key) => conf.get(key),
-    set: (values) => conf.set(values),
-    delete: (key) => conf.delete(key),
-    keepCopy: (reason) => keepFileCopy(conf.path, reason),
-  };
+  const backend = confBackend(conf);
   const files = async () => (await readdir(cwd)).sort();
   return { backend, path, cwd, files };
 }
@@ -285,13 +290,7 @@ describe('desktop settings store', () => {
       configFileMode: 0o600,
       accessPropertiesByDotNotation: false,
     });
-    const backend: KeyValueBackend = {
-      path: conf.path,
-      get: (key) => conf.get(key),
-      set: (values) => conf.set(values),
-      delete: (key) => conf.delete(key),
-      keepCopy: (reason) => keepFileCopy(conf.path, reason),
-    };
+    const backend = confBackend(conf);
     const store = new CipheredSettingsStore({ backend, cipher: new StandInCipher() });
     await store.save({ ...defaultSettings(), ngrokAuthtoken: TOKEN });
     const text = await readFile(conf.path, 'utf8');

@@ -10,6 +10,7 @@ import type {
   RawPoint,
   ValueDescriptor,
 } from '../../server/mirror/protocol';
+import { aggregatedResponse } from '../../server/telemetry/responses';
 import { TelemetryError, type TelemetrySource } from '../../server/telemetry/source';
 
 /** `metricField` values that make the stand-in fail. */
@@ -88,15 +89,10 @@ function metrics(query: MetricsQuery): MetricsResponse {
       points.push([standInValue(start), start, end]);
       start = end;
     }
-    return {
-      _type: 'MetricsResponse',
-      telemetry: {
-        _type: 'AggregatedMetricTelemetry',
-        dataFormat: ['value', 'startTimestamp', 'endTimestamp'],
-        points,
-        isPartial: points.length === query.limit && (points.at(-1)?.[2] ?? query.endTime) < query.endTime,
-      },
-    };
+    return aggregatedResponse(
+      points,
+      points.length === query.limit && (points.at(-1)?.[2] ?? query.endTime) < query.endTime,
+    );
   }
   const points: RawPoint[] = [];
   const first = Math.ceil(query.startTime / RAW_STEP_MILLIS) * RAW_STEP_MILLIS;

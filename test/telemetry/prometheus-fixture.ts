@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AggregationMethod } from '../../server/mirror/protocol';
+import { PERCENTILES } from '../../server/telemetry/aggregate';
 
 export const PROMETHEUS_BINARY = process.env.PROMETHEUS_BINARY ?? '/usr/bin/prometheus';
 
@@ -164,15 +165,7 @@ export async function startPrometheus(minSamples = 8, timeoutMillis = 30_000): P
 
 // ---------- the tests' own answers ----------
 
-const PERCENTILE: Partial<Record<AggregationMethod, number>> = {
-  PERCENTILE_25: 0.25,
-  PERCENTILE_50: 0.5,
-  PERCENTILE_75: 0.75,
-  PERCENTILE_90: 0.9,
-  PERCENTILE_95: 0.95,
-  PERCENTILE_98: 0.98,
-  PERCENTILE_99: 0.99,
-};
+const PERCENTILE = PERCENTILES;
 
 /** The method over Prometheus's samples of one bucket, computed here independently. */
 export function expectedFrom(samples: number[], method: AggregationMethod): number | undefined {

@@ -70,6 +70,18 @@ export function killLeftovers(pids: Iterable<number>): void {
  * Resolves as `promise` does, or rejects with `message` after `millis`: a hang fails with its cause
  * long before the runner's per-test time-out.
  */
+/**
+ * Closes the tunnels a test opened. Bounded: a close() that hangs (a child never killed) fails here
+ * with its cause; a leak check after the tests then names the child and kills it.
+ */
+export async function closeWithin(tunnels: readonly Tunnel[]): Promise<void> {
+  await within(
+    Promise.all(tunnels.map((tunnel) => tunnel.close(500))),
+    5000,
+    'broken promise: close() returns within its time-out, but closing the tunnels had not finished 5 s later',
+  );
+}
+
 export async function within<T>(promise: Promise<T>, millis: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { NgrokTunnel, type NgrokTunnelOptions } from '../../server/tunnel/ngrok';
 import { TunnelErrorCode } from '../../server/tunnel/ngrok-errors';
 import { TunnelError, type TunnelStatus } from '../../server/tunnel/tunnel';
-import { childrenLeftAlive, isAlive, waitFor, watchTunnel, within } from './helpers';
+import { childrenLeftAlive, closeWithin, isAlive, waitFor, watchTunnel, within } from './helpers';
 
 const TOKEN = '2fakeTokenABCDEFGHIJKLMNOPQRSTUVW_0123456789abcdefgh';
 const TARGET = { target: { host: '127.0.0.1', port: 9 } };
@@ -58,15 +58,7 @@ async function openAndTrack(tunnel: NgrokTunnel): Promise<{ url: string; pid: nu
 
 const states = (statuses: TunnelStatus[]) => statuses.map((status) => status.state);
 
-afterEach(async () => {
-  // Bounded: a close() that hangs (a child never killed) fails here with its cause; the leak check
-  // in after() then names the child and kills it.
-  await within(
-    Promise.all(tunnels.splice(0).map((tunnel) => tunnel.close(500))),
-    5000,
-    'broken promise: close() returns within its time-out, but closing the tunnels had not finished 5 s later',
-  );
-});
+afterEach(() => closeWithin(tunnels.splice(0)));
 
 after(async () => {
   // Every test has closed its tunnels (afterEach): each child must be gone, or go within 3 s.

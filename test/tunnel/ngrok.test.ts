@@ -16,7 +16,7 @@ import { NgrokTunnel, type NgrokTunnelOptions } from '../../server/tunnel/ngrok'
 import { resolveNgrokChildEntry } from '../../server/tunnel/ngrok-child-entry';
 import { AUTHTOKEN_URL, TunnelErrorCode } from '../../server/tunnel/ngrok-errors';
 import { TunnelError, type TunnelStatus } from '../../server/tunnel/tunnel';
-import { childrenLeftAlive, isAlive, waitFor, watchTunnel, within } from './helpers';
+import { childrenLeftAlive, closeWithin, isAlive, waitFor, watchTunnel } from './helpers';
 
 const TOKEN = '2fakeTokenABCDEFGHIJKLMNOPQRSTUVW_0123456789abcdefgh';
 const TARGET = { target: { host: '127.0.0.1', port: 9 } };
@@ -88,15 +88,7 @@ function trackPid(tunnel: NgrokTunnel): { pid: () => number | null; stop: () => 
   return { pid: () => seen, stop: () => clearInterval(timer) };
 }
 
-afterEach(async () => {
-  // Bounded: a close() that hangs (a child never killed) fails here with its cause; the leak check
-  // in after() then names the child and kills it.
-  await within(
-    Promise.all(tunnels.splice(0).map((tunnel) => tunnel.close(500))),
-    5000,
-    'broken promise: close() returns within its time-out, but closing the tunnels had not finished 5 s later',
-  );
-});
+afterEach(() => closeWithin(tunnels.splice(0)));
 
 after(async () => {
   await new Promise((resolve) => resetting.close(resolve));

@@ -45,25 +45,9 @@ export class SettingsPanel implements View {
 
   constructor(private readonly ctx: AppContext) {
     const portId = uniqueId('port');
-    this.#port = h('input', {
-      id: portId,
-      name: 'mirrorPort',
-      type: 'number',
-      min: '0',
-      max: '65535',
-      inputMode: 'numeric',
-      'data-testid': 'settings-port',
-    });
+    this.#port = numberInput(portId, 'mirrorPort', [0, 65535], 'settings-port');
     const timeoutId = uniqueId('timeout');
-    this.#timeout = h('input', {
-      id: timeoutId,
-      name: 'requestTimeoutSeconds',
-      type: 'number',
-      min: '1',
-      max: '300',
-      inputMode: 'numeric',
-      'data-testid': 'settings-timeout',
-    });
+    this.#timeout = numberInput(timeoutId, 'requestTimeoutSeconds', [1, 300], 'settings-timeout');
     const tunnel = radioGroup('tunnel', [
       ['ngrok', 'ngrok', 'a public URL, for a StackState elsewhere'],
       ['none', 'None', 'StackState runs on this machine, in Docker'],
@@ -302,6 +286,18 @@ export class SettingsPanel implements View {
       (message) => this.#formMessage.show(friendlyActionError(message), 'error'),
     );
   }
+}
+
+function numberInput(id: string, name: string, [min, max]: [number, number], testId: string) {
+  return h('input', {
+    id,
+    name,
+    type: 'number',
+    min: String(min),
+    max: String(max),
+    inputMode: 'numeric',
+    'data-testid': testId,
+  });
 }
 
 function setValue(field: Field, value: string): void {
