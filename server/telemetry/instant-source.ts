@@ -16,21 +16,16 @@ export type InstantAnswers = Pick<TelemetrySource, 'kind' | 'catalog' | 'setInci
 };
 
 /**
- * The answers as a TelemetrySource. A request whose signal has already fired (StackState hung up
- * while it waited in line) is not computed at all.
+ * The answers as a TelemetrySource. They are computed at once, in the turn the request arrives in,
+ * so there is nothing to cancel: the signal is not even asked for (deadline.ts makes it on demand).
  */
 export function instantSource(answers: InstantAnswers): TelemetrySource {
-  const answer = async <T>(signal: AbortSignal, compute: () => T): Promise<T> => {
-    signal.throwIfAborted();
-    return compute();
-  };
   return {
     kind: answers.kind,
-    testConnection: (context) =>
-      answer(context.signal, () => answers.testConnection(context.connectionDetails)),
-    fieldNames: (query, context) => answer(context.signal, () => answers.fieldNames(query)),
-    fieldValues: (query, context) => answer(context.signal, () => answers.fieldValues(query)),
-    metrics: (query, context) => answer(context.signal, () => answers.metrics(query)),
+    testConnection: async (context) => answers.testConnection(context.connectionDetails),
+    fieldNames: async (query) => answers.fieldNames(query),
+    fieldValues: async (query) => answers.fieldValues(query),
+    metrics: async (query) => answers.metrics(query),
     catalog: () => answers.catalog(),
     setIncidents: (incidents) => answers.setIncidents(incidents),
   };

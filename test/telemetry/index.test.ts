@@ -23,20 +23,4 @@ describe('createTelemetrySource', () => {
       name: 'MetricNotFoundError',
     });
   });
-
-  it('a request StackState already gave up on is not computed', async () => {
-    const query = metricsQuery({ startTime: 0, endTime: 60_000 });
-    const gone = new AbortController();
-    gone.abort(new Error('StackState hung up'));
-    await assert.rejects(
-      createTelemetrySource({ kind: 'demo' }).metrics(query, {
-        connectionDetails: {},
-        signal: gone.signal,
-        note: () => {},
-      }),
-      {
-        message: 'StackState hung up',
-      },
-    );
-  });
 });
