@@ -160,13 +160,7 @@ for (const profile of ['demo', 'tutorial'] as const) {
     const log = new RequestLog();
     const agent = new Agent({ keepAlive: true, maxSockets: 8 });
     before(async () => {
-      const started = await startTestMirror({ source: createTelemetrySource({ kind: profile }) });
-      mirror = started.mirror;
-      const push = started.exchanges.push.bind(started.exchanges);
-      started.exchanges.push = (...items) => {
-        for (const item of items) log.append(item, 'tunnel', item.remoteAddress);
-        return push(...items);
-      };
+      ({ mirror } = await startTestMirror({ source: createTelemetrySource({ kind: profile }), log }));
     });
     after(async () => {
       agent.destroy();

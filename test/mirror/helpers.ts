@@ -12,6 +12,7 @@ import {
   startMirror,
 } from '../../server/mirror/listen';
 import { API_KEY_HEADER } from '../../server/mirror/protocol';
+import type { RequestLog } from '../../server/session/request-log';
 import type { TelemetrySource } from '../../server/telemetry/source';
 import { createStandInSource } from './stand-in-source';
 
@@ -24,6 +25,8 @@ interface MirrorSetup {
   apiKey?: () => string;
   /** The per-request deadline; the mirror's default when absent. */
   deadlineMillis?: number;
+  /** A real request log that records every exchange too, as the session does (origin: tunnel). */
+  log?: RequestLog;
 }
 
 /** An app for `inject()`, with every exchange it reports. */
@@ -50,7 +53,10 @@ export async function startTestMirror(
     port: setup.port ?? 0,
     source: () => source,
     apiKey: setup.apiKey ?? (() => TEST_KEY),
-    onExchange: (exchange) => exchanges.push(exchange),
+    onExchange: (exchange) => {
+      exchanges.push(exchange);
+      setup.log?.append(exchange, 'tunnel', exchange.remoteAddress);
+    },
     appInfo: APP_INFO,
     ...(setup.timeouts ? { timeouts: setup.timeouts } : {}),
     ...(setup.deadlineMillis === undefined ? {} : { deadlineMillis: () => setup.deadlineMillis! }),
