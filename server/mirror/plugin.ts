@@ -236,20 +236,21 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     const note = (finding: ExchangeFinding) => {
       if (findings.length < MAX_FINDINGS) findings.push(finding);
     };
+    // Answers computed in this very turn cannot outlive a deadline or a hang-up: no timer for them.
+    if (source.instant) return call(source, { connectionDetails: details, note, signal: NEVER_ABORTED });
     return withDeadline(operation, reply.raw, deadline, details, note, (context) => call(source, context));
   };
 
   /**
    * Pass-through (a source with `forward`, e.g. `upstream`): the request goes out as StackState sent
    * it, and the answer comes back as it came: status, key header (or none) and body, byte for byte.
-   * Null when the source answers through its typed operations.
+   * Only for a source that has `forward` (the routes check).
    */
   const relay = async (
     operation: Operation,
     body: { connectionDetails?: Record<string, unknown> | undefined },
     reply: FastifyReply,
-  ): Promise<FastifyReply | null> => {
-    if (!options.source().forward) return null;
+  ): Promise<FastifyReply> => {
     if (reply.request.headers[FORWARDED_HEADER.toLowerCase()] !== undefined) throw forwardingLoop();
     const draft = draftOf(reply.request);
     const answer = await ask(operation, body, reply, (source, context) =>
@@ -270,8 +271,7 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     OPERATIONS.connection.path,
     { schema: { body: TestConnectionRequest } },
     async (request, reply) => {
-      const relayed = await relay('connection', request.body, reply);
-      if (relayed) return relayed;
+      if (options.source().forward) return relay('connection', request.body, reply);
       const response = await ask('connection', request.body, reply, (source, context) =>
         source.testConnection(context),
       );
@@ -281,8 +281,7 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
   );
 
   api.post(OPERATIONS.fieldNames.path, { schema: { body: FieldNamesRequest } }, async (request, reply) => {
-    const relayed = await relay('fieldNames', request.body, reply);
-    if (relayed) return relayed;
+    if (options.source().forward) return relay('fieldNames', request.body, reply);
     assertTimeWindow(request.body.query);
     const response = await ask('fieldNames', request.body, reply, (source, context) =>
       source.fieldNames(request.body.query, context),
@@ -291,8 +290,7 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
   });
 
   api.post(OPERATIONS.fieldValues.path, { schema: { body: FieldValuesRequest } }, async (request, reply) => {
-    const relayed = await relay('fieldValues', request.body, reply);
-    if (relayed) return relayed;
+    if (options.source().forward) return relay('fieldValues', request.body, reply);
     assertTimeWindow(request.body.query);
     const response = await ask('fieldValues', request.body, reply, (source, context) =>
       source.fieldValues(request.body.query, context),
@@ -301,8 +299,7 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
   });
 
   api.post(OPERATIONS.metrics.path, { schema: { body: MetricsRequest } }, async (request, reply) => {
-    const relayed = await relay('metrics', request.body, reply);
-    if (relayed) return relayed;
+    if (options.source().forward) return relay('metrics', request.body, reply);
     assertTimeWindow(request.body.query);
     const response = await ask('metrics', request.body, reply, (source, context) =>
       source.metrics(request.body.query, context),
@@ -336,6 +333,9 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     }
   });
 }
+
+/** The signal of a source that answers at once: nothing ever aborts it. */
+const NEVER_ABORTED = new AbortController().signal;
 
 /** The upstream URL leads back to this mirror (or to another one forwarding here): refuse, do not recurse. */
 const forwardingLoop = () =>

@@ -22,6 +22,7 @@ export type InstantAnswers = Pick<TelemetrySource, 'kind' | 'catalog' | 'setInci
 export function instantSource(answers: InstantAnswers): TelemetrySource {
   return {
     kind: answers.kind,
+    instant: true,
     testConnection: async (context) => answers.testConnection(context.connectionDetails),
     fieldNames: async (query) => answers.fieldNames(query),
     fieldValues: async (query) => answers.fieldValues(query),

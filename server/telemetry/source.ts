@@ -66,6 +66,11 @@ export interface Incident {
 export interface TelemetrySource {
   /** Its kind's name in the registry (registry.ts), e.g. `demo`. */
   readonly kind: string;
+  /**
+   * True for a source that computes every answer at once, in the turn the request arrives in
+   * (demo, tutorial): it cannot outlive a deadline, so the mirror sets none for it.
+   */
+  readonly instant?: boolean;
   testConnection(context: SourceContext): Promise<TestConnectionResponse>;
   fieldNames(query: FieldNamesQuery, context: SourceContext): Promise<FieldNamesResponse>;
   fieldValues(query: FieldValuesQuery, context: SourceContext): Promise<FieldValuesResponse>;
