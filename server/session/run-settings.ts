@@ -9,7 +9,7 @@ import {
   type SettingsOverrides,
   type SettingsStore,
 } from '../settings/settings';
-import { type DataSourceSetting, publicDataSource } from '../telemetry';
+import { type DataSourceSetting, publicDataSource, withSavedSecrets } from '../telemetry/registry';
 import type { TunnelPlan } from '../tunnel/plan';
 import { ActionError } from './action-error';
 import { isLoopback } from './loopback';
@@ -125,7 +125,11 @@ export class RunSettings {
    * Saves a change, refused whole (an ActionError naming every bad field) if any field is wrong.
    * Says whether the running mirror and tunnel must restart for it.
    */
-  async update(patch: SettingsPatch): Promise<{ needsRestart: boolean }> {
+  async update(fromWindow: SettingsPatch): Promise<{ needsRestart: boolean }> {
+    // The window shows secret options as a placeholder and sends it back when they were not changed.
+    const patch = fromWindow.dataSource
+      ? { ...fromWindow, dataSource: withSavedSecrets(fromWindow.dataSource, this.saved.dataSource) }
+      : fromWindow;
     const problems = Object.entries(patch)
       .map(([field, value]) => [field, checkSetting(field, value)] as const)
       .filter(([, problem]) => problem !== null)

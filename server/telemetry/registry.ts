@@ -187,16 +187,36 @@ export function describeDataSource(setting: DataSourceSetting): string {
   return kindNamed(kind)?.describe(options) ?? kind;
 }
 
-/** The setting as the window may see it: secret options replaced by whether they are set. */
-export function publicDataSource(setting: DataSourceSetting): DataSourceSetting {
-  const secrets = new Set(
-    kindNamed(setting.kind)
-      ?.options.filter((o) => o.secret)
-      .map((o) => o.name),
+/** What the window sees instead of a secret option's value, and sends back when it was not changed. */
+export const SECRET_PLACEHOLDER = '(set)';
+
+const secretNames = (kind: string) =>
+  new Set(
+    kindNamed(kind)
+      ?.options.filter((option) => option.secret)
+      .map((option) => option.name),
   );
+
+/** The setting as the window may see it: secret options replaced by SECRET_PLACEHOLDER. */
+export function publicDataSource(setting: DataSourceSetting): DataSourceSetting {
+  const secrets = secretNames(setting.kind);
   return Object.fromEntries(
-    Object.entries(setting).map(([name, value]) => [name, secrets.has(name) ? '(set)' : value]),
+    Object.entries(setting).map(([name, value]) => [name, secrets.has(name) ? SECRET_PLACEHOLDER : value]),
   ) as DataSourceSetting;
+}
+
+/**
+ * A setting from the window, with each secret it left as SECRET_PLACEHOLDER put back from the saved
+ * one of the same kind (the window never had it); a placeholder with nothing saved behind it is dropped.
+ */
+export function withSavedSecrets(fromWindow: DataSourceSetting, saved: DataSourceSetting): DataSourceSetting {
+  const secrets = secretNames(fromWindow.kind);
+  const entries = Object.entries(fromWindow).flatMap(([name, value]) => {
+    if (!secrets.has(name) || value !== SECRET_PLACEHOLDER) return [[name, value]];
+    const kept = saved.kind === fromWindow.kind ? saved[name] : undefined;
+    return kept === undefined ? [] : [[name, kept]];
+  });
+  return Object.fromEntries(entries) as DataSourceSetting;
 }
 
 /** What the window needs to draw the data-source choice: every kind, its label and its options. */
