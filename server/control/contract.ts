@@ -252,7 +252,16 @@ export const ROUTES = {
   clearLog: '/control/log',
   /** POST CheckMirrorRequest → CheckMirrorResult: `npm run check` from the window */
   checkMirror: '/control/check-mirror',
+  /** POST { dataSource } → DataSourceTestResult: Test Connection of a data source as the form has it */
+  testDataSource: '/control/data-source/test',
 } as const;
+
+/** What Settings → Data source → Test found. */
+export interface DataSourceTestResult {
+  ok: boolean;
+  /** One sentence naming the data source and what it answered (never a secret). */
+  message: string;
+}
 
 /** The token's query parameter and header. */
 export const TOKEN_QUERY = 'token';

@@ -7,23 +7,29 @@ export const CleanupOptionsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** The data source as the Settings form has it (the registry checks kind and options). */
+const DataSourceSchema = Type.Object(
+  { kind: Type.String({ maxLength: 100 }) },
+  { additionalProperties: Type.String({ maxLength: 2000 }), maxProperties: 20 },
+);
+
 export const SettingsPatchSchema = Type.Object(
   {
     mirrorPort: Type.Optional(Type.Integer()),
     mirrorHost: Type.Optional(Type.String()),
     // Its kind and options are checked by the registry (checkDataSource), as the settings file's are.
-    dataSource: Type.Optional(
-      Type.Object(
-        { kind: Type.String({ maxLength: 100 }) },
-        { additionalProperties: Type.String({ maxLength: 2000 }), maxProperties: 20 },
-      ),
-    ),
+    dataSource: Type.Optional(DataSourceSchema),
     requestTimeoutSeconds: Type.Optional(Type.Integer()),
     tunnel: Type.Optional(Type.String()),
     ngrokAuthtoken: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     ngrokDomain: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     allowCidrs: Type.Optional(Type.Array(Type.String())),
   },
+  { additionalProperties: false },
+);
+
+export const DataSourceTestSchema = Type.Object(
+  { dataSource: DataSourceSchema },
   { additionalProperties: false },
 );
 

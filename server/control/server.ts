@@ -10,6 +10,7 @@ import type {
   CheckMirrorRequest,
   CleanupOptions,
   ControlEvent,
+  DataSourceSetting,
   IncidentRequest,
   LogEntry,
   SessionState,
@@ -20,6 +21,7 @@ import { checkControlRequest, createControlToken } from './guard';
 import {
   CheckMirrorRequestSchema,
   CleanupOptionsSchema,
+  DataSourceTestSchema,
   IncidentRequestSchema,
   SettingsPatchSchema,
 } from './schemas';
@@ -156,6 +158,9 @@ function registerActions(app: FastifyInstance, session: MirrorSession): void {
   );
   app.delete(ROUTES.incidents, async () => session.endIncidents());
   app.post(ROUTES.selfTest, async () => session.selfTest());
+  app.post(ROUTES.testDataSource, { schema: { body: DataSourceTestSchema } }, async (request) =>
+    session.testDataSource((request.body as { dataSource: DataSourceSetting }).dataSource),
+  );
   app.post(ROUTES.checkMirror, { schema: { body: CheckMirrorRequestSchema } }, async (request) =>
     checkMirrorFromUi(request.body as CheckMirrorRequest),
   );

@@ -8,6 +8,7 @@ import type {
   CleanupOptions,
   CleanupReport,
   CleanupStep,
+  DataSourceTestResult,
   IncidentRequest,
   LogEntry,
   SelfTestResult,
@@ -18,13 +19,14 @@ import type {
 import type { MirrorExchange } from '../mirror/exchange';
 import { type RunningMirror, startMirror, TUNNEL_HOST } from '../mirror/listen';
 import type { SettingsStore } from '../settings/settings';
-import { dataSourceKindsForUi, describeDataSource } from '../telemetry';
+import { type DataSourceSetting, dataSourceKindsForUi, describeDataSource } from '../telemetry';
 import { NETWORK_EXPOSURE_WARNING } from '../tunnel/none';
 import { createDefaultTunnel, type TunnelFactory } from '../tunnel/plan';
 import { APP_NAME, APP_VERSION } from '../version';
 import { ActionQueue } from './action-queue';
 import { Checklist, headerValue, originOf } from './checklist';
 import { type CleanupParts, cleanUp, cleanupMessage, stopMirror } from './cleanup';
+import { testDataSource } from './data-source-test';
 import { IncidentBoard } from './incident-board';
 import { isLoopback } from './loopback';
 import { Replayer } from './replay';
@@ -217,6 +219,11 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
       apiKey: () => this.state.connection.apiKey,
       timeoutMillis,
     });
+  }
+
+  /** Test Connection of a data source as the Settings form has it: its unchanged secrets are the saved ones. */
+  testDataSource(fromWindow: DataSourceSetting): Promise<DataSourceTestResult> {
+    return testDataSource(this.settings.withSavedSecrets(fromWindow));
   }
 
   /** Sends a logged request again to the local mirror; the new exchange lands in the log. */

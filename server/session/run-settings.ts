@@ -125,10 +125,14 @@ export class RunSettings {
    * Saves a change, refused whole (an ActionError naming every bad field) if any field is wrong.
    * Says whether the running mirror and tunnel must restart for it.
    */
+  /** A data source from the window, with the secrets it shows as a placeholder put back from the saved one. */
+  withSavedSecrets(fromWindow: DataSourceSetting): DataSourceSetting {
+    return withSavedSecrets(fromWindow, this.saved.dataSource);
+  }
+
   async update(fromWindow: SettingsPatch): Promise<{ needsRestart: boolean }> {
-    // The window shows secret options as a placeholder and sends it back when they were not changed.
     const patch = fromWindow.dataSource
-      ? { ...fromWindow, dataSource: withSavedSecrets(fromWindow.dataSource, this.saved.dataSource) }
+      ? { ...fromWindow, dataSource: this.withSavedSecrets(fromWindow.dataSource) }
       : fromWindow;
     const problems = Object.entries(patch)
       .map(([field, value]) => [field, checkSetting(field, value)] as const)

@@ -2,6 +2,8 @@
 // a choice saved in the form is what the mirror then serves, and the request time-out is a setting.
 // Screenshots at the window's three sizes, light and dark.
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { DATA_SOURCE_KINDS } from '../../server/telemetry';
@@ -63,6 +65,33 @@ describe('the data-source choice', { skip: browserSkip }, () => {
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
+    }
+  });
+
+  it('Test asks the data source as the form has it, unsaved: OK for the demo, the cause for a Prometheus that is not there', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const { context, page } = await openPage(browser, app, { colorScheme });
+      try {
+        await page.getByTestId('tab-settings').click();
+        await page.getByTestId('dataSource-demo').check();
+        await page.getByTestId('test-data-source').click();
+        const said = page.getByTestId('settings-form').locator('.inline-message').first();
+        await said.filter({ hasText: 'Demo data: Test Connection answers OK.' }).waitFor();
+        await page.getByTestId('dataSource-prometheus').check();
+        await page.getByTestId('data-source-prometheus-url').fill(`http://127.0.0.1:${port}`);
+        await page.getByTestId('test-data-source').click();
+        const failed = said.filter({ hasText: `Prometheus at http://127.0.0.1:${port}` });
+        await failed.waitFor();
+        assert.match(await text(failed), /refused|nothing listens|not reach/i);
+        assert.equal(app.session.state.dataSource.kind, 'tutorial', 'a test saves nothing');
+        await screenshot(page, `data-source-test-failed-420-${colorScheme}`, true);
+      } finally {
+        await context.close();
+      }
     }
   });
 

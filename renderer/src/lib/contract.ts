@@ -11,6 +11,7 @@ export type {
   ControlEvent,
   DataSourceKindInfo,
   DataSourceSetting,
+  DataSourceTestResult,
   IncidentRequest,
   LogEntry,
   Milestones,

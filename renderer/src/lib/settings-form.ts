@@ -47,14 +47,7 @@ export function settingsPatch(
   if (!/^\d{1,5}$/.test(portText)) return { error: 'Mirror port must be a number from 0 to 65535.' };
   const port = Number(portText);
   if (port !== saved.mirrorPort) patch.mirrorPort = port;
-  const dataSource: DataSourceSetting = {
-    kind: values.dataSourceKind,
-    ...Object.fromEntries(
-      Object.entries(values.dataSourceOptions[values.dataSourceKind] ?? {})
-        .map(([name, value]) => [name, value.trim()] as const)
-        .filter(([, value]) => value !== ''),
-    ),
-  };
+  const dataSource = dataSourceOf(values);
   if (JSON.stringify(dataSource) !== JSON.stringify(saved.dataSource)) patch.dataSource = dataSource;
   const timeoutText = values.requestTimeoutSeconds.trim();
   if (!/^\d{1,3}$/.test(timeoutText)) return { error: 'Request time-out must be a whole number of seconds.' };
@@ -69,6 +62,20 @@ export function settingsPatch(
   const cidrs = parseCidrs(values.allowCidrs);
   if (cidrs.join('\n') !== saved.allowCidrs.join('\n')) patch.allowCidrs = cidrs;
   return { patch };
+}
+
+/** The chosen kind with the options typed under it (empty ones left out). */
+export function dataSourceOf(
+  values: Pick<SettingsFormValues, 'dataSourceKind' | 'dataSourceOptions'>,
+): DataSourceSetting {
+  return {
+    kind: values.dataSourceKind,
+    ...Object.fromEntries(
+      Object.entries(values.dataSourceOptions[values.dataSourceKind] ?? {})
+        .map(([name, value]) => [name, value.trim()] as const)
+        .filter(([, value]) => value !== ''),
+    ),
+  };
 }
 
 const FIELD_LABELS: Record<string, string> = {

@@ -2,8 +2,16 @@
 // saved together), plus
 // the API key (regenerate) and the ngrok authtoken (replace, forget). A refused change (HTTP 400)
 // is shown next to the form and what the user typed stays.
-import { type DataSourceKindInfo, type PublicSettings, ROUTES, type SessionState } from '../lib/contract';
 import {
+  type DataSourceKindInfo,
+  type DataSourceSetting,
+  type DataSourceTestResult,
+  type PublicSettings,
+  ROUTES,
+  type SessionState,
+} from '../lib/contract';
+import {
+  dataSourceOf,
   formValues,
   friendlyActionError,
   type SettingsFormValues,
@@ -20,7 +28,7 @@ export class SettingsPanel implements View {
   readonly #port: HTMLInputElement;
   readonly #portNote = h('p', { class: 'muted small', hidden: true });
   /** The data-source choice, drawn from the kinds the session lists (the registry), on the first state. */
-  readonly #dataSource = new DataSourceChoice();
+  readonly #dataSource: DataSourceChoice;
   readonly #timeout: HTMLInputElement;
   readonly #tunnel: Map<string, HTMLInputElement>;
   readonly #domain: HTMLInputElement;
@@ -44,6 +52,9 @@ export class SettingsPanel implements View {
   #filledFrom: PublicSettings | null = null;
 
   constructor(private readonly ctx: AppContext) {
+    this.#dataSource = new DataSourceChoice((dataSource) =>
+      ctx.api.post<DataSourceTestResult>(ROUTES.testDataSource, { dataSource }),
+    );
     const portId = uniqueId('port');
     this.#port = numberInput(portId, 'mirrorPort', [0, 65535], 'settings-port');
     const timeoutId = uniqueId('timeout');
@@ -307,6 +318,29 @@ function setValue(field: Field, value: string): void {
 /** The data-source kinds as radio buttons, each with its own option fields (a URL…) under it. */
 class DataSourceChoice {
   readonly el = h('fieldset', null, h('legend', null, 'Data source'));
+  readonly #testMessage = new InlineMessage();
+  readonly #testButton = h('button', {
+    type: 'button',
+    text: 'Test',
+    title: 'Ask the chosen data source what StackState’s Test Connection would get (nothing is saved)',
+    'data-testid': 'test-data-source',
+    onclick: () => this.#runTest(),
+  });
+
+  constructor(private readonly test: (dataSource: DataSourceSetting) => Promise<DataSourceTestResult>) {}
+
+  async #runTest(): Promise<void> {
+    this.#testMessage.clear();
+    await runFrom(
+      this.#testButton,
+      'Testing…',
+      async () => {
+        const result = await this.test(dataSourceOf(this.read()));
+        this.#testMessage.show(result.message, result.ok ? 'ok' : 'error');
+      },
+      (message) => this.#testMessage.show(friendlyActionError(message), 'error'),
+    );
+  }
   readonly #radios = new Map<string, HTMLInputElement>();
   /** Option inputs by kind, then option name; shown only under the chosen kind. */
   readonly #options = new Map<string, Map<string, HTMLInputElement>>();
@@ -343,6 +377,7 @@ class DataSourceChoice {
       this.#optionBoxes.set(kind.kind, box);
       this.el.append(group.elements[index]!, ...(kind.options.length > 0 ? [box] : []));
     });
+    this.el.append(h('div', { class: 'actions' }, this.#testButton), this.#testMessage.el);
   }
 
   fill(kind: string, options: Record<string, Record<string, string>>): void {
