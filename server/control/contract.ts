@@ -86,7 +86,7 @@ export interface SessionState {
   tunnel: { kind: TunnelKind; status: TunnelStatus; publicUrl: string | null };
   connection: ConnectionInfo;
   /** What this run serves: its kind, and the data source in a few words ("Demo data"). */
-  dataSource: { kind: string; description: string };
+  dataSource: { kind: string; description: string; exampleFilter: string | null };
   /** Every kind the Settings form can offer, with its options (from the registry). */
   dataSourceKinds: DataSourceKindInfo[];
   settings: PublicSettings;

@@ -20,6 +20,7 @@ import type { MirrorExchange } from '../mirror/exchange';
 import { type RunningMirror, startMirror, TUNNEL_HOST } from '../mirror/listen';
 import type { SettingsStore } from '../settings/settings';
 import { type DataSourceSetting, dataSourceKindsForUi, describeDataSource } from '../telemetry';
+import { exampleFilterOf } from '../telemetry/registry';
 import { NETWORK_EXPOSURE_WARNING } from '../tunnel/none';
 import { createDefaultTunnel, type TunnelFactory } from '../tunnel/plan';
 import { APP_NAME, APP_VERSION } from '../version';
@@ -132,7 +133,11 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
         apiKey: this.telemetry.learnedApiKey() ?? effective.apiKey,
         connectionDetails: '{}',
       },
-      dataSource: { kind: effective.dataSource.kind, description: describeDataSource(effective.dataSource) },
+      dataSource: {
+        kind: effective.dataSource.kind,
+        description: describeDataSource(effective.dataSource),
+        exampleFilter: exampleFilterOf(effective.dataSource),
+      },
       dataSourceKinds: DATA_SOURCE_KINDS_FOR_UI,
       settings: this.settings.publicView,
       milestones: this.checklist.milestones,

@@ -33,6 +33,8 @@ export interface DataSourceKind {
   /** One line for --help and the form. */
   readonly help: string;
   readonly options: readonly DataSourceOption[];
+  /** A filter that selects something in this kind, for the checklist's stream step (e.g. `host = a-host`). */
+  readonly exampleFilter: string | null;
   /** The data source in a few words, e.g. "Demo data" or "Prometheus at http://…". */
   describe(options: Readonly<Record<string, string>>): string;
   create(options: Readonly<Record<string, string>>): TelemetrySource;
@@ -47,6 +49,7 @@ export const DATA_SOURCE_KINDS: readonly DataSourceKind[] = [
     label: 'Demo data',
     help: 'a realistic, deterministic catalog: five hosts, five metrics, incidents to simulate',
     options: [],
+    exampleFilter: 'host = a-host',
     describe: () => 'Demo data',
     create: createDemoSource,
   },
@@ -55,6 +58,7 @@ export const DATA_SOURCE_KINDS: readonly DataSourceKind[] = [
     label: "The tutorial's sample",
     help: "exactly the shapes of StackState's mirror tutorial (field1, field2, field3)",
     options: [],
+    exampleFilter: 'field1 = value1',
     describe: () => "The tutorial's sample",
     create: createTutorialSource,
   },
@@ -117,6 +121,7 @@ export const DATA_SOURCE_KINDS: readonly DataSourceKind[] = [
         check: checkAllowedUrls,
       },
     ],
+    exampleFilter: '__name__ = up',
     describe: (options) => `Prometheus at ${options.url ?? '(no URL)'}`,
     create: createPrometheusFromSetting,
   },
@@ -136,6 +141,7 @@ export const DATA_SOURCE_KINDS: readonly DataSourceKind[] = [
         check: checkUpstreamUrl,
       },
     ],
+    exampleFilter: null,
     describe: (options) => `My own mirror at ${options.url ?? '?'}`,
     create: createUpstreamSource,
   },
@@ -181,6 +187,9 @@ export function createTelemetrySource(setting: DataSourceSetting): TelemetrySour
   const { kind: _kind, ...options } = setting;
   return entry.create(options);
 }
+
+export const exampleFilterOf = (setting: DataSourceSetting): string | null =>
+  kindNamed(setting.kind)?.exampleFilter ?? null;
 
 export function describeDataSource(setting: DataSourceSetting): string {
   const { kind, ...options } = setting;

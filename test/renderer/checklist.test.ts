@@ -92,3 +92,16 @@ describe('checklist', () => {
     assert.match(stepText(checklist(state).find((s) => s.id === 'tunnel')!), /authtoken/);
   });
 });
+
+describe('the stream step’s example filter', () => {
+  it('is the data source’s own: host = a-host for the demo, __name__ = up for Prometheus, none for your own mirror', () => {
+    const text = (exampleFilter: string | null) =>
+      checklist(makeState({ dataSource: { kind: 'x', description: 'x', exampleFilter } }))
+        .find((step) => step.id === 'stream')!
+        .how.map((segment) => (typeof segment === 'string' ? segment : segment.ui))
+        .join('');
+    assert.match(text('host = a-host'), /Filters \(e\.g\. host = a-host\), choose Select/);
+    assert.match(text('__name__ = up'), /Filters \(e\.g\. __name__ = up\), choose Select/);
+    assert.match(text(null), /Filters, choose Select/);
+  });
+});

@@ -78,7 +78,7 @@ export function checklist(state: SessionState): ChecklistStep[] {
         ...path('Telemetry', 'ADD NEW STREAM'),
         '. Name it, pick the mirror data source, add ',
         { ui: 'Filters' },
-        ' (e.g. host = a-host), choose ',
+        state.dataSource.exampleFilter ? ` (e.g. ${state.dataSource.exampleFilter}), choose ` : ', choose ',
         { ui: 'Select' },
         ' a metric "by" an aggregation, check the preview, then ',
         { ui: 'SAVE' },
