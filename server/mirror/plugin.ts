@@ -280,32 +280,49 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     },
   );
 
-  api.post(OPERATIONS.fieldNames.path, { schema: { body: FieldNamesRequest } }, async (request, reply) => {
-    if (options.source().forward) return relay('fieldNames', request.body, reply);
-    assertTimeWindow(request.body.query);
-    const response = await ask('fieldNames', request.body, reply, (source, context) =>
-      source.fieldNames(request.body.query, context),
-    );
-    return send(request, reply, 200, response, response.fields.length);
-  });
+  /** The three query operations: pass-through, or the window's check, the source's answer and its count. */
+  const answerQuery = async <Query extends { startTime: number; endTime: number }, Answer>(
+    operation: Exclude<Operation, 'connection'>,
+    body: { query: Query; connectionDetails?: Record<string, unknown> | undefined },
+    reply: FastifyReply,
+    call: (source: TelemetrySource, query: Query, context: SourceContext) => Promise<Answer>,
+    count: (answer: Answer) => number,
+  ): Promise<FastifyReply> => {
+    if (options.source().forward) return relay(operation, body, reply);
+    assertTimeWindow(body.query);
+    const answer = await ask(operation, body, reply, (source, context) => call(source, body.query, context));
+    return send(reply.request, reply, 200, answer, count(answer));
+  };
 
-  api.post(OPERATIONS.fieldValues.path, { schema: { body: FieldValuesRequest } }, async (request, reply) => {
-    if (options.source().forward) return relay('fieldValues', request.body, reply);
-    assertTimeWindow(request.body.query);
-    const response = await ask('fieldValues', request.body, reply, (source, context) =>
-      source.fieldValues(request.body.query, context),
-    );
-    return send(request, reply, 200, response, response.values.length);
-  });
+  api.post(OPERATIONS.fieldNames.path, { schema: { body: FieldNamesRequest } }, (request, reply) =>
+    answerQuery(
+      'fieldNames',
+      request.body,
+      reply,
+      (source, query, context) => source.fieldNames(query, context),
+      (answer) => answer.fields.length,
+    ),
+  );
 
-  api.post(OPERATIONS.metrics.path, { schema: { body: MetricsRequest } }, async (request, reply) => {
-    if (options.source().forward) return relay('metrics', request.body, reply);
-    assertTimeWindow(request.body.query);
-    const response = await ask('metrics', request.body, reply, (source, context) =>
-      source.metrics(request.body.query, context),
-    );
-    return send(request, reply, 200, response, response.telemetry.points.length);
-  });
+  api.post(OPERATIONS.fieldValues.path, { schema: { body: FieldValuesRequest } }, (request, reply) =>
+    answerQuery(
+      'fieldValues',
+      request.body,
+      reply,
+      (source, query, context) => source.fieldValues(query, context),
+      (answer) => answer.values.length,
+    ),
+  );
+
+  api.post(OPERATIONS.metrics.path, { schema: { body: MetricsRequest } }, (request, reply) =>
+    answerQuery(
+      'metrics',
+      request.body,
+      reply,
+      (source, query, context) => source.metrics(query, context),
+      (answer) => answer.telemetry.points.length,
+    ),
+  );
 
   // Any other method on an operation's path: 405 with `Allow: POST` rather than a misleading 404.
   const otherMethods = app.supportedMethods.filter((method) => method !== 'POST');

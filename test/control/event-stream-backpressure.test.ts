@@ -16,6 +16,7 @@ import {
 } from '../../server/control/server';
 import { type Runtime, startRuntime } from '../../server/runtime';
 import { FileSettingsStore } from '../../server/settings/file-store';
+import { takeEventFrames } from './event-frames';
 
 /** Enough that an unbounded writer would queue tens of MiB for the stalled window. */
 const REQUESTS = 5000;
@@ -87,14 +88,7 @@ function openStream(control: RunningControlServer): Promise<Stream> {
         res.on('data', (chunk: string) => {
           bytes += Buffer.byteLength(chunk);
           lastData = performance.now();
-          text += chunk;
-          let end = text.indexOf('\n\n');
-          while (end >= 0) {
-            const frame = text.slice(0, end);
-            text = text.slice(end + 2);
-            if (frame.startsWith('data: ')) events.push(JSON.parse(frame.slice(6)) as ControlEvent);
-            end = text.indexOf('\n\n');
-          }
+          text = takeEventFrames(text + chunk, events);
         });
         const finish = () => {
           ended = true;

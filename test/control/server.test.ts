@@ -9,6 +9,7 @@ import { type ControlEvent, ROUTES, type SessionState } from '../../server/contr
 import { isPortFree } from '../../server/ports';
 import { type Runtime, startRuntime } from '../../server/runtime';
 import { FileSettingsStore } from '../../server/settings/file-store';
+import { takeEventFrames } from './event-frames';
 
 const SECRET = '2secretAuthtokenNeverShown_abcdefghijklmnop';
 let runtime: Runtime;
@@ -153,14 +154,7 @@ describe('what it does', () => {
     const readUntil = async (done: () => boolean) => {
       while (!done()) {
         const { value } = await reader.read();
-        buffer += value ?? '';
-        let cut = buffer.indexOf('\n\n');
-        while (cut >= 0) {
-          const frame = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          if (frame.startsWith('data: ')) events.push(JSON.parse(frame.slice(6)) as ControlEvent);
-          cut = buffer.indexOf('\n\n');
-        }
+        buffer = takeEventFrames(buffer + (value ?? ''), events);
       }
     };
     await readUntil(() => events.length >= 2);

@@ -1,38 +1,23 @@
 // The "Check a mirror" tab in a real Chromium: the checks of `npm run check` for a typed URL, one
 // row per rule, and one clear message when nothing answers.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
 import type { Settings } from '../../server/settings/settings';
 import { FIXTURE_KEY, startFixture } from '../cli/fixture-mirrors';
-import { browserSkip, launchBrowser, type OpenedPage, openPage, startApp, type TestApp } from './harness';
+import { browserSkip, windowForSuite } from './harness';
 
 describe('the Check a mirror tab', { skip: browserSkip }, () => {
-  let browser: Browser;
-  let app: TestApp;
-  let opened: OpenedPage;
-  let page: Page;
-
-  before(async () => {
-    browser = await launchBrowser();
-    // Where the demo offers its incident simulator, the tab bar has no room for this tab: the tutorial has none.
-    app = await startApp({ saved: { profile: 'tutorial' } as Partial<Settings> });
-    opened = await openPage(browser, app);
-    page = opened.page;
-  });
-
-  after(async () => {
-    await opened?.context.close();
-    await browser?.close();
-    await app?.stop();
-  });
+  // Where the demo offers its incident simulator, the tab bar has no room for this tab: the tutorial has none.
+  const suite = windowForSuite({ saved: { profile: 'tutorial' } as Partial<Settings> });
 
   it('takes the Incidents tab’s place where there are no incidents to simulate', async () => {
+    const { page } = suite;
     assert.equal(await page.getByTestId('tab-incidents').isVisible(), false);
     assert.equal(await page.getByTestId('tab-check').isVisible(), true);
   });
 
   it('grades a mirror: one row per rule, the broken one marked FAIL', async () => {
+    const { page } = suite;
     const fixture = await startFixture('unsorted');
     try {
       await page.getByTestId('tab-check').click();

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import type { SessionState } from '../../server/control/contract';
@@ -203,6 +204,36 @@ export async function openPage(
   });
   await page.goto(options.url ?? app.uiUrl);
   return { context, page, problems };
+}
+
+/** A browser, the app and one page on it, for a describe block: made before its tests, closed after. */
+export function windowForSuite(appOptions: TestAppOptions = {}): {
+  readonly app: TestApp;
+  readonly page: Page;
+} {
+  let browser: Browser | undefined;
+  let app: TestApp | undefined;
+  let opened: OpenedPage | undefined;
+  before(async () => {
+    browser = await launchBrowser();
+    app = await startApp(appOptions);
+    opened = await openPage(browser, app);
+  });
+  after(async () => {
+    await opened?.context.close();
+    await browser?.close();
+    await app?.stop();
+  });
+  return {
+    get app() {
+      if (!app) throw new Error('the app has not started (is the test inside the describe block?)');
+      return app;
+    },
+    get page() {
+      if (!opened) throw new Error('the page has not opened (is the test inside the describe block?)');
+      return opened.page;
+    },
+  };
 }
 
 export async function screenshot(page: Page, name: string, fullPage = false): Promise<string> {
