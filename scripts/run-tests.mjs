@@ -8,13 +8,19 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** A test reporter that writes one JSON line per skipped test or suite: file, name, reason. */
-const SKIP_REPORTER = `export default async function* skips(source) {
+/**
+ * A test reporter that writes one JSON line per test that ran to an end: passed, failed, skipped (with
+ * its file and reason) or todo. Suites are left out, as Node's own summary leaves them out.
+ */
+const SKIP_REPORTER = `export default async function* outcomes(source) {
   for await (const event of source) {
-    if (event.type === 'test:pass' && event.data.skip !== undefined) {
-      const { file, name, skip } = event.data;
-      yield JSON.stringify({ file: file ?? '', name, reason: skip === true ? '' : String(skip) }) + '\\n';
-    }
+    if (event.type !== 'test:pass' && event.type !== 'test:fail') continue;
+    const { file, name, skip, todo, details } = event.data;
+    if (details?.type === 'suite' && skip === undefined) continue;
+    const outcome =
+      skip !== undefined ? 'skipped' : todo !== undefined ? 'todo' : event.type === 'test:pass' ? 'passed' : 'failed';
+    const reason = skip === undefined || skip === true ? '' : String(skip);
+    yield JSON.stringify({ outcome, file: file ?? '', name, reason }) + '\\n';
   }
 }
 `;
@@ -61,7 +67,9 @@ try {
   // No file: the runner did not start, so nothing was skipped either.
 }
 rmSync(workDir, { recursive: true, force: true });
-const skipped = lines.map((line) => JSON.parse(line));
+const outcomes = lines.map((line) => JSON.parse(line));
+const count = (outcome) => outcomes.filter((entry) => entry.outcome === outcome).length;
+const skipped = outcomes.filter((entry) => entry.outcome === 'skipped');
 if (skipped.length > 0) {
   console.log(`\nskipped (${skipped.length}), with the reason each gives:`);
   for (const { file, name, reason } of skipped) {
@@ -70,4 +78,6 @@ if (skipped.length > 0) {
     );
   }
 }
+// One plain closing line, the same in any runner's words.
+console.log(`\n${count('passed')} passed, ${count('failed')} failed, ${skipped.length} skipped`);
 process.exit(result.status ?? 1);
