@@ -159,7 +159,7 @@ export class Inspector {
       h('span', { class: 'r-summary' }, view.summary || '—'),
       h('span', { class: 'r-count' }, view.results),
       view.flag
-        ? h('span', { class: `badge tone-${view.flag.tone}`, title: view.flag.title }, view.flag.label)
+        ? h('span', { class: `badge r-flag tone-${view.flag.tone}`, title: view.flag.title }, view.flag.label)
         : null,
       h('span', { class: `badge origin-${view.origin}`, title: view.originTitle }, view.originLabel),
     );
