@@ -2,7 +2,7 @@
 // password), split from the settings so the desktop store can keep them encrypted like the ngrok
 // authtoken, and merged back on load. No electron import.
 import type { DataSourceSetting } from '../server/telemetry/registry';
-import { kindNamed } from '../server/telemetry/registry';
+import { kindNamed, secretNames } from '../server/telemetry/registry';
 
 /** The stored form: the kind the secrets belong to, and the secret options by name. */
 export interface SourceSecrets {
@@ -15,15 +15,11 @@ export function splitSourceSecrets(setting: DataSourceSetting): {
   open: DataSourceSetting;
   secrets: SourceSecrets;
 } {
-  const secretNames = new Set(
-    kindNamed(setting.kind)
-      ?.options.filter((option) => option.secret)
-      .map((option) => option.name),
-  );
+  const secrets = secretNames(setting.kind);
   const open: Record<string, string> = {};
   const values: Record<string, string> = {};
   for (const [name, value] of Object.entries(setting)) {
-    if (secretNames.has(name)) values[name] = value;
+    if (secrets.has(name)) values[name] = value;
     else open[name] = value;
   }
   return { open: open as DataSourceSetting, secrets: { kind: setting.kind, values } };

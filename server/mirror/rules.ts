@@ -146,6 +146,8 @@ export interface Graded {
   parsed: ParsedAnswer;
   /** The key header as sent, or null. */
   key: string | null;
+  /** The answer's body as JSON, or its text when it is not JSON (parsed once, here, for the log too). */
+  body: unknown;
 }
 
 const SNIPPET_CHARS = 80;
@@ -195,7 +197,8 @@ export function gradeAnswer(
     );
   else add('key-header', 'pass', `${API_KEY_HEADER}: ${JSON.stringify(key)}`);
 
-  const parsed = parseAnswer(operation, answer, add);
+  const json = parseJson(answer.body);
+  const parsed = parseAnswer(operation, answer, json, add);
   const query = gradedRequest(request);
   if (parsed.kind === 'connection') {
     if (parsed.status === 'OK') add('test-connection', 'pass', 'status OK');
@@ -216,14 +219,18 @@ export function gradeAnswer(
   ) {
     add('method-support', 'warn', `${query.aggregation.method} answered ${describeError(parsed.body)}`);
   }
-  return { verdicts, parsed, key };
+  return { verdicts, parsed, key, body: json.ok ? json.value : answer.body.toString('utf8') };
 }
 
 type Add = (rule: RuleId, status: VerdictStatus, got: string) => void;
 
-function parseAnswer(operation: Operation, answer: RawAnswer, add: Add): ParsedAnswer {
+function parseAnswer(
+  operation: Operation,
+  answer: RawAnswer,
+  json: ReturnType<typeof parseJson>,
+  add: Add,
+): ParsedAnswer {
   const ok = answer.status >= 200 && answer.status < 300;
-  const json = parseJson(answer.body);
   if (json.ok && Answers.error.Check(json.value)) {
     if (ok)
       add(

@@ -199,7 +199,8 @@ export function describeDataSource(setting: DataSourceSetting): string {
 /** What the window sees instead of a secret option's value, and sends back when it was not changed. */
 export const SECRET_PLACEHOLDER = '(set)';
 
-const secretNames = (kind: string) =>
+/** The names of a kind's secret options (kept like the ngrok authtoken). */
+export const secretNames = (kind: string): Set<string> =>
   new Set(
     kindNamed(kind)
       ?.options.filter((option) => option.secret)

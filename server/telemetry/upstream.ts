@@ -83,7 +83,7 @@ export function createUpstreamSource(options: Readonly<Record<string, string>>):
       apiKey: graded.key,
       contentType: answer.headers.get('content-type'),
       body: answer.body,
-      logBody: parseOrText(answer.body.toString('utf8')),
+      logBody: graded.body,
       resultCount:
         parsed.kind === 'fieldNames'
           ? parsed.body.fields.length
