@@ -13,12 +13,58 @@ export interface BackendAnswer {
   body: Buffer;
 }
 
+/**
+ * Backend calls under way at once, across the process. Each may hold up to MAX_BACKEND_BODY_BYTES,
+ * and anyone who reaches the public URL can ask for as many at once as they like: the others wait
+ * their turn (until their own deadline), so memory stays bounded whatever arrives.
+ */
+export const MAX_BACKEND_CALLS = 4;
+
+let callsUnderWay = 0;
+const waiting: Array<() => void> = [];
+
+/** Waits for a free slot, or rejects with the signal's reason when it fires first. */
+function takeSlot(signal: AbortSignal): Promise<void> {
+  signal.throwIfAborted();
+  if (callsUnderWay < MAX_BACKEND_CALLS) {
+    callsUnderWay++;
+    return Promise.resolve();
+  }
+  return new Promise((resolve, reject) => {
+    const grant = () => {
+      signal.removeEventListener('abort', giveUp);
+      callsUnderWay++;
+      resolve();
+    };
+    const giveUp = () => {
+      waiting.splice(waiting.indexOf(grant), 1);
+      reject(signal.reason);
+    };
+    waiting.push(grant);
+    signal.addEventListener('abort', giveUp, { once: true });
+  });
+}
+
+function releaseSlot(): void {
+  callsUnderWay--;
+  waiting.shift()?.();
+}
+
 /** One HTTP call to a backend. Resolves with any status; rejects only when the backend was not reached. */
 export async function callBackend(
   url: URL,
   init: RequestInit,
   context: SourceContext,
 ): Promise<BackendAnswer> {
+  await takeSlot(context.signal);
+  try {
+    return await callNow(url, init, context);
+  } finally {
+    releaseSlot();
+  }
+}
+
+async function callNow(url: URL, init: RequestInit, context: SourceContext): Promise<BackendAnswer> {
   let response: Response;
   try {
     response = await fetch(url, { ...init, signal: context.signal, redirect: 'manual' });

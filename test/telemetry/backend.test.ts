@@ -1,10 +1,10 @@
 // Calling a backend over real sockets on 127.0.0.1: a closed port, a reset, a hang and StackState's
 // hang-up each end the way the protocol and the user need, never in a hang.
 import assert from 'node:assert/strict';
-import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpServer, type ServerResponse } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { callBackend } from '../../server/telemetry/backend';
+import { callBackend, MAX_BACKEND_CALLS } from '../../server/telemetry/backend';
 import { TelemetryError } from '../../server/telemetry/source';
 
 const context = (signal = new AbortController().signal) => ({
@@ -79,6 +79,35 @@ test('an answer of any status comes back whole', async () => {
     const answer = await callBackend(new URL(`http://127.0.0.1:${port}/`), {}, context());
     assert.equal(answer.status, 503);
     assert.equal(answer.body.toString(), 'not ready');
+  } finally {
+    server.close();
+  }
+});
+
+test(`at most ${MAX_BACKEND_CALLS} backend calls at once: the rest wait their turn, or give up at their own deadline`, async () => {
+  const held: Array<ServerResponse> = [];
+  const server = createHttpServer((_request, response) => held.push(response));
+  const port = await listen(server);
+  try {
+    const url = new URL(`http://127.0.0.1:${port}/`);
+    const calls = Array.from({ length: MAX_BACKEND_CALLS + 1 }, () => callBackend(url, {}, context()));
+    const late = new AbortController();
+    const deadline = new Error('deadline of the one that waits');
+    const giving = callBackend(url, {}, context(late.signal));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(held.length, MAX_BACKEND_CALLS, `the backend got ${held.length} calls at once`);
+    late.abort(deadline);
+    await assert.rejects(giving, deadline);
+    // Answering one lets the next waiting call through.
+    held.shift()?.end('ok');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(held.length, MAX_BACKEND_CALLS, 'the waiting call went out when a slot came free');
+    for (const response of held.splice(0)) response.end('ok');
+    const answers = await Promise.all(calls);
+    assert.deepEqual(
+      answers.map((answer) => answer.body.toString()),
+      Array(MAX_BACKEND_CALLS + 1).fill('ok'),
+    );
   } finally {
     server.close();
   }
