@@ -102,6 +102,12 @@ export interface SessionState {
 /** Where a request came from. */
 export type RequestOrigin = 'tunnel' | 'network' | 'local';
 
+/** Who made a request: a caller (StackState, curl…), the window's Replay, or the self-test. */
+export type RequestPurpose = 'caller' | 'replay' | 'self-test';
+
+/** A header as received (request) or sent (response): lower-case name, value cut at the log's bound. */
+export type HeaderPair = [name: string, value: string];
+
 /** One exchange with the mirror, as the request log keeps it. Bodies are pretty JSON, truncated. */
 export interface LogEntry {
   id: number;
@@ -126,6 +132,27 @@ export interface LogEntry {
   requestTruncated: boolean;
   /** Whether the response body was cut at the log's bound. */
   responseTruncated: boolean;
+  /** Who made the request; a replay names the entry it replays in `replayOf`. */
+  purpose: RequestPurpose;
+  replayOf: number | null;
+  /** Request headers as received, response headers as sent (X-MIRROR-API-KEY included), in order. */
+  requestHeaders: HeaderPair[];
+  responseHeaders: HeaderPair[];
+  /** Whether the exchange's raw bodies are still kept, in full, at `ROUTES.raw` (within the log's byte budget). */
+  rawKept: boolean;
+}
+
+/** `GET ROUTES.log`: the entries kept, oldest first, and how many were recorded since start (or the last clear). */
+export interface LogSnapshot {
+  entries: LogEntry[];
+  total: number;
+}
+
+/** `GET ROUTES.raw/:id`: the request body as received and the response body as sent, in full. */
+export interface RawExchange {
+  id: number;
+  request: string;
+  response: string;
 }
 
 export interface CleanupStep {
@@ -200,7 +227,8 @@ export interface IncidentRequest {
 /** Server-sent events on `ROUTES.events`. Log entries come batched so a busy mirror does not flood the page. */
 export type ControlEvent =
   | { type: 'state'; state: SessionState }
-  | { type: 'log'; entries: LogEntry[] }
+  /** `total`: requests recorded since start (or the last clear), including those no longer kept. */
+  | { type: 'log'; entries: LogEntry[]; total: number }
   | { type: 'log-cleared' }
   /**
    * The page stopped reading for a while (a frozen tab, a suspended laptop) and the server stopped
@@ -228,8 +256,10 @@ export const ROUTES = {
   ui: '/',
   /** GET → SessionState */
   state: '/control/state',
-  /** GET → LogEntry[] (oldest first) */
+  /** GET → LogSnapshot */
   log: '/control/log',
+  /** GET /control/raw/:id → RawExchange, or 404 once the log's byte budget let it go */
+  raw: '/control/raw',
   /** GET: text/event-stream of ControlEvent */
   events: '/control/events',
   /** POST → SessionState */

@@ -138,7 +138,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
 
 function registerActions(app: FastifyInstance, session: MirrorSession): void {
   app.get(ROUTES.state, async () => session.state);
-  app.get(ROUTES.log, async () => session.log.list());
+  app.get(ROUTES.log, async () => session.log.snapshot());
   app.delete(ROUTES.clearLog, async () => {
     session.log.clear();
     return { cleared: true };
@@ -244,7 +244,7 @@ function registerEventStream(app: FastifyInstance, session: MirrorSession, limit
       const entries = pending;
       pending = [];
       if (stalled) stalled.skipped += entries.length;
-      else send({ type: 'log', entries });
+      else send({ type: 'log', entries, total: session.log.total });
     };
     const onState = (state: SessionState) => {
       if (stalled) stalled.state = state;
@@ -292,7 +292,7 @@ function registerEventStream(app: FastifyInstance, session: MirrorSession, limit
     request.raw.on('close', stop);
 
     send({ type: 'state', state: session.state });
-    send({ type: 'log', entries: session.log.list() });
+    send({ type: 'log', ...session.log.snapshot() });
   });
 }
 

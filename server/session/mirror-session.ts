@@ -218,12 +218,10 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   async selfTest(timeoutMillis = 10_000): Promise<SelfTestResult> {
     const mirrorUrl = this.state.connection.mirrorUrl;
     if (!mirrorUrl || !this.mirror) return mirrorNotRunning();
-    return runSelfTest({
-      mirrorUrl,
-      localUrl: this.mirror.localUrl,
-      apiKey: () => this.state.connection.apiKey,
-      timeoutMillis,
-    });
+    const localUrl = this.mirror.localUrl;
+    return this.replays.asSelfTest((marker) =>
+      runSelfTest({ mirrorUrl, localUrl, apiKey: () => this.state.connection.apiKey, timeoutMillis, marker }),
+    );
   }
 
   /** Test Connection of a data source as the Settings form has it: its unchanged secrets are the saved ones. */
@@ -285,8 +283,9 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     const { origin, remoteAddress } = originOf(exchange, this.mirror?.tunnelPort ?? null);
     const keyLearned = this.telemetry.learnedApiKey() !== this.shownApiKey;
     if (this.checklist.tickFrom(exchange, origin) || keyLearned) this.changed();
-    const entry = this.log.append(exchange, origin, remoteAddress);
-    this.replays.recorded(headerValue(exchange.headers, SELF_REQUEST_HEADER), entry);
+    const marker = headerValue(exchange.headers, SELF_REQUEST_HEADER);
+    const entry = this.log.append(exchange, origin, remoteAddress, this.replays.makerOf(marker));
+    this.replays.recorded(marker, entry);
   }
 
   private switchDataSource(): void {

@@ -3,14 +3,40 @@
 import { randomUUID } from 'node:crypto';
 import type { LogEntry } from '../control/contract';
 import { ActionError } from './action-error';
-import type { RequestLog } from './request-log';
+import type { RequestLog, RequestMaker } from './request-log';
 import { SELF_REQUEST_HEADER } from './self-test';
 
 export class Replayer {
   /** Marker → the waiting replay's resolve. */
   private readonly pending = new Map<string, (entry: LogEntry) => void>();
 
+  /** Markers of self-tests under way. */
+  private readonly selfTests = new Set<string>();
+
   constructor(private readonly log: RequestLog) {}
+
+  /**
+   * Who made a request with this marker header. Only markers this process handed out count, so a
+   * caller cannot dress its request up as a replay or a self-test by sending the header itself.
+   */
+  makerOf(marker: string | undefined): RequestMaker {
+    if (marker && this.selfTests.has(marker)) return { purpose: 'self-test', replayOf: null };
+    if (marker && this.pending.has(marker)) {
+      return { purpose: 'replay', replayOf: Number(marker.split('-')[1]) };
+    }
+    return { purpose: 'caller', replayOf: null };
+  }
+
+  /** Runs `test` with a fresh self-test marker that makerOf recognises while it runs. */
+  async asSelfTest<T>(test: (marker: string) => Promise<T>): Promise<T> {
+    const marker = `self-test-${randomUUID()}`;
+    this.selfTests.add(marker);
+    try {
+      return await test(marker);
+    } finally {
+      this.selfTests.delete(marker);
+    }
+  }
 
   /** Told of every logged exchange with its marker header, if any: settles the replay that sent it. */
   recorded(marker: string | undefined, entry: LogEntry): void {

@@ -2,7 +2,14 @@
 // inspector, the headless output and the tray all read from here; the mirror never does.
 
 import { clip, ownCopy } from '../clip';
-import { LOG_CAPACITY, type LogEntry, type RequestOrigin } from '../control/contract';
+import {
+  type HeaderPair,
+  LOG_CAPACITY,
+  type LogEntry,
+  type LogSnapshot,
+  type RequestOrigin,
+  type RequestPurpose,
+} from '../control/contract';
 import type { MirrorExchange } from '../mirror/exchange';
 import { prettyJsonPrefix } from '../pretty-json';
 
@@ -23,6 +30,10 @@ export const FIELD_LIMIT_CHARS = {
   finding: 300,
 } as const;
 
+/** Headers kept per direction, and the longest value kept (a header can be up to the server's 16 KiB). */
+export const MAX_HEADERS_KEPT = 40;
+export const HEADER_VALUE_LIMIT_CHARS = 512;
+
 /** Findings kept per entry (an upstream mirror can break many rules at once). */
 export const MAX_FINDINGS_KEPT = 10;
 
@@ -30,7 +41,14 @@ export const MAX_FINDINGS_KEPT = 10;
 export const ENTRY_LIMIT_CHARS =
   2 * (BODY_LIMIT_CHARS + 20) +
   Object.values(FIELD_LIMIT_CHARS).reduce((sum, max) => sum + max, 0) +
-  MAX_FINDINGS_KEPT * (FIELD_LIMIT_CHARS.finding + 60);
+  MAX_FINDINGS_KEPT * (FIELD_LIMIT_CHARS.finding + 60) +
+  2 * MAX_HEADERS_KEPT * (HEADER_VALUE_LIMIT_CHARS + 64 + 20);
+
+/** Who made a request and what it replays, as the window's marker header says (see SELF_REQUEST_HEADER). */
+export interface RequestMaker {
+  purpose: RequestPurpose;
+  replayOf: number | null;
+}
 
 /** What subscribers hear: a new entry, or that the log was emptied. */
 export type LogEvent = { type: 'append'; entry: LogEntry } | { type: 'clear' };
@@ -40,11 +58,18 @@ export class RequestLog {
   private readonly entries: LogEntry[] = [];
   private readonly listeners = new Set<LogListener>();
   private nextId = 1;
+  /** Requests recorded since start or the last clear, including those no longer kept. */
+  private recorded = 0;
 
   constructor(readonly capacity = LOG_CAPACITY) {}
 
   /** Records an exchange and tells every subscriber. Returns the stored entry. */
-  append(exchange: MirrorExchange, origin: RequestOrigin, remoteAddress: string): LogEntry {
+  append(
+    exchange: MirrorExchange,
+    origin: RequestOrigin,
+    remoteAddress: string,
+    maker: RequestMaker = { purpose: 'caller', replayOf: null },
+  ): LogEntry {
     const request = formatBody(exchange.requestBody);
     const response = formatBody(exchange.responseBody);
     const entry: LogEntry = {
@@ -69,7 +94,13 @@ export class RequestLog {
       responseBody: response.text,
       requestTruncated: request.truncated,
       responseTruncated: response.truncated,
+      purpose: maker.purpose,
+      replayOf: maker.replayOf,
+      requestHeaders: keptHeaders(exchange.headers),
+      responseHeaders: [],
+      rawKept: false,
     };
+    this.recorded++;
     this.entries.push(entry);
     if (this.entries.length > this.capacity) this.entries.shift();
     for (const listener of this.listeners) listener({ type: 'append', entry });
@@ -79,6 +110,16 @@ export class RequestLog {
   /** Oldest first. */
   list(): LogEntry[] {
     return [...this.entries];
+  }
+
+  /** The entries kept and the count since start, for the window's list. */
+  snapshot(): LogSnapshot {
+    return { entries: this.list(), total: this.recorded };
+  }
+
+  /** Requests recorded since start or the last clear. */
+  get total(): number {
+    return this.recorded;
   }
 
   find(id: number): LogEntry | undefined {
@@ -91,6 +132,7 @@ export class RequestLog {
 
   clear(): void {
     this.entries.length = 0;
+    this.recorded = 0;
     for (const listener of this.listeners) listener({ type: 'clear' });
   }
 
@@ -108,4 +150,17 @@ export function formatBody(body: unknown): { text: string; truncated: boolean } 
       : prettyJsonPrefix(body, BODY_LIMIT_CHARS);
   // A cut body is copied out, so the entry does not keep the whole original alive (see ownCopy).
   return truncated ? { text: ownCopy(`${text}\n… (truncated)`), truncated } : { text, truncated };
+}
+
+/** Headers in the order they came, names lower-case, cut to the log's bounds. */
+function keptHeaders(headers: MirrorExchange['headers']): HeaderPair[] {
+  const kept: HeaderPair[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    for (const one of Array.isArray(value) ? value : [value]) {
+      if (kept.length >= MAX_HEADERS_KEPT) return kept;
+      kept.push([clip(name.toLowerCase(), 64), clip(one, HEADER_VALUE_LIMIT_CHARS)]);
+    }
+  }
+  return kept;
 }

@@ -24,6 +24,8 @@ export async function runSelfTest(options: {
   /** The key to paste, read after the answer: an upstream mirror's key is learned from that answer. */
   apiKey: string | (() => string);
   timeoutMillis: number;
+  /** The one-off SELF_REQUEST_HEADER value that marks this request as the self-test in the log. */
+  marker: string;
 }): Promise<SelfTestResult> {
   const { apiKey, timeoutMillis } = options;
   const target = options.mirrorUrl.includes('host.docker.internal') ? options.localUrl : options.mirrorUrl;
@@ -32,7 +34,7 @@ export async function runSelfTest(options: {
   try {
     const response = await fetch(new URL('api/connection', target), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [SELF_REQUEST_HEADER]: 'self-test' },
+      headers: { 'content-type': 'application/json', [SELF_REQUEST_HEADER]: options.marker },
       body: JSON.stringify({ _type: 'TestConnectionRequest', connectionDetails: {} }),
       signal: AbortSignal.timeout(timeoutMillis),
     });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { test } from 'node:test';
-import type { LogEntry } from '../../server/control/contract';
+import type { LogSnapshot } from '../../server/control/contract';
 import { startTestRuntime } from '../fixtures/runtime';
 
 /** The promised default, written out: not read from the code's own constant. */
@@ -47,7 +47,8 @@ test(`the request log keeps the newest ${PROMISED_CAPACITY} exchanges by default
     headers: { authorization: `Bearer ${runtime.control.token}` },
   });
   assert.equal(response.status, 200);
-  const entries = (await response.json()) as LogEntry[];
+  const { entries, total } = (await response.json()) as LogSnapshot;
+  assert.equal(total, SENT, 'the log counts every request since start, not only those it keeps');
   assert.equal(
     entries.length,
     PROMISED_CAPACITY,

@@ -21,6 +21,11 @@ export function makeEntry(id: number, overrides: Partial<LogEntry> = {}): LogEnt
     responseBody: '{\n  "_type": "MetricsResponse"\n}',
     requestTruncated: false,
     responseTruncated: false,
+    purpose: 'caller',
+    replayOf: null,
+    requestHeaders: [['content-type', 'application/json']],
+    responseHeaders: [],
+    rawKept: false,
     ...overrides,
   };
 }

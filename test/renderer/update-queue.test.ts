@@ -22,7 +22,7 @@ function harness(capacity?: number) {
 describe('UpdateQueue', () => {
   it('asks for one frame however many events arrive, and flushes them together', () => {
     const { queue, frames, flushed, runFrame } = harness();
-    for (let i = 1; i <= 30; i++) queue.push({ type: 'log', entries: [makeEntry(i)] });
+    for (let i = 1; i <= 30; i++) queue.push({ type: 'log', total: 0, entries: [makeEntry(i)] });
     queue.push({ type: 'state', state: makeState({ phase: 'local' }) });
     queue.push({ type: 'state', state: makeState({ phase: 'online' }) });
     assert.equal(frames.length, 1);
@@ -32,7 +32,7 @@ describe('UpdateQueue', () => {
     assert.equal(flushed[0]?.entries.length, 30);
     assert.equal(flushed[0]?.state?.phase, 'online', 'the latest state wins');
     assert.equal(flushed[0]?.reset, false);
-    queue.push({ type: 'log', entries: [makeEntry(31)] });
+    queue.push({ type: 'log', total: 0, entries: [makeEntry(31)] });
     assert.equal(frames.length, 1, 'a new frame for the next batch');
   });
 
@@ -41,6 +41,7 @@ describe('UpdateQueue', () => {
     for (let batch = 0; batch < 100; batch++) {
       queue.push({
         type: 'log',
+        total: 0,
         entries: Array.from({ length: 50 }, (_, i) => makeEntry(batch * 50 + i + 1)),
       });
     }
@@ -53,9 +54,9 @@ describe('UpdateQueue', () => {
 
   it('drops what came before a clear, and marks the update as a reset', () => {
     const { queue, flushed, runFrame } = harness();
-    queue.push({ type: 'log', entries: [makeEntry(1), makeEntry(2)] });
+    queue.push({ type: 'log', total: 0, entries: [makeEntry(1), makeEntry(2)] });
     queue.push({ type: 'log-cleared' });
-    queue.push({ type: 'log', entries: [makeEntry(3)] });
+    queue.push({ type: 'log', total: 0, entries: [makeEntry(3)] });
     runFrame();
     assert.equal(flushed[0]?.reset, true);
     assert.deepEqual(
@@ -66,8 +67,12 @@ describe('UpdateQueue', () => {
 
   it('replaces the list with a snapshot (reconnect), keeping its newest 500', () => {
     const { queue, flushed, runFrame } = harness();
-    queue.push({ type: 'log', entries: [makeEntry(1)] });
-    queue.push({ type: 'log-snapshot', entries: Array.from({ length: 600 }, (_, i) => makeEntry(i + 1)) });
+    queue.push({ type: 'log', total: 0, entries: [makeEntry(1)] });
+    queue.push({
+      type: 'log-snapshot',
+      total: 0,
+      entries: Array.from({ length: 600 }, (_, i) => makeEntry(i + 1)),
+    });
     runFrame();
     assert.equal(flushed[0]?.reset, true);
     assert.equal(flushed[0]?.entries.length, 500);

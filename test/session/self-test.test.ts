@@ -26,7 +26,13 @@ async function fakeMirror(key: string | null): Promise<string> {
 
 test('the right key passes', async () => {
   const url = await fakeMirror('k1');
-  const result = await runSelfTest({ mirrorUrl: url, localUrl: url, apiKey: 'k1', timeoutMillis: 5000 });
+  const result = await runSelfTest({
+    mirrorUrl: url,
+    localUrl: url,
+    apiKey: 'k1',
+    timeoutMillis: 5000,
+    marker: 'self-test-1',
+  });
   assert.equal(result.ok, true, result.message);
   assert.match(result.message, /answered Test Connection in \d+ ms with the right API key/);
 });
@@ -34,7 +40,13 @@ test('the right key passes', async () => {
 test('another mirror behind the URL (another key, or none) fails and says so', async () => {
   for (const key of ['someone-else', null]) {
     const url = await fakeMirror(key);
-    const result = await runSelfTest({ mirrorUrl: url, localUrl: url, apiKey: 'k1', timeoutMillis: 5000 });
+    const result = await runSelfTest({
+      mirrorUrl: url,
+      localUrl: url,
+      apiKey: 'k1',
+      timeoutMillis: 5000,
+      marker: 'self-test-1',
+    });
     assert.equal(result.ok, false);
     assert.equal(result.keyHeaderMatches, false);
     assert.match(result.message, /without this mirror's API key/);
@@ -45,7 +57,13 @@ test('nothing listening: a sentence naming the URL', async () => {
   const url = await fakeMirror('k1');
   servers.at(-1)!.close();
   await new Promise((resolve) => setTimeout(resolve, 50));
-  const result = await runSelfTest({ mirrorUrl: url, localUrl: url, apiKey: 'k1', timeoutMillis: 2000 });
+  const result = await runSelfTest({
+    mirrorUrl: url,
+    localUrl: url,
+    apiKey: 'k1',
+    timeoutMillis: 2000,
+    marker: 'self-test-1',
+  });
   assert.equal(result.ok, false);
   assert.equal(result.status, null);
   assert.match(result.message, new RegExp(`^Could not reach ${url}`));
@@ -59,6 +77,7 @@ test('host.docker.internal is tested through the local URL, since it resolves on
     localUrl: local,
     apiKey: 'k1',
     timeoutMillis: 5000,
+    marker: 'self-test-1',
   });
   assert.equal(result.url, local);
   assert.equal(result.ok, true);

@@ -93,6 +93,7 @@ describe('through the local stand-in tunnel', () => {
     assert.equal(selfTest.ok, true, selfTest.message);
     assert.equal(selfTest.keyHeaderMatches, true);
     assert.equal(session.state.milestones.firstTestConnection, null, 'the self-test is not StackState');
+    assert.equal(session.log.list().at(-1)?.purpose, 'self-test', 'the log marks the self-test as such');
 
     const response = await testConnection(online.tunnel.publicUrl!);
     assert.equal(response.status, 200);
@@ -116,11 +117,30 @@ describe('through the local stand-in tunnel', () => {
     });
     assert.equal(metric.status, 200);
     assert.notEqual(session.state.milestones.firstMetricQuery, null);
+    const original = session.log.list().at(-1)!;
+    assert.equal(original.purpose, 'caller');
+    assert.ok(
+      original.requestHeaders.some(([name, value]) => name === 'user-agent' && value === 'node'),
+      `the entry keeps the request's headers: ${JSON.stringify(original.requestHeaders)}`,
+    );
 
-    const replayed = await session.replay(session.log.list().at(-1)!.id);
+    const replayed = await session.replay(original.id);
     assert.equal(replayed.operation, 'metrics');
     assert.equal(replayed.origin, 'local');
     assert.equal(replayed.resultCount, 10);
+    assert.deepEqual(
+      [replayed.purpose, replayed.replayOf],
+      ['replay', original.id],
+      'the replay links to its original',
+    );
+
+    // A caller sending the marker header itself is still a caller.
+    await fetch(new URL('api/connection', online.tunnel.publicUrl!), {
+      method: 'POST',
+      headers: { 'x-mirror-tray-self-request': `replay-${original.id}-forged` },
+      body: JSON.stringify({ connectionDetails: {} }),
+    });
+    assert.equal(session.log.list().at(-1)?.purpose, 'caller', 'a forged marker does not make a replay');
   });
 
   test("the log shows the caller address from the edge's X-Forwarded-For (its last entry), not the tunnel's own", async () => {

@@ -7,7 +7,7 @@
 import { type ControlEvent, LOG_CAPACITY, type LogEntry, type SessionState } from './contract';
 
 /** What the stream client passes on: the contract's events, plus the full log sent on each (re)connect. */
-export type StreamEvent = ControlEvent | { type: 'log-snapshot'; entries: LogEntry[] };
+export type StreamEvent = ControlEvent | { type: 'log-snapshot'; entries: LogEntry[]; total: number };
 
 export interface PendingUpdate {
   /** The latest state, or null when none arrived. */

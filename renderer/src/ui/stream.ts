@@ -4,7 +4,14 @@
 // When the page stops reading for a while (a frozen tab), the server stops queueing for it and later
 // says how much it skipped (`log-gap`): the log is then reloaded and replaces the list, so no hole is
 // left. A page that stayed away too long gets `stream-end` and reconnects at once (a new snapshot).
-import { type ControlEvent, LOG_CAPACITY, type LogEntry, ROUTES, TOKEN_QUERY } from '../lib/contract';
+import {
+  type ControlEvent,
+  LOG_CAPACITY,
+  type LogEntry,
+  type LogSnapshot,
+  ROUTES,
+  TOKEN_QUERY,
+} from '../lib/contract';
 import type { StreamEvent } from '../lib/update-queue';
 import type { ControlApi } from './api';
 import { ApiError } from './api';
@@ -37,20 +44,23 @@ export function connectStream({ api, onEvent, onLink }: StreamOptions): () => vo
     let expectSnapshot = true;
     // While the log is being reloaded after a gap, what the stream brings waits here (the newest only).
     let held: LogEntry[] | null = null;
+    // The count since start that the newest held batch reported.
+    let heldTotal = 0;
     // The newest id in the reloaded log: the stream may still bring older entries, already in it.
     let reloadedUpTo = 0;
     let reloads = 0;
     const reloadLog = () => {
       const attempt = ++reloads;
       held = [];
-      api.get<LogEntry[]>(ROUTES.log).then(
-        (entries) => {
+      api.get<LogSnapshot>(ROUTES.log).then(
+        ({ entries, total }) => {
           if (attempt !== reloads || source !== current || held === null) return;
           reloadedUpTo = Math.max(reloadedUpTo, entries.at(-1)?.id ?? 0);
           const waiting = held.filter((entry) => entry.id > reloadedUpTo);
           held = null;
-          onEvent({ type: 'log-snapshot', entries });
-          if (waiting.length > 0) onEvent({ type: 'log', entries: waiting });
+          onEvent({ type: 'log-snapshot', entries, total });
+          if (waiting.length > 0)
+            onEvent({ type: 'log', entries: waiting, total: Math.max(total, heldTotal) });
         },
         () => {
           if (attempt !== reloads || source !== current) return;
@@ -79,16 +89,17 @@ export function connectStream({ api, onEvent, onLink }: StreamOptions): () => vo
         case 'log': {
           if (expectSnapshot) {
             expectSnapshot = false;
-            onEvent({ type: 'log-snapshot', entries: event.entries });
+            onEvent({ type: 'log-snapshot', entries: event.entries, total: event.total });
             return;
           }
           if (held) {
             held.push(...event.entries);
+            heldTotal = event.total;
             if (held.length > 2 * LOG_CAPACITY) held = held.slice(-LOG_CAPACITY);
             return;
           }
           const fresh = event.entries.filter((entry) => entry.id > reloadedUpTo);
-          if (fresh.length > 0) onEvent({ type: 'log', entries: fresh });
+          if (fresh.length > 0) onEvent({ type: 'log', entries: fresh, total: event.total });
           return;
         }
         case 'log-cleared':
