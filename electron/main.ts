@@ -16,6 +16,8 @@ import {
 import type { SessionState } from '../server/control/contract';
 import { type Runtime, startRuntime } from '../server/runtime';
 import { setNgrokChildOutput } from '../server/tunnel/child-output';
+import { NgrokTunnel } from '../server/tunnel/ngrok';
+import { createDefaultTunnel, type TunnelFactory } from '../server/tunnel/plan';
 import { parseDesktopArgs } from './args';
 import { ErrorLog, errorText } from './error-log';
 import { KeptNotifications } from './kept-notifications';
@@ -165,6 +167,7 @@ async function start(): Promise<void> {
     uiRoot,
     uiPort: args.uiPort,
     overrides: args.overrides,
+    tunnelFactory: e2eTunnelFactory() ?? createDefaultTunnel,
   });
   const started = await runtimeStarting;
   runtime = started;
@@ -227,6 +230,24 @@ async function start(): Promise<void> {
       },
     });
   }
+}
+
+/**
+ * For the Playwright suite only (MIRROR_TRAY_E2E=1): MIRROR_TRAY_E2E_NGROK_SERVER_ADDR points the
+ * ngrok child at a local address instead of ngrok's servers, so a test never contacts ngrok.
+ */
+function e2eTunnelFactory(): TunnelFactory | null {
+  const serverAddr = process.env.MIRROR_TRAY_E2E_NGROK_SERVER_ADDR;
+  if (process.env.MIRROR_TRAY_E2E !== '1' || !serverAddr) return null;
+  return (plan) =>
+    plan.kind === 'none'
+      ? createDefaultTunnel(plan)
+      : new NgrokTunnel({
+          authtoken: plan.authtoken,
+          domain: plan.domain,
+          allowCidrs: plan.allowCidrs,
+          serverAddr,
+        });
 }
 
 if (!app.requestSingleInstanceLock()) {
