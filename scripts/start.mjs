@@ -12,7 +12,8 @@ import { electronEnv, headlessArgs, planLaunch, summariseInstallError } from './
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const require = createRequire(import.meta.url);
-const INSTALL_TIMEOUT_MILLIS = 60_000;
+// About 100 MB: npm install no longer fetches it (.npmrc), so the first start allows for a slow link.
+const INSTALL_TIMEOUT_MILLIS = 180_000;
 
 // npm runs this script through `sh -c`. Where that shell stays in between (dash, Debian's and
 // Ubuntu's /bin/sh, does), the SIGTERM npm passes on kills the shell only, and this script is left
@@ -77,7 +78,7 @@ function installElectron() {
   } catch {
     return 'the electron package is not installed (run npm install)';
   }
-  console.error('Downloading the Electron runtime (up to 60 s)…');
+  console.error('Downloading the Electron runtime, about 100 MB (up to 3 min; once only)…');
   const result = spawnSync(process.execPath, [script], {
     cwd: root,
     encoding: 'utf8',
