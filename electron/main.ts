@@ -15,8 +15,12 @@ import {
 } from 'electron';
 import type { SessionState } from '../server/control/contract';
 import { type Runtime, startRuntime } from '../server/runtime';
+import { setNgrokChildOutput } from '../server/tunnel/child-output';
+import { NgrokTunnel } from '../server/tunnel/ngrok';
+import { createDefaultTunnel, type TunnelFactory } from '../server/tunnel/plan';
 import { parseDesktopArgs } from './args';
 import { ErrorLog, errorText } from './error-log';
+import { KeptNotifications } from './kept-notifications';
 import { type DesktopNotice, noticesFor } from './notifications';
 import { createQuitSequence } from './quit';
 import { createElectronSettingsStore } from './settings';
@@ -51,26 +55,39 @@ if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
 const log = new ErrorLog(app.getPath('logs'));
 
 let lastErrorDialog = 0;
-function reportError(kind: string, error: unknown): void {
+/**
+ * Logs the error and shows it in an asynchronous message box: showErrorBox would be modal and
+ * synchronous in the process that serves the mirror, stalling every request until it is closed.
+ * Resolves when the box is closed (or at once when none is shown).
+ */
+async function reportError(kind: string, error: unknown): Promise<void> {
   log.write('error', `${kind}: ${errorText(error)}`);
-  // One dialog at a time, at most every few seconds: a loop of errors must not bury the user.
+  // At most one box every few seconds: a loop of errors must not bury the user.
   if (Date.now() - lastErrorDialog < 5000) return;
   lastErrorDialog = Date.now();
   const message = error instanceof Error ? error.message : String(error);
-  dialog.showErrorBox(
-    `${APP_TITLE}: something went wrong`,
-    `${log.scrub(message)}\n\nThe details are in ${log.path}.`,
-  );
+  try {
+    await dialog.showMessageBox({
+      type: 'error',
+      title: APP_TITLE,
+      message: `${APP_TITLE}: something went wrong`,
+      detail: `${log.scrub(message)}\n\nThe details are in ${log.path}.`,
+    });
+  } catch {
+    // No dialog (before 'ready' on some platforms): the log has it.
+  }
 }
-process.on('uncaughtException', (error) => reportError('Uncaught exception', error));
-process.on('unhandledRejection', (reason) => reportError('Unhandled rejection', reason));
+process.on('uncaughtException', (error) => void reportError('Uncaught exception', error));
+process.on('unhandledRejection', (reason) => void reportError('Unhandled rejection', reason));
+// The ngrok child's output: into main.log (scrubbed), since a packaged app has no console.
+setNgrokChildOutput((text, stream) => log.write('warn', `ngrok child ${stream}: ${text.trimEnd()}`));
 
 let runtime: Runtime | null = null;
 let runtimeStarting: Promise<Runtime> | null = null;
 let mainWindow: MainWindow | null = null;
 let showWhenCreated = !args.hidden;
-/** Notifications are kept referenced until closed, or some platforms drop them early. */
-const liveNotifications = new Set<Notification>();
+/** Notifications are kept referenced while they can still be clicked, or some platforms drop them early. */
+const liveNotifications = new KeptNotifications<Notification>();
 
 const quit = createQuitSequence({
   timeoutMillis: QUIT_TIMEOUT_MILLIS,
@@ -86,7 +103,15 @@ const quit = createQuitSequence({
   onProblem: (problem) => log.write('warn', `Quit: ${problem}`),
 });
 
+/** macOS: a tray app has a Dock icon only while its window is shown. */
+function dockFollowsWindow(visible: boolean): void {
+  if (!app.dock) return;
+  if (visible) void app.dock.show();
+  else app.dock.hide();
+}
+
 function showWindow(): void {
+  dockFollowsWindow(true);
   if (mainWindow) mainWindow.show();
   else showWhenCreated = true;
 }
@@ -95,13 +120,8 @@ function notify(notice: DesktopNotice): void {
   log.write('info', `${notice.title}: ${notice.body}`);
   if (!Notification.isSupported()) return;
   const notification = new Notification({ title: notice.title, body: notice.body });
-  liveNotifications.add(notification);
-  const forget = () => liveNotifications.delete(notification);
-  notification.on('click', () => {
-    forget();
-    showWindow();
-  });
-  notification.on('close', forget);
+  liveNotifications.keep(notification);
+  notification.on('click', showWindow);
   notification.show();
 }
 
@@ -123,12 +143,22 @@ function applicationMenu(): Menu {
 async function start(): Promise<void> {
   await app.whenReady();
   Menu.setApplicationMenu(applicationMenu());
+  if (!showWhenCreated) dockFollowsWindow(false);
+  // Signals: Chromium installs its own SIGINT/SIGTERM/SIGHUP handlers before 'ready', replacing
+  // Node's, and quits on the first one only: a second signal kills the app at once
+  // (electron_browser_main_parts_posix.cc). Handlers added now replace Chromium's, so any number
+  // of signals join the one quit sequence.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void quit.run());
   // Linux and macOS: hold the shutdown until the tunnel and mirror are closed. Electron passes an
   // event with preventDefault (see its docs), though its typings declare the listener without one.
   const onShutdown = (event?: { preventDefault(): void }) => {
     event?.preventDefault();
     void quit.run();
   };
+  // Electron starts listening for logind's shutdown when powerMonitor gets its first listener of
+  // any event, and only if a 'shutdown' listener is already there at that moment
+  // (lib/browser/api/power-monitor.ts): so 'shutdown' must not be the first.
+  powerMonitor.on('resume', () => log.write('info', 'The computer woke from sleep.'));
   powerMonitor.on('shutdown', onShutdown as () => void);
 
   const store = createElectronSettingsStore((secret) => log.addSecret(secret));
@@ -137,6 +167,7 @@ async function start(): Promise<void> {
     uiRoot,
     uiPort: args.uiPort,
     overrides: args.overrides,
+    tunnelFactory: e2eTunnelFactory() ?? createDefaultTunnel,
   });
   const started = await runtimeStarting;
   runtime = started;
@@ -165,6 +196,8 @@ async function start(): Promise<void> {
     bounds: { load: () => store.windowBounds(), save: (bounds) => store.saveWindowBounds(bounds) },
     isQuitting: () => quit.started,
     onSessionEnd: () => void quit.run(),
+    onHidden: () => dockFollowsWindow(false),
+    onGaveUp: (text) => notify({ title: APP_TITLE, body: text }),
     log: (text) => log.write('warn', text),
   });
   if (showWhenCreated) mainWindow.show();
@@ -199,6 +232,24 @@ async function start(): Promise<void> {
   }
 }
 
+/**
+ * For the Playwright suite only (MIRROR_TRAY_E2E=1): MIRROR_TRAY_E2E_NGROK_SERVER_ADDR points the
+ * ngrok child at a local address instead of ngrok's servers, so a test never contacts ngrok.
+ */
+function e2eTunnelFactory(): TunnelFactory | null {
+  const serverAddr = process.env.MIRROR_TRAY_E2E_NGROK_SERVER_ADDR;
+  if (process.env.MIRROR_TRAY_E2E !== '1' || !serverAddr) return null;
+  return (plan) =>
+    plan.kind === 'none'
+      ? createDefaultTunnel(plan)
+      : new NgrokTunnel({
+          authtoken: plan.authtoken,
+          domain: plan.domain,
+          allowCidrs: plan.allowCidrs,
+          serverAddr,
+        });
+}
+
 if (!app.requestSingleInstanceLock()) {
   // Another instance runs: it shows its window (its 'second-instance' event); this one leaves.
   app.quit();
@@ -212,10 +263,8 @@ if (!app.requestSingleInstanceLock()) {
     event.preventDefault();
     void quit.run();
   });
-  process.on('SIGINT', () => void quit.run());
-  process.on('SIGTERM', () => void quit.run());
-  start().catch((error: unknown) => {
-    reportError('The app could not start', error);
+  start().catch(async (error: unknown) => {
+    await reportError('The app could not start', error);
     void quit.run(1);
   });
 }

@@ -123,3 +123,20 @@ export function trayIconFile(icon: TrayIconName, platform: NodeJS.Platform): str
   if (platform === 'win32') return `tray-${icon}.ico`;
   return `tray-${icon}.png`;
 }
+
+/**
+ * A label as Electron's menus must be given it: a single '&' marks the next letter as a mnemonic
+ * and is not shown (Windows menus; ConvertAcceleratorsFromWindowsStyle on Linux, menu_util.cc;
+ * FixUpWindowsStyleLabel on macOS, electron_menu_controller.mm), so a literal '&' is written '&&'.
+ */
+export function menuLabel(text: string): string {
+  return text.replaceAll('&', '&&');
+}
+
+/**
+ * Whether a click on the tray icon shows the window. Not on macOS: there a click opens the tray's
+ * menu, and a click handler would open the window under it as well.
+ */
+export function trayClickShowsWindow(platform: NodeJS.Platform): boolean {
+  return platform !== 'darwin';
+}

@@ -3,7 +3,15 @@
 import { join } from 'node:path';
 import { Menu, type MenuItemConstructorOptions, nativeImage, Tray } from 'electron';
 import type { SessionState } from '../server/control/contract';
-import { type TrayAction, type TrayIconName, type TrayMenuItem, trayIconFile, trayView } from './tray-menu';
+import {
+  menuLabel,
+  type TrayAction,
+  type TrayIconName,
+  type TrayMenuItem,
+  trayClickShowsWindow,
+  trayIconFile,
+  trayView,
+} from './tray-menu';
 
 let tray: Tray | null = null;
 const icons = new Map<TrayIconName, Electron.NativeImage>();
@@ -12,7 +20,7 @@ export interface TrayOptions {
   assetsDir: string;
   initialState: SessionState;
   onAction: (action: TrayAction) => void;
-  /** A left click (Windows, macOS): usually shows the window. */
+  /** A click on the icon (Windows, Linux where delivered): shows the window. Not bound on macOS. */
   onClick: () => void;
 }
 
@@ -32,7 +40,8 @@ export function toMenuTemplate(
 ): MenuItemConstructorOptions[] {
   return items.map((item): MenuItemConstructorOptions => {
     if ('separator' in item) return { type: 'separator' };
-    const { label, enabled, action } = item;
+    const label = menuLabel(item.label);
+    const { enabled, action } = item;
     return action === null ? { label, enabled: false } : { label, enabled, click: () => onAction(action) };
   });
 }
@@ -47,7 +56,7 @@ export function createTray(options: TrayOptions): Tray {
   const view = trayView(options.initialState);
   tray = new Tray(icon(assets, view.icon));
   lastIcon = view.icon;
-  tray.on('click', options.onClick);
+  if (trayClickShowsWindow(process.platform)) tray.on('click', options.onClick);
   updateTray(options.initialState);
   return tray;
 }

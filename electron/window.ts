@@ -3,6 +3,7 @@
 // opens web links in the system browser, never navigates away from the control origin, and
 // remembers its size and place (restored only where a display still shows it).
 import { BrowserWindow, type Rectangle, screen, shell } from 'electron';
+import { CRASH_MEMORY_MILLIS, CrashReloads } from './crash-reload';
 import {
   navigationDecision,
   originOf,
@@ -22,6 +23,10 @@ export interface MainWindowOptions {
   isQuitting: () => boolean;
   /** Windows is logging off or shutting down (no 'before-quit' comes then). */
   onSessionEnd: () => void;
+  /** The user closed the window (it is hidden). */
+  onHidden: () => void;
+  /** The page crashed again and again: it is no longer reloaded, and this says why. */
+  onGaveUp: (text: string) => void;
   log: (text: string) => void;
 }
 
@@ -31,6 +36,9 @@ export class MainWindow {
   private ready = false;
   private showWhenReady = false;
   private saveTimer: NodeJS.Timeout | undefined;
+  private readonly crashes = new CrashReloads();
+  private reloadTimer: NodeJS.Timeout | undefined;
+  private gaveUp = false;
 
   constructor(private readonly options: MainWindowOptions) {
     const origin = originOf(options.url);
@@ -51,14 +59,18 @@ export class MainWindow {
       if (!options.isQuitting()) {
         event.preventDefault();
         this.window.hide();
+        options.onHidden();
       }
     });
+    // Windows: 'query-session-end' comes first, while the log-off can still wait for the app;
+    // 'session-end' comes when it cannot. The quit sequence runs once, whichever starts it.
+    this.window.on('query-session-end', () => options.onSessionEnd());
     this.window.on('session-end', () => options.onSessionEnd());
     this.window.on('resize', () => this.saveBoundsSoon());
     this.window.on('move', () => this.saveBoundsSoon());
     this.window.webContents.on('render-process-gone', (_event, details) => {
-      options.log(`The window's page stopped (${details.reason}); reloading it.`);
-      if (details.reason !== 'clean-exit' && !this.window.isDestroyed()) void this.load();
+      if (details.reason === 'clean-exit' || this.window.isDestroyed() || options.isQuitting()) return;
+      this.onCrash(details.reason);
     });
     void this.load();
   }
@@ -70,6 +82,12 @@ export class MainWindow {
   /** Shows and focuses the window (once its page is ready). */
   show(): void {
     if (this.window.isDestroyed()) return;
+    if (this.gaveUp) {
+      // Asked for again after its page kept crashing: one more try, counted afresh.
+      this.gaveUp = false;
+      this.crashes.reset();
+      void this.load();
+    }
     if (!this.ready) {
       this.showWhenReady = true;
       return;
@@ -81,6 +99,24 @@ export class MainWindow {
     if (this.window.isMinimized()) this.window.restore();
     this.window.show();
     this.window.focus();
+  }
+
+  private onCrash(reason: string): void {
+    const decision = this.crashes.next(Date.now());
+    clearTimeout(this.reloadTimer);
+    if ('giveUp' in decision) {
+      this.gaveUp = true;
+      const text = `The window's page crashed ${decision.crashes} times in ${CRASH_MEMORY_MILLIS / 60_000} minutes (last: ${reason}), so it is not reloaded any more; the mirror and the tunnel keep running. Choose Show window to try again.`;
+      this.options.log(text);
+      this.options.onGaveUp(text);
+      return;
+    }
+    this.options.log(
+      `The window's page stopped (${reason}); reloading it in ${decision.reloadInMillis / 1000} s.`,
+    );
+    this.reloadTimer = setTimeout(() => {
+      if (!this.window.isDestroyed()) void this.load();
+    }, decision.reloadInMillis);
   }
 
   private async load(): Promise<void> {

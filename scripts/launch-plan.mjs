@@ -42,7 +42,7 @@ export function electronEnv(env) {
 
 /** Why the install failed, in a few words: the first error line of its output, shortened. */
 export function summariseInstallError(output, timedOut) {
-  if (timedOut) return 'its download from GitHub did not finish within 60 s';
+  if (timedOut) return 'its download from GitHub did not finish within 3 min';
   const lines = String(output)
     .split('\n')
     .map((line) => line.trim())

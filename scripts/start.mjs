@@ -12,7 +12,8 @@ import { electronEnv, headlessArgs, planLaunch, summariseInstallError } from './
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const require = createRequire(import.meta.url);
-const INSTALL_TIMEOUT_MILLIS = 60_000;
+// About 100 MB: npm install no longer fetches it (.npmrc), so the first start allows for a slow link.
+const INSTALL_TIMEOUT_MILLIS = 180_000;
 
 // npm runs this script through `sh -c`. Where that shell stays in between (dash, Debian's and
 // Ubuntu's /bin/sh, does), the SIGTERM npm passes on kills the shell only, and this script is left
@@ -77,7 +78,7 @@ function installElectron() {
   } catch {
     return 'the electron package is not installed (run npm install)';
   }
-  console.error('Downloading the Electron runtime (up to 60 s)…');
+  console.error('Downloading the Electron runtime, about 100 MB (up to 3 min; once only)…');
   const result = spawnSync(process.execPath, [script], {
     cwd: root,
     encoding: 'utf8',
@@ -116,15 +117,15 @@ function runHeadless(reason) {
   relay(child);
 }
 
-/**
- * Passes termination on to the child, and leaves with its exit code. Ctrl-C in a terminal already
- * reaches the child (same process group), so SIGINT is only passed on when there is no terminal
- * (another program sent it to this process alone). SIGTERM is always passed on: npm passes it to
- * its own child only. (The child takes a repeated signal as the same one clean stop.)
- */
 /** Whether this script passed a signal on to the child (then its end by signal is no crash). */
 let relayedSignal = false;
 
+/**
+ * Headless child: passes termination on, and leaves with its exit code. Ctrl-C in a terminal already
+ * reaches it (same process group), so SIGINT is only passed on when there is no terminal (another
+ * program sent it to this process alone). SIGTERM is always passed on: npm passes it to its own
+ * child only. (The headless mode takes a repeated signal as the same one clean stop.)
+ */
 function relay(child, onExit) {
   process.on('SIGINT', () => {
     if (process.stdin.isTTY) return;
@@ -135,6 +136,27 @@ function relay(child, onExit) {
     relayedSignal = true;
     child.kill('SIGTERM');
   });
+  exitWith(child, onExit);
+}
+
+/**
+ * Electron child: it runs in a process group of its own (see below), so a signal reaches it only
+ * through here, and exactly once: Chromium quits gracefully on the first SIGINT/SIGTERM/SIGHUP and
+ * dies at once on a second. The first signal this script gets (Ctrl-C, npm's SIGTERM, a hang-up,
+ * or the same one twice, from the terminal and from npm) is passed on; later ones are not.
+ */
+function relayOnce(child, onExit) {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const pass = (signal) => {
+    if (relayedSignal) return;
+    relayedSignal = true;
+    child.kill(signal);
+  };
+  for (const signal of signals) process.on(signal, pass);
+  exitWith(child, onExit);
+}
+
+function exitWith(child, onExit) {
   child.on('exit', (code, signal) => {
     if (onExit?.(code, signal)) return;
     process.exit(code ?? (signal ? 1 : 0));
@@ -149,14 +171,16 @@ if (plan.mode === 'headless') {
     cwd: root,
     stdio: 'inherit',
     env: electronEnv(process.env),
+    // Out of the terminal's process group (POSIX), so that Ctrl-C or a SIGTERM to the whole group
+    // does not reach it beside the one this script passes on. Not on Windows (a console of its own).
+    detached: process.platform !== 'win32',
   });
-  relay(child, (code, signal) => {
+  relayOnce(child, (code, signal) => {
     // Electron that dies at once gets the fallback too: missing system libraries (an exit code), or a
     // crash by signal (the Linux sandbox refused, no usable display), unless we sent the signal.
     const crashed = (code !== 0 && code !== null) || (signal !== null && !relayedSignal);
     if (crashed && Date.now() - started < 5000) {
-      process.removeAllListeners('SIGINT');
-      process.removeAllListeners('SIGTERM');
+      for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.removeAllListeners(name);
       runHeadless(
         `Electron exited at start (${signal ? `signal ${signal}` : `code ${code}`}; see its message above): starting the headless mode instead, so open the UI at the address below.`,
       );

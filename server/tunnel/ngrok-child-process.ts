@@ -69,6 +69,10 @@ export class NgrokChildProcess extends EventEmitter<ChildEvents> {
       env: options.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
+      // Its own process group (POSIX), so that Ctrl-C in a terminal, which signals the whole
+      // foreground group, does not kill it before the session closes it. It still leaves when this
+      // process does (its IPC channel closes). Not on Windows: there it would get its own console.
+      detached: process.platform !== 'win32',
     });
     trackLiveChild(child);
     for (const stream of ['stdout', 'stderr'] as const) {

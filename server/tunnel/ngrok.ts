@@ -2,6 +2,7 @@
 // always kill; this side owns the connect time-out, reconnection with back-off, and turning ngrok's
 // errors into sentences. The authtoken goes to the child over IPC and nowhere else.
 import { EventEmitter } from 'node:events';
+import { writeNgrokChildOutput } from './child-output';
 import { type ChildEntry, resolveNgrokChildEntry } from './ngrok-child-entry';
 import { type ChildExit, NgrokChildProcess } from './ngrok-child-process';
 import {
@@ -54,7 +55,7 @@ export interface NgrokTunnelOptions {
   env?: NodeJS.ProcessEnv;
   /** ngrok's ingress address, for a custom agent ingress; tests point it at a silent local server. */
   serverAddr?: string | null;
-  /** Raw output of the child; by default written, redacted, to this process's stderr. */
+  /** Raw output of the child; by default redacted and passed to writeNgrokChildOutput (child-output.ts). */
   onChildOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
   /** Between SIGTERM and SIGKILL when a child has to be killed. */
   killGraceMillis?: number;
@@ -189,7 +190,7 @@ export class NgrokTunnel extends EventEmitter<TunnelEvents> implements Tunnel {
 
   #writeChildOutput = (text: string, stream: 'stdout' | 'stderr'): void => {
     if (this.options.onChildOutput) this.options.onChildOutput(text, stream);
-    else process.stderr.write(`[ngrok child ${stream}] ${redact(text, this.#secrets)}`);
+    else writeNgrokChildOutput(redact(text, this.#secrets), stream);
   };
 
   /** Forks a child and resolves with its public URL; on any failure the child is gone before it rejects. */

@@ -1,6 +1,8 @@
 // The desktop app in a real Electron, driven by Playwright's `_electron`: launch, the window shows
 // the connection card, the tray menu's actions (through the pure menu and the real clipboard),
-// Stop & clean up, and Quit leaving no process and no listening port.
+// Stop & clean up, and Quit leaving no process and no listening port. And the ngrok child as the
+// packaged app runs it (Electron's binary as Node, ngrok-child.js next to main.js), pointed at a
+// local server that never answers: never at ngrok.
 //
 // It needs the Electron binary (node_modules/electron/dist), which comes from GitHub releases:
 // where that is missing it SKIPS and prints why. On Linux without a display it starts Xvfb.
@@ -10,7 +12,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -96,6 +98,12 @@ function descendants(pid: number): number[] {
     }
   }
   return found;
+}
+
+/** A process's command line (POSIX `ps`), or '' when it is gone. */
+function commandLine(pid: number): string {
+  const result = spawnSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' });
+  return result.status === 0 ? result.stdout.trim() : '';
 }
 
 const alive = (pid: number) => {
@@ -267,6 +275,90 @@ else
         assert.equal(await isFree(controlPort), true);
       } finally {
         if (alive(pid)) process.kill(pid, 'SIGKILL');
+        rmSync(userData, { recursive: true, force: true });
+      }
+    });
+
+    test('the ngrok child starts from the packaged layout, times out against a silent server, and is gone after Quit', {
+      skip: process.platform === 'win32' ? 'finds the child with ps (POSIX)' : false,
+    }, async () => {
+      // A server that accepts and never answers, where ngrok's ingress would be.
+      const accepted: Socket[] = [];
+      const silent = createServer((socket) => accepted.push(socket));
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+      const serverAddr = `127.0.0.1:${(silent.address() as { port: number }).port}`;
+      const userData = mkdtempSync(join(tmpdir(), 'mirror-electron-e2e-'));
+      const app: ElectronApplication = await _electron.launch({
+        executablePath: binary!,
+        args: [
+          join(WORK, 'electron', 'main.js'),
+          ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+          '--port',
+          '0',
+          '--hidden',
+          '--user-data-dir',
+          userData,
+        ],
+        env: {
+          ...(process.env as Record<string, string>),
+          MIRROR_TRAY_E2E: '1',
+          MIRROR_TRAY_E2E_NGROK_SERVER_ADDR: serverAddr,
+          NGROK_AUTHTOKEN: '2e2eFakeTokenABCDEFGHIJKLMNOPQRS_0123456789abcdefgh',
+          ...(display ? { DISPLAY: display } : {}),
+        },
+        timeout: 60_000,
+      });
+      const pid = app.process().pid!;
+      const exited = new Promise<number | null>((resolveExit) =>
+        app.process().once('exit', (code) => resolveExit(code)),
+      );
+      const seenChildren = new Set<number>();
+      try {
+        // The child: Electron's own binary running the ngrok-child.js built next to main.js.
+        const childScript = join(WORK, 'electron', 'ngrok-child.js');
+        const deadline = Date.now() + 30_000;
+        let child: number | undefined;
+        while (child === undefined) {
+          child = descendants(pid).find((p) => commandLine(p).includes(childScript));
+          if (child === undefined && Date.now() > deadline) assert.fail(`no process runs ${childScript}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        seenChildren.add(child);
+        assert.ok(commandLine(child).startsWith(binary!), `run by Electron's binary: ${commandLine(child)}`);
+
+        // It reaches the silent server, and the connect time-out fires: the window says so.
+        await app.evaluate(async () => {
+          for (let i = 0; i < 200 && !(globalThis as { mirrorTrayTest?: unknown }).mirrorTrayTest; i++) {
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        });
+        const errorDeadline = Date.now() + 45_000;
+        let state = await app.evaluate(() => (globalThis as unknown as WithHooks).mirrorTrayTest.state());
+        while (state.phase !== 'tunnel-error') {
+          for (const p of descendants(pid)) if (commandLine(p).includes(childScript)) seenChildren.add(p);
+          if (Date.now() > errorDeadline)
+            assert.fail(`no tunnel error within 45 s: ${state.phase}, ${state.message}`);
+          await new Promise((r) => setTimeout(r, 250));
+          state = await app.evaluate(() => (globalThis as unknown as WithHooks).mirrorTrayTest.state());
+        }
+        assert.ok(accepted.length > 0, 'the child reached the silent server (not ngrok)');
+        assert.match(state.message, /ngrok did not answer within \d+(\.\d)? s/);
+
+        // Quit: every ngrok child seen is gone, with the app.
+        for (const p of descendants(pid)) if (commandLine(p).includes(childScript)) seenChildren.add(p);
+        await app.evaluate(({ app: electronApp }) => electronApp.quit()).catch(() => undefined);
+        const code = await Promise.race([
+          exited,
+          new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000)),
+        ]);
+        assert.equal(code, 0, 'the app exited within 15 s, with code 0');
+        await new Promise((r) => setTimeout(r, 500));
+        assert.deepEqual([...seenChildren].filter(alive), [], 'an ngrok child outlived the app');
+      } finally {
+        if (alive(pid)) process.kill(pid, 'SIGKILL');
+        for (const p of seenChildren) if (alive(p)) process.kill(p, 'SIGKILL');
+        for (const socket of accepted) socket.destroy();
+        silent.close();
         rmSync(userData, { recursive: true, force: true });
       }
     });

@@ -22,10 +22,12 @@ interface Snapshot {
     template: boolean;
     tooltip: string;
     menu: ({ label: string; enabled: boolean } | { separator: true })[];
+    clickListeners: number;
   } | null;
   window: {
     visible: boolean;
     destroyed: boolean;
+    loads: number;
     options: { width: number; height: number; webPreferences: Record<string, unknown> };
     loaded: { url: string; status: number; csp: string | null; body: string } | null;
     bounds: { x: number; y: number; width: number; height: number };
@@ -34,6 +36,8 @@ interface Snapshot {
   applicationMenu: string[] | null;
   notifications: { title: string; body: string }[];
   errorBoxes: { title: string; content: string }[];
+  messageBoxes: { type: string; message: string; detail: string }[];
+  dock: { visible: boolean; hides: number; shows: number } | null;
   openedExternally: string[];
   sandbox: boolean;
   hooks: {
@@ -275,9 +279,16 @@ describe('the built main process, under StandInElectron (no Electron binary here
     assert.match(file, /ngrokAuthtokenEncrypted/);
 
     await app.command('throw', { message: `ngrok said: authtoken ${TOKEN} is invalid` });
-    s = await app.waitFor('the error dialog', (x) => x.errorBoxes.length > 0);
-    assert.ok(!s.errorBoxes[0]!.content.includes(TOKEN), s.errorBoxes[0]!.content);
-    assert.match(s.errorBoxes[0]!.content, /The details are in .*main\.log/);
+    s = await app.waitFor('the error dialog', (x) => x.messageBoxes.length > 0);
+    assert.deepEqual(
+      s.errorBoxes,
+      [],
+      'no modal, synchronous showErrorBox in the process serving the mirror',
+    );
+    const box = s.messageBoxes[0]!;
+    assert.equal(box.type, 'error');
+    assert.ok(!box.detail.includes(TOKEN), box.detail);
+    assert.match(box.detail, /The details are in .*main\.log/);
     const log = readFileSync(s.hooks!.logPath, 'utf8');
     assert.match(log, /Uncaught exception: Error: ngrok said: authtoken \*\*\* is invalid/);
     assert.ok(!log.includes(TOKEN));
@@ -299,6 +310,109 @@ describe('the built main process, under StandInElectron (no Electron binary here
     assert.ok(
       readdirSync(userData).some((f) => f.startsWith('settings.json.corrupt-')),
       'the corrupt file is kept aside',
+    );
+    await app.command('quit').catch(() => undefined);
+    assert.equal((await app.exited).code, 0);
+  });
+
+  test('a system shutdown (logind on Linux) is heard, held, and runs the quit sequence', async () => {
+    const userData = join(WORK, 'user-data-5');
+    mkdirSync(userData, { recursive: true });
+    const app = App.start(['--tunnel', 'none', '--port', '0', '--user-data-dir', userData, '--hidden']);
+    const s = await app.waitFor('the app to start', (x) => x.hooks !== null && x.tray !== null);
+    const shutdown = await app.command<{ heard: boolean; prevented: boolean }>('system-shutdown');
+    assert.equal(
+      shutdown.heard,
+      true,
+      "Electron never listens for logind's shutdown: 'shutdown' was the first powerMonitor listener",
+    );
+    assert.equal(shutdown.prevented, true, 'the shutdown is held until the tunnel and mirror are closed');
+    const { code, reported } = await app.exited;
+    assert.deepEqual([code, reported], [0, 0], 'left through app.exit(0)');
+    assert.match(
+      readFileSync(s.hooks!.logPath, 'utf8'),
+      /Quit: tunnel, mirror and control API are stopped\./,
+    );
+  });
+
+  test('Windows log-off: query-session-end starts the quit sequence', async () => {
+    const userData = join(WORK, 'user-data-6');
+    mkdirSync(userData, { recursive: true });
+    const app = App.start(['--tunnel', 'none', '--port', '0', '--user-data-dir', userData, '--hidden']);
+    await app.waitFor('the app to start', (x) => x.hooks !== null && x.window !== null);
+    await app.command('query-session-end');
+    const ended = await Promise.race([app.exited, new Promise<null>((r) => setTimeout(() => r(null), 8000))]);
+    assert.ok(ended, 'the app did not quit on query-session-end (only session-end, which cannot wait)');
+    assert.deepEqual([ended.code, ended.reported], [0, 0]);
+  });
+
+  test('a second SIGTERM while quitting joins the quit sequence instead of killing the app', async () => {
+    const userData = join(WORK, 'user-data-7');
+    mkdirSync(userData, { recursive: true });
+    const app = App.start(['--tunnel', 'none', '--port', '0', '--user-data-dir', userData, '--hidden'], {
+      STAND_IN_EXIT_DELAY_MILLIS: '1500',
+    });
+    await app.waitFor('the app to start', (x) => x.hooks !== null && x.tray !== null);
+    app.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    app.child.kill('SIGTERM');
+    const { code, reported } = await app.exited;
+    assert.deepEqual(
+      [code, reported],
+      [0, 0],
+      'killed by the second signal instead of leaving through app.exit(0)',
+    );
+  });
+
+  test('macOS: the Dock icon follows the window, and a tray click is left to the menu', async () => {
+    const userData = join(WORK, 'user-data-8');
+    mkdirSync(userData, { recursive: true });
+    const app = App.start(['--tunnel', 'none', '--port', '0', '--user-data-dir', userData, '--hidden'], {
+      STAND_IN_PLATFORM: 'darwin',
+    });
+    let s = await app.waitFor('the app to start', (x) => x.hooks !== null && x.tray !== null);
+    assert.equal(s.dock?.visible, false, '--hidden: no Dock icon');
+    assert.equal(s.tray?.clickListeners, 0, 'a click opens the tray menu only, not the window under it');
+    await app.command('second-instance');
+    s = await app.waitFor('the window to show', (x) => x.window?.visible === true);
+    assert.equal(s.dock?.visible, true, 'the Dock icon comes with the window');
+    await app.command('close-window');
+    s = await app.snapshot();
+    assert.deepEqual([s.window?.visible, s.dock?.visible], [false, false], 'and goes with it');
+    await app.command('quit').catch(() => undefined);
+    assert.equal((await app.exited).code, 0);
+  });
+
+  test('Linux: a tray click shows the window; "Stop & clean up" shows its "&"', async () => {
+    const userData = join(WORK, 'user-data-9');
+    mkdirSync(userData, { recursive: true });
+    const app = App.start(['--tunnel', 'none', '--port', '0', '--user-data-dir', userData, '--hidden']);
+    let s = await app.waitFor('the app to start', (x) => x.hooks !== null && x.tray !== null);
+    assert.equal(s.dock, null, 'no app.dock outside macOS');
+    assert.ok(
+      labels(s).some((i) => i.label === 'Stop & clean up'),
+      `the menu shows: ${labels(s)
+        .map((i) => i.label)
+        .join(' | ')}`,
+    );
+    await app.command('click-tray-icon');
+    s = await app.waitFor('the window to show', (x) => x.window?.visible === true);
+    await app.command('quit').catch(() => undefined);
+    assert.equal((await app.exited).code, 0);
+  });
+
+  test('a crashed page is reloaded after a pause, and the crash is logged', async () => {
+    const userData = join(WORK, 'user-data-10');
+    mkdirSync(userData, { recursive: true });
+    const app = App.start(['--tunnel', 'none', '--port', '0', '--user-data-dir', userData]);
+    let s = await app.waitFor('the window to show', (x) => x.hooks !== null && x.window?.visible === true);
+    const loads = s.window!.loads;
+    await app.command('crash-page');
+    assert.equal((await app.snapshot()).window?.loads, loads, 'not reloaded at once');
+    s = await app.waitFor('the reload', (x) => (x.window?.loads ?? 0) > loads, 5000);
+    assert.match(
+      readFileSync(s.hooks!.logPath, 'utf8'),
+      /The window's page stopped \(crashed\); reloading it in 1 s\./,
     );
     await app.command('quit').catch(() => undefined);
     assert.equal((await app.exited).code, 0);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -88,7 +89,7 @@ describe('can npm start run Electron here?', () => {
       summariseInstallError(output, false),
       'its download from GitHub failed: RequestError: getaddrinfo ENOTFOUND github.com',
     );
-    assert.equal(summariseInstallError('', true), 'its download from GitHub did not finish within 60 s');
+    assert.equal(summariseInstallError('', true), 'its download from GitHub did not finish within 3 min');
   });
 
   test('Electron never inherits ELECTRON_RUN_AS_NODE (it would start as plain Node)', () => {
@@ -183,4 +184,67 @@ describe('npm start where Electron cannot run (this machine: no binary)', () => 
     assert.match(stdout, /Stopped\. Nothing is listening any more\./);
     assert.equal(code, 0);
   });
+});
+
+describe('npm start with Electron: one signal reaches it', () => {
+  // A stand-in for the Electron binary (a Node script named `electron`, found through
+  // ELECTRON_OVERRIDE_DIST_PATH as electron's index.js allows): it writes down every signal it gets
+  // and leaves 500 ms after the first, as Electron quitting would. Chromium dies at once on a second.
+  const FAKE_ELECTRON = [
+    '#!/usr/bin/env node',
+    "const { appendFileSync, writeFileSync } = require('node:fs');",
+    'const file = process.env.FAKE_ELECTRON_SIGNALS;',
+    "for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {",
+    '  process.on(signal, () => {',
+    '    appendFileSync(file, signal + "\\n");',
+    '    setTimeout(() => process.exit(0), 500);',
+    '  });',
+    '}',
+    "writeFileSync(file, '');",
+    'setInterval(() => undefined, 60_000);',
+  ].join('\n');
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    test(`${signal} to the whole process group (terminal, service manager) reaches Electron once`, {
+      skip: process.platform === 'win32' ? 'process groups are POSIX' : false,
+    }, async (t) => {
+      const folder = await mkdtemp(join(tmpdir(), 'mirror-start-signal-'));
+      t.after(() => rm(folder, { recursive: true, force: true }));
+      const binary = join(folder, 'electron');
+      await writeFile(binary, FAKE_ELECTRON, { mode: 0o755 });
+      const signals = join(folder, 'signals');
+      const child = spawn(process.execPath, ['scripts/start.mjs', '--tunnel', 'none'], {
+        env: {
+          ...process.env,
+          MIRROR_TRAY_SKIP_BUILD: '1',
+          ELECTRON_OVERRIDE_DIST_PATH: folder,
+          FAKE_ELECTRON_SIGNALS: signals,
+          DISPLAY: ':99',
+        },
+        // Its own group, as a terminal's foreground job is: the test signals the group.
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk) => {
+        output += chunk;
+      });
+      child.stderr.on('data', (chunk) => {
+        output += chunk;
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const deadline = Date.now() + 10_000;
+      while (!existsSync(signals)) {
+        if (Date.now() > deadline) assert.fail(`the stand-in Electron did not start:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      process.kill(-child.pid!, signal);
+      assert.equal(await exited, 0, output);
+      assert.deepEqual(
+        (await readFile(signals, 'utf8')).split('\n').filter(Boolean),
+        [signal],
+        'Electron got the signal more than once (a second one kills it at once)',
+      );
+    });
+  }
 });

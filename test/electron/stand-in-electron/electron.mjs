@@ -10,6 +10,8 @@ import { join } from 'node:path';
 const recorded = {
   notifications: [],
   errorBoxes: [],
+  messageBoxes: [],
+  dock: { visible: true, hides: 0, shows: 0 },
   openedExternally: [],
   applicationMenu: null,
   sandbox: false,
@@ -60,6 +62,7 @@ class StandInApp extends EventEmitter {
   }
   async whenReady() {
     await new Promise((resolve) => setImmediate(resolve));
+    if (!this.#ready) takeOverShutdownSignals();
     this.#ready = true;
   }
   quit() {
@@ -68,11 +71,49 @@ class StandInApp extends EventEmitter {
     if (!event.defaultPrevented) this.exit(0);
   }
   exit(code = 0) {
-    report({ type: 'exit', code }, () => process.exit(code));
+    // A test device, not Electron: STAND_IN_EXIT_DELAY_MILLIS stretches the time between the start
+    // of quitting and the end, as a slow tunnel close would, so that a test can signal meanwhile.
+    const delay = Number(process.env.STAND_IN_EXIT_DELAY_MILLIS ?? 0);
+    setTimeout(() => report({ type: 'exit', code }, () => process.exit(code)), delay);
   }
 }
 
 export const app = new StandInApp();
+
+// Stand-in for Electron's app.dock: it exists on macOS only (STAND_IN_PLATFORM=darwin here).
+if (process.platform === 'darwin') {
+  app.dock = {
+    hide() {
+      recorded.dock.visible = false;
+      recorded.dock.hides++;
+    },
+    async show() {
+      recorded.dock.visible = true;
+      recorded.dock.shows++;
+    },
+    isVisible: () => recorded.dock.visible,
+  };
+}
+
+/**
+ * Stand-in for Chromium's shutdown signal handlers. Copies Electron's rule
+ * (shell/browser/electron_browser_main_parts_posix.cc, InstallShutdownSignalHandlers, called in
+ * PostCreateMainMessageLoop, before 'ready'): SIGINT, SIGTERM and SIGHUP are taken over (the
+ * handlers Node's code added before no longer run), the first one calls app.quit(), and then the
+ * default action is back ("we had one shot at graceful shutdown"): a second signal kills. Handlers
+ * Node adds after 'ready' replace Chromium's (libuv's sigaction comes last); here they run beside
+ * this one-shot, which for the app is the same: the quit sequence runs once.
+ */
+function takeOverShutdownSignals() {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.removeAllListeners(signal);
+    const oneShot = () => {
+      process.removeListener(signal, oneShot);
+      app.quit();
+    };
+    process.on(signal, oneShot);
+  }
+}
 
 class StandInWebContents extends EventEmitter {
   windowOpenHandler = null;
@@ -97,6 +138,7 @@ export class BrowserWindow extends EventEmitter {
   visible = false;
   destroyed = false;
   loaded = null;
+  loads = 0;
   webContents = new StandInWebContents();
   constructor(options) {
     super();
@@ -105,6 +147,7 @@ export class BrowserWindow extends EventEmitter {
     lastWindow = this;
   }
   async loadURL(url) {
+    this.loads++;
     const response = await fetch(url);
     const body = await response.text();
     this.loaded = {
@@ -150,6 +193,16 @@ export class BrowserWindow extends EventEmitter {
   }
 }
 
+/**
+ * The label a menu shows for a template's label, as Electron's menus do: a single '&' marks a
+ * mnemonic and is not shown, '&&' shows one '&' (ConvertAcceleratorsFromWindowsStyle in
+ * shell/browser/ui/gtk/menu_util.cc on Linux; l10n_util::FixUpWindowsStyleLabel in
+ * shell/browser/ui/cocoa/electron_menu_controller.mm on macOS; Windows menus natively).
+ */
+function shownLabel(label) {
+  return String(label).replace(/&(&?)/g, '$1');
+}
+
 class StandInMenu {
   constructor(template) {
     this.items = template;
@@ -182,6 +235,10 @@ export class Tray extends EventEmitter {
   setContextMenu(menu) {
     this.menu = menu;
   }
+  /** A click on the icon, as the platform delivers it (on macOS it also opens the context menu). */
+  click() {
+    this.emit('click', new PreventableEvent(), { x: 0, y: 0, width: 16, height: 16 });
+  }
   isDestroyed() {
     return this.destroyed;
   }
@@ -212,8 +269,13 @@ export const clipboard = {
 };
 
 export const dialog = {
+  /** Modal and synchronous in Electron: recorded so that a test can check it is never used. */
   showErrorBox(title, content) {
     recorded.errorBoxes.push({ title, content });
+  },
+  async showMessageBox(options) {
+    recorded.messageBoxes.push({ type: options.type, message: options.message, detail: options.detail });
+    return { response: 0, checkboxChecked: false };
   },
 };
 
@@ -230,7 +292,41 @@ export class Notification extends EventEmitter {
   }
 }
 
-export const powerMonitor = new EventEmitter();
+/**
+ * Stand-in for powerMonitor. It copies Electron's rule for logind's shutdown on Linux
+ * (lib/browser/api/power-monitor.ts at v41.7.1): the event source starts on the first listener of
+ * any event, and at that moment asks the C++ side to listen for 'shutdown' only if a 'shutdown'
+ * listener is already there (listenerCount, before EventEmitter adds the new one). Its own
+ * 'newListener' bookkeeping is added inside that first call, so it does not see the listener being
+ * added: a 'shutdown' listener registered first leaves shutdown unheard. Electron applies the rule
+ * on Linux only; macOS and Windows deliver 'shutdown' whenever there is a listener.
+ */
+class StandInPowerMonitor extends EventEmitter {
+  /** What Electron's pm.setListeningForShutdown was last told (Linux). */
+  listeningForShutdown = false;
+  constructor() {
+    super();
+    this.once('newListener', () => {
+      this.listeningForShutdown = this.listenerCount('shutdown') > 0;
+      this.on('newListener', (event) => {
+        if (event === 'shutdown') this.listeningForShutdown = this.listenerCount('shutdown') + 1 > 0;
+      });
+      this.on('removeListener', (event) => {
+        if (event === 'shutdown') this.listeningForShutdown = this.listenerCount('shutdown') > 0;
+      });
+    });
+  }
+  /** logind announces a shutdown: delivered as Electron would, with a preventable event. */
+  systemShutdown() {
+    const heard = process.platform !== 'linux' || this.listeningForShutdown;
+    if (!heard) return { heard: false, prevented: false };
+    const event = new PreventableEvent();
+    this.emit('shutdown', event);
+    return { heard: true, prevented: event.defaultPrevented };
+  }
+}
+
+export const powerMonitor = new StandInPowerMonitor();
 
 const STAND_IN_PREFIX = 'stand-in-encrypted:';
 export const safeStorage = {
@@ -282,7 +378,9 @@ function report(message, then) {
 
 function menuItems() {
   return (lastTray?.menu?.items ?? []).map((item) =>
-    item.type === 'separator' ? { separator: true } : { label: item.label, enabled: item.enabled !== false },
+    item.type === 'separator'
+      ? { separator: true }
+      : { label: shownLabel(item.label), enabled: item.enabled !== false },
   );
 }
 
@@ -294,12 +392,14 @@ function snapshot() {
           template: lastTray.image.template,
           tooltip: lastTray.tooltip,
           menu: menuItems(),
+          clickListeners: lastTray.listenerCount('click'),
         }
       : null,
     window: lastWindow
       ? {
           visible: lastWindow.visible,
           destroyed: lastWindow.destroyed,
+          loads: lastWindow.loads,
           options: lastWindow.options,
           loaded: lastWindow.loaded && { ...lastWindow.loaded, body: lastWindow.loaded.body.slice(0, 2000) },
           bounds: lastWindow.bounds,
@@ -309,6 +409,8 @@ function snapshot() {
     applicationMenu: recorded.applicationMenu?.items.map((item) => item.role ?? item.label) ?? null,
     notifications: recorded.notifications,
     errorBoxes: recorded.errorBoxes,
+    messageBoxes: recorded.messageBoxes,
+    dock: process.platform === 'darwin' ? recorded.dock : null,
     openedExternally: recorded.openedExternally,
     sandbox: recorded.sandbox,
     hooks: globalThis.mirrorTrayTest
@@ -326,15 +428,28 @@ function snapshot() {
 const commands = {
   snapshot: () => snapshot(),
   'click-tray': async ({ label }) => {
-    const item = (lastTray?.menu?.items ?? []).find((entry) => entry.label === label);
+    const item = (lastTray?.menu?.items ?? []).find((entry) => shownLabel(entry.label) === label);
     if (!item) throw new Error(`no tray menu item "${label}"`);
     if (item.enabled === false) throw new Error(`tray menu item "${label}" is disabled`);
     await item.click();
   },
   'close-window': () => lastWindow.close(),
+  'click-tray-icon': () => lastTray.click(),
+  'query-session-end': () => {
+    const event = new PreventableEvent({ reasons: ['logoff'] });
+    lastWindow.emit('query-session-end', event);
+    return { prevented: event.defaultPrevented };
+  },
+  'crash-page': () => {
+    lastWindow.webContents.emit('render-process-gone', new PreventableEvent(), {
+      reason: 'crashed',
+      exitCode: 139,
+    });
+  },
   'move-window': ({ bounds }) => lastWindow.setBounds(bounds),
   'second-instance': () => app.emit('second-instance'),
   quit: () => app.quit(),
+  'system-shutdown': () => powerMonitor.systemShutdown(),
   navigate: ({ url }) => {
     const event = new PreventableEvent({ url });
     lastWindow.webContents.emit('will-navigate', event);
