@@ -286,6 +286,76 @@ describe('demo profile: choosing series', () => {
   });
 });
 
+describe('demo profile: dimensions as the Select field', () => {
+  const aggregated = (metricField: string, method: AggregationMethod, query = {}) =>
+    aggregatedPoints(source, {
+      ...tenMinutes,
+      metricField,
+      aggregation: { method, bucketSizeMillis: 5 * MINUTE },
+      ...query,
+    });
+
+  it('a string or boolean dimension is one event per sample of each matching host (value 1)', () => {
+    const web = { conditions: [stringIs('service', 'web')] };
+    for (const field of ['host', 'service', 'region', 'canary']) {
+      // 2 web hosts × 30 samples in 5 minutes.
+      assert.deepEqual(
+        aggregated(field, 'EVENT_COUNT', web).map(([v]) => v),
+        [60, 60],
+        field,
+      );
+      assert.deepEqual(
+        aggregated(field, 'SUM', web).map(([v]) => v),
+        [60, 60],
+        field,
+      );
+      for (const method of ['MEAN', 'MIN', 'MAX', 'PERCENTILE_50'] as const) {
+        assert.deepEqual(
+          aggregated(field, method, web).map(([v]) => v),
+          [1, 1],
+          `${field} ${method}`,
+        );
+      }
+      // Raw: how many matching hosts have a sample at each timestamp.
+      const raw = rawPoints(source, { ...tenMinutes, ...web, metricField: field });
+      assert.equal(raw.length, 60);
+      for (const [v] of raw) assert.equal(v, 2);
+    }
+  });
+
+  it('a number dimension (cores) is its value per matching host, pooled like any metric', () => {
+    // eu-west-1: a-host 2 cores, web-1 4, db-1 8; 30 samples each per 5 minutes.
+    const eu = { conditions: [stringIs('region', 'eu-west-1')] };
+    const one = (method: AggregationMethod) => aggregated('cores', method, eu).map(([v]) => v);
+    assert.deepEqual(one('EVENT_COUNT'), [90, 90]);
+    assert.deepEqual(one('SUM'), [30 * 14, 30 * 14]);
+    assert.deepEqual(one('MIN'), [2, 2]);
+    assert.deepEqual(one('MAX'), [8, 8]);
+    assertClose(one('MEAN')[0], 14 / 3);
+    assert.deepEqual(one('PERCENTILE_50'), [4, 4]);
+    // 30 samples each of 2, 4 and 8: the 25th percentile is among the 2s, the 75th among the 8s.
+    assert.deepEqual(one('PERCENTILE_25'), [2, 2]);
+    assert.deepEqual(one('PERCENTILE_75'), [8, 8]);
+    assert.deepEqual(
+      rawPoints(source, { ...tenMinutes, ...eu, metricField: 'cores' }).map(([v]) => v),
+      Array(60).fill(14),
+    );
+  });
+
+  it("counts only samples a host has: web-2's outage is 0 events", () => {
+    const night = { startTime: T0 + 2.5 * HOUR, endTime: T0 + 4 * HOUR, conditions: [hostIs('web-2')] };
+    const counts = aggregatedPoints(source, {
+      ...night,
+      metricField: 'host',
+      aggregation: { method: 'EVENT_COUNT', bucketSizeMillis: 15 * MINUTE },
+    });
+    assert.deepEqual(
+      counts.map(([c]) => c),
+      [90, 90, 0, 0, 90, 90],
+    );
+  });
+});
+
 describe('demo profile: raw queries', () => {
   it('samples on the 10 s grid in [startTime, endTime)', () => {
     const points = rawPoints(source, {
