@@ -32,6 +32,8 @@ export interface MetricSeries {
   kind: 'metric';
   host: HostSpec;
   metric: MetricSpec;
+  /** Names host and metric in the chunk cache. */
+  key: string;
   seed: number;
   incidents: readonly ActiveWindow[];
 }
@@ -85,28 +87,40 @@ export interface Chunk {
 }
 
 function buildChunk(series: MetricSeries, chunkIndex: number): Chunk {
-  const values = new Float64Array(CHUNK_SAMPLES);
+  const values = new Float64Array(CHUNK_SAMPLES).fill(Number.NaN);
   const prefix = new Float64Array(CHUNK_SAMPLES + 1);
   const { availability } = series.host;
   const firstTime = chunkIndex * CHUNK_SAMPLES * NATIVE_STEP_MILLIS;
+  // Visit only the online samples: their numbering (grid.ts) skips the outages.
+  const online = availability.countBefore(firstTime);
+  const onlineEnd = availability.countBefore(firstTime + CHUNK_SAMPLES * NATIVE_STEP_MILLIS);
+  for (let index = online; index < onlineEnd; index++) {
+    const t = availability.timeOf(index);
+    values[(t - firstTime) / NATIVE_STEP_MILLIS] = sampleValue(series, t);
+  }
   let sum = 0;
   for (let i = 0; i < CHUNK_SAMPLES; i++) {
-    const t = firstTime + i * NATIVE_STEP_MILLIS;
-    const online = availability.countBefore(t + 1) > availability.countBefore(t);
-    const v = online ? sampleValue(series, t) : Number.NaN;
-    values[i] = v;
-    if (online) sum += v;
+    const v = values[i]!;
+    if (!Number.isNaN(v)) sum += v;
     prefix[i + 1] = sum;
   }
   const mins = new Float64Array(SUMMARY_SLOTS).fill(Number.POSITIVE_INFINITY);
   const maxs = new Float64Array(SUMMARY_SLOTS).fill(Number.NEGATIVE_INFINITY);
+  // Level 1 from the samples (NaN never compares true), then each level from the one below it.
   for (let i = 0; i < CHUNK_SAMPLES; i++) {
     const v = values[i]!;
-    if (Number.isNaN(v)) continue;
-    for (let level = 1; level < LEVEL_SIZES.length; level++) {
-      const slot = LEVEL_OFFSETS[level]! + Math.floor(i / LEVEL_SIZES[level]!);
-      if (v < mins[slot]!) mins[slot] = v;
-      if (v > maxs[slot]!) maxs[slot] = v;
+    const slot = i >> 4;
+    if (v < mins[slot]!) mins[slot] = v;
+    if (v > maxs[slot]!) maxs[slot] = v;
+  }
+  for (let level = 2; level < LEVEL_SIZES.length; level++) {
+    const below = LEVEL_OFFSETS[level - 1]!;
+    const here = LEVEL_OFFSETS[level]!;
+    const blocks = CHUNK_SAMPLES / LEVEL_SIZES[level]!;
+    for (let b = 0; b < blocks * FANOUT; b++) {
+      const slot = here + Math.floor(b / FANOUT);
+      if (mins[below + b]! < mins[slot]!) mins[slot] = mins[below + b]!;
+      if (maxs[below + b]! > maxs[slot]!) maxs[slot] = maxs[below + b]!;
     }
   }
   return { values, prefix, mins, maxs, sketches: new Array(CHUNK_SAMPLES / LEVEL_SIZES[SKETCH_LEVEL]) };
@@ -152,50 +166,40 @@ export function widenExtremes(
   to: number,
   into: { min: number; max: number },
 ): void {
-  // forEachBlock, written out: this runs for every bucket of a MIN or MAX chart.
+  // forEachBlock, with each level's run of blocks on either side scanned in one tight loop: this
+  // runs for every bucket and series of a MIN or MAX chart. NaN (no sample) never compares true,
+  // and a block without samples holds +∞ and −∞, so neither needs a test.
+  let min = into.min;
+  let max = into.max;
   let a = from;
   let b = to;
   for (let level = 0; a < b; level++) {
     const size = LEVEL_SIZES[level]!;
     const next = size * FANOUT;
-    while (a < b && a % next !== 0) {
-      widen(chunk, level, a / size, into);
-      a += size;
+    const lows = level === 0 ? chunk.values : chunk.mins;
+    const highs = level === 0 ? chunk.values : chunk.maxs;
+    const offset = LEVEL_OFFSETS[level]!;
+    const leftEnd = Math.min(b, Math.ceil(a / next) * next);
+    const rightStart = Math.max(leftEnd, Math.floor(b / next) * next);
+    for (let slot = offset + a / size; slot < offset + leftEnd / size; slot++) {
+      if (lows[slot]! < min) min = lows[slot]!;
+      if (highs[slot]! > max) max = highs[slot]!;
     }
-    while (b > a && b % next !== 0) {
-      b -= size;
-      widen(chunk, level, b / size, into);
+    for (let slot = offset + rightStart / size; slot < offset + b / size; slot++) {
+      if (lows[slot]! < min) min = lows[slot]!;
+      if (highs[slot]! > max) max = highs[slot]!;
     }
+    a = leftEnd;
+    b = rightStart;
   }
-}
-
-function widen(chunk: Chunk, level: number, block: number, into: { min: number; max: number }): void {
-  const low = blockMin(chunk, level, block);
-  const high = blockMax(chunk, level, block);
-  if (low < into.min) into.min = low;
-  if (high > into.max) into.max = high;
-}
-
-/** Min and max of one block found by `forEachBlock`. */
-export function blockMin(chunk: Chunk, level: number, block: number): number {
-  if (level === 0) {
-    const v = chunk.values[block]!;
-    return Number.isNaN(v) ? Number.POSITIVE_INFINITY : v;
-  }
-  return chunk.mins[LEVEL_OFFSETS[level]! + block]!;
-}
-
-export function blockMax(chunk: Chunk, level: number, block: number): number {
-  if (level === 0) {
-    const v = chunk.values[block]!;
-    return Number.isNaN(v) ? Number.NEGATIVE_INFINITY : v;
-  }
-  return chunk.maxs[LEVEL_OFFSETS[level]! + block]!;
+  into.min = min;
+  into.max = max;
 }
 
 /** The chunks used last, at most `limit`, keyed by series, chunk and the incidents in it. */
 export class ChunkCache {
-  private readonly chunks = new Map<string, Chunk>();
+  private readonly chunks = new Map<string, { chunk: Chunk; lastUse: number }>();
+  private uses = 0;
 
   constructor(readonly limit = CHUNK_CACHE_LIMIT) {}
 
@@ -205,24 +209,37 @@ export class ChunkCache {
 
   chunk(series: MetricSeries, chunkIndex: number): Chunk {
     const key = chunkKey(series, chunkIndex);
-    let chunk = this.chunks.get(key);
-    if (chunk) {
-      // Map keeps insertion order: re-inserting makes this the most recently used.
-      this.chunks.delete(key);
-    } else {
-      chunk = buildChunk(series, chunkIndex);
-      if (this.chunks.size >= this.limit) this.chunks.delete(this.chunks.keys().next().value!);
+    const entry = this.chunks.get(key);
+    if (entry) {
+      entry.lastUse = ++this.uses;
+      return entry.chunk;
     }
-    this.chunks.set(key, chunk);
+    const chunk = buildChunk(series, chunkIndex);
+    if (this.chunks.size >= this.limit) this.evictLeastRecentlyUsed();
+    this.chunks.set(key, { chunk, lastUse: ++this.uses });
     return chunk;
+  }
+
+  /** A scan of every entry, but only when a chunk is made, which costs far more (4096 samples). */
+  private evictLeastRecentlyUsed(): void {
+    let oldestKey: string | undefined;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const [key, { lastUse }] of this.chunks) {
+      if (lastUse < oldest) {
+        oldest = lastUse;
+        oldestKey = key;
+      }
+    }
+    if (oldestKey !== undefined) this.chunks.delete(oldestKey);
   }
 }
 
 /** Host, metric, chunk, and each incident that overlaps the chunk, in the order they apply. */
 function chunkKey(series: MetricSeries, chunkIndex: number): string {
+  let key = `${series.key}\u0000${chunkIndex}`;
+  if (series.incidents.length === 0) return key;
   const span = CHUNK_SAMPLES * NATIVE_STEP_MILLIS;
   const start = chunkIndex * span;
-  let key = `${series.host.host}\u0000${series.metric.name}\u0000${chunkIndex}`;
   for (const { start: from, end, factor } of series.incidents) {
     if (from < start + span && end > start) key += `\u0000${from}-${end}x${factor}`;
   }

@@ -104,6 +104,7 @@ export function createDemoAnswers(cache = new ChunkCache()): InstantAnswers {
         kind: 'metric',
         host,
         metric,
+        key: `${host.host}\u0000${metric.name}`,
         seed: hashIntegers(seedOf(host.host), seedOf(metric.name)),
         incidents: incidents
           .filter((i) => i.metric === metric.name && incidentMatches(i, host))
