@@ -13,6 +13,7 @@ import type { AggregationMethod } from '../mirror/protocol';
 import { type Bucket, interpolatedPercentile, PERCENTILES } from './aggregate';
 import {
   blockSketch,
+  CHUNK_CACHE_LIMIT,
   CHUNK_SAMPLES,
   type Chunk,
   type ChunkCache,
@@ -26,7 +27,27 @@ import { gridPointsBefore } from './grid';
 import { minFrom, selectRank } from './select';
 import { SketchAccumulator } from './sketch';
 
-/** The most pooled samples a percentile is computed from exactly (by sorting). */
+/**
+ * The most chunks (series × blocks of 4096 samples) one query may need: as many as the cache
+ * holds, so a query never evicts its own blocks, and the first one asked costs at most about
+ * 1.6 million sample evaluations (0.75 s measured for 1.3 million on a busy 2-core machine) in the
+ * turn it runs in. That is 189 days of one series, 37 days of five.
+ */
+export const MAX_CHUNKS_PER_QUERY = CHUNK_CACHE_LIMIT;
+
+/** How many chunks `series` series need over [startTime, endTime). */
+export function chunksNeeded(series: number, startTime: number, endTime: number): number {
+  const first = gridPointsBefore(startTime);
+  const end = gridPointsBefore(endTime);
+  if (end <= first) return 0;
+  return series * (Math.floor((end - 1) / CHUNK_SAMPLES) - Math.floor(first / CHUNK_SAMPLES) + 1);
+}
+
+/** Whether `method` needs the samples' values (the counts come from the grid alone). */
+export const needsValues = (method: AggregationMethod) =>
+  method !== 'EVENT_COUNT' && method !== 'EVENT_COUNT_NO_ZEROS';
+
+/** The most pooled samples a percentile is computed from exactly (by selection). */
 export const EXACT_PERCENTILE_SAMPLES = 4096;
 
 // One query runs at a time (the demo answers synchronously), so these are shared, not allocated per bucket.

@@ -6,12 +6,23 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { AGGREGATION_METHODS, type AggregationMethod } from '../../server/mirror/protocol';
 import { aggregate, PERCENTILES } from '../../server/telemetry/aggregate';
-import { createDemoAnswers, EXACT_PERCENTILE_SAMPLES } from '../../server/telemetry/demo';
+import {
+  createDemoAnswers,
+  EXACT_PERCENTILE_SAMPLES,
+  MAX_CHUNKS_PER_QUERY,
+} from '../../server/telemetry/demo';
 import { HOSTS, METRICS } from '../../server/telemetry/demo-catalog';
 import { ChunkCache } from '../../server/telemetry/demo-series';
 import type { InstantAnswers } from '../../server/telemetry/instant-source';
-import type { Incident } from '../../server/telemetry/source';
-import { aggregatedPoints, assertClose, metricsQuery, rawPointsOf, stringIs } from './helpers';
+import { type Incident, TelemetryError } from '../../server/telemetry/source';
+import {
+  aggregatedPoints,
+  aggregatedPointsOf,
+  assertClose,
+  metricsQuery,
+  rawPointsOf,
+  stringIs,
+} from './helpers';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -314,5 +325,51 @@ describe('demo profile: the block cache is bounded', () => {
     assert.deepEqual(first, roomy.metrics(query));
     assert.deepEqual(small.metrics(query), first);
     assert.ok(cache.size <= 10, `${cache.size} chunks kept`);
+  });
+});
+
+describe('demo profile: a window too wide to compute exactly at once is refused, not served slowly', () => {
+  const source = createDemoAnswers();
+  const ask = (method: AggregationMethod, days: number, conditions = [] as ReturnType<typeof inSet>[]) =>
+    source.metrics(
+      metricsQuery({
+        startTime: T0,
+        endTime: T0 + days * DAY,
+        conditions,
+        metricField: 'cpu.usage',
+        aggregation: { method, bucketSizeMillis: (days * DAY) / 500 },
+      }),
+    );
+
+  it(`refuses more than MAX_CHUNKS_PER_QUERY (${MAX_CHUNKS_PER_QUERY}) blocks with "Window too wide", naming the widest it serves`, () => {
+    let widest = 0;
+    assert.throws(
+      () => ask('MAX', 60),
+      (error: unknown) => {
+        assert.ok(error instanceof TelemetryError && error.body._type === 'RemoteMirrorError');
+        assert.equal(error.body.summary, 'Window too wide');
+        const details = String(error.body.details);
+        assert.match(details, /60-day window/);
+        widest = Number(/at most (\d+) days for 5 series/.exec(details)?.[1]);
+        return true;
+      },
+    );
+    assert.equal(widest, 37);
+    assert.equal(aggregatedPointsOf(ask('MAX', widest)).length, 500);
+    // One host may look five times further back.
+    assert.throws(() => ask('MEAN', 190, [inSet(['a-host'])]), /too wide/i);
+  });
+
+  it('counts need no samples: EVENT_COUNT and dimensions serve any window', () => {
+    assert.equal(aggregatedPointsOf(ask('EVENT_COUNT', 3650)).length, 500);
+    const hosts = source.metrics(
+      metricsQuery({
+        startTime: T0,
+        endTime: T0 + 3650 * DAY,
+        metricField: 'cores',
+        aggregation: { method: 'PERCENTILE_90', bucketSizeMillis: (3650 * DAY) / 500 },
+      }),
+    );
+    assert.equal(aggregatedPointsOf(hosts).length, 500);
   });
 });
