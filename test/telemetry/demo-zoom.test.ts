@@ -174,7 +174,7 @@ describe('demo profile: exact at every zoom, against a naive reference', () => {
       .record({
         offset: fc.integer({ min: 0, max: 20 * DAY }),
         width: fc.integer({ min: 1, max: 2 * DAY }),
-        bucketsWanted: fc.integer({ min: 1, max: 400 }),
+        bucketsWanted: fc.integer({ min: 1, max: 10_000 }),
         hosts: hostSet,
         metric: metricName,
         method,
