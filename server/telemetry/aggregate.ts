@@ -24,9 +24,9 @@ export const PERCENTILES: Partial<Record<AggregationMethod, number>> = {
 /**
  * Applies `method` to the samples of one bucket. `undefined` means "no point for this bucket".
  *
- * `weights`, when given, says how many samples each value stands for (positive integers): a
- * bucket summarised by a strided sample passes the size of each stride. The result is then
- * exactly the result over the expanded list in which each value is repeated `weight` times.
+ * `weights`, when given, says how many samples each value stands for (positive integers): the
+ * demo's dimensions pass each host's constant value with its number of samples. The result is
+ * then exactly the result over the expanded list in which each value is repeated `weight` times.
  */
 export function aggregate(
   method: AggregationMethod,

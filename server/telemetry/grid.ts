@@ -8,7 +8,7 @@ export const DAY_MILLIS = 86_400_000;
 
 /**
  * Which grid points of one series hold a sample. Online points are numbered 0, 1, 2... from the
- * epoch; the numbering is what lets a whole month of samples be counted and strided in O(1).
+ * epoch; the numbering is what lets a whole month of samples be counted in O(1).
  */
 export interface Availability {
   /** How many online grid points lie in [0, t). It is also the index of the first one at or after t. */

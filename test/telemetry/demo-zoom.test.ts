@@ -3,6 +3,8 @@
 // without the block cache) and applies the method to the whole list (aggregate.ts).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { AGGREGATION_METHODS, type AggregationMethod } from '../../server/mirror/protocol';
 import { aggregate, PERCENTILES } from '../../server/telemetry/aggregate';
@@ -371,5 +373,37 @@ describe('demo profile: a window too wide to compute exactly at once is refused,
       }),
     );
     assert.equal(aggregatedPointsOf(hosts).length, 500);
+  });
+});
+
+describe('demo profile: the block cache stays within its memory bound', () => {
+  it('grows by at most 40 MB however many windows, metrics and percentiles are asked for', () => {
+    // `gc` is not exposed to tests by default; V8 can turn it on at run time.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const used = () => {
+      gc();
+      gc();
+      const { heapUsed, arrayBuffers } = process.memoryUsage();
+      return heapUsed + arrayBuffers;
+    };
+    const cache = new ChunkCache();
+    const source = createDemoAnswers(cache);
+    const before = used();
+    // Three metrics × 30 days × 5 hosts is about 960 blocks, well past the 400 kept; the
+    // percentiles of day-long buckets make every block's sketches too.
+    for (const metricField of ['cpu.usage', 'latency.p95', 'requests.rate']) {
+      source.metrics(
+        metricsQuery({
+          startTime: T0,
+          endTime: T0 + 30 * DAY,
+          metricField,
+          aggregation: { method: 'PERCENTILE_90', bucketSizeMillis: DAY },
+        }),
+      );
+    }
+    const grown = (used() - before) / 1e6;
+    assert.ok(grown < 40, `the cache grew memory by ${grown.toFixed(1)} MB`);
+    assert.equal(cache.size, cache.limit);
   });
 });
