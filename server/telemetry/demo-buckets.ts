@@ -137,10 +137,10 @@ export class MetricBuckets {
       }
     });
     // Select rank ⌊h⌋; rank ⌊h⌋ + 1 is then the smallest of what lies above it.
-    const valueAtRank = (rank: number) =>
-      rank === selected ? scratch[rank]! : minFrom(scratch, selected + 1, n);
     const selected = Math.floor((n - 1) * p);
     selectRank(scratch, n, selected);
+    const valueAtRank = (rank: number) =>
+      rank === selected ? scratch[rank]! : minFrom(scratch, selected + 1, n);
     return interpolatedPercentile(n, p, valueAtRank);
   }
 
