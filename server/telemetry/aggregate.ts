@@ -24,9 +24,9 @@ export const PERCENTILES: Partial<Record<AggregationMethod, number>> = {
 /**
  * Applies `method` to the samples of one bucket. `undefined` means "no point for this bucket".
  *
- * `weights`, when given, says how many samples each value stands for (positive integers): a
- * bucket summarised by a strided sample passes the size of each stride. The result is then
- * exactly the result over the expanded list in which each value is repeated `weight` times.
+ * `weights`, when given, says how many samples each value stands for (positive integers): the
+ * demo's dimensions pass each host's constant value with its number of samples. The result is
+ * then exactly the result over the expanded list in which each value is repeated `weight` times.
  */
 export function aggregate(
   method: AggregationMethod,
@@ -63,10 +63,15 @@ export function aggregate(
 export function percentile(values: readonly number[], p: number): number | undefined {
   if (values.length === 0) return undefined;
   const sorted = Float64Array.from(values).sort();
-  const h = (sorted.length - 1) * p;
+  return interpolatedPercentile(sorted.length, p, (rank) => sorted[rank]!);
+}
+
+/** The definition at the top of this file, for `n` values known by their 0-based rank. */
+export function interpolatedPercentile(n: number, p: number, valueAtRank: (rank: number) => number): number {
+  const h = (n - 1) * p;
   const below = Math.floor(h);
-  const lower = sorted[below]!;
-  const upper = sorted[Math.min(below + 1, sorted.length - 1)]!;
+  const lower = valueAtRank(below);
+  const upper = valueAtRank(Math.min(below + 1, n - 1));
   return lower + (h - below) * (upper - lower);
 }
 

@@ -5,42 +5,50 @@
 // fields (NUMBER) are cpu.usage (%), memory.usage (%), requests.rate (req/s), latency.p95 (ms)
 // and errors.rate (%). A series is one host's metric: a pure function of (host, metric, time),
 // following the time of day in the host's region, plus noise hashed from the timestamp.
-// Samples are 1 s apart, at whole seconds since the epoch. web-2 is offline 03:00–03:30 UTC daily.
+// Samples are 10 s apart, at whole multiples of 10 s since the epoch (grid.ts). web-2 is offline
+// 03:00–03:30 UTC daily.
 //
 // Choosing series. `conditions` are ANDed equality filters on the dimension fields (see
 // conditions.ts for how StringValue, DoubleValue, BooleanValue, InSetValue and untyped values
 // compare). A condition on an unknown key or value matches no series, and the answer is then
 // 200 with no points (for every method, SUM and EVENT_COUNT included), not an error: a filter
 // that selects nothing is an empty chart.
-// `metricField` picks the metric; without one the query gets cpu.usage. A name that is not a
-// metric (a dimension, or unknown) is a MetricNotFoundError naming it.
+// `metricField` (StackState's Select field) picks what is measured; without one the query gets
+// cpu.usage. Every listed field can be selected:
+// - a metric field: the metric's samples;
+// - a number dimension (`cores`): its value, per matching host, at each of the host's samples;
+// - a string or boolean dimension (`host`, `service`, `region`, `canary`): one event per sample of
+//   each matching host, value 1. EVENT_COUNT counts them (hosts × samples), SUM too, MEAN and the
+//   percentiles are 1, and a raw query gives the number of matching hosts online at each sample.
+// A name that is no field is a MetricNotFoundError listing the fields.
 //
 // Several matching series.
 // - Raw: one point per timestamp at which any matching series has a sample, combining the series
 //   by the metric's nature: requests.rate adds up (the total rate); the others are averaged.
+//   Dimensions add up (cores online, hosts online).
 // - Aggregated: all samples of all matching series in a bucket are pooled, then the method is
 //   applied, as if every sample were an event: MEAN is the mean over hosts and time, MAX the
-//   highest sample of any host, EVENT_COUNT the number of samples (hosts × seconds).
+//   highest sample of any host, EVENT_COUNT the number of samples (hosts × 10 s steps).
 //
 // Buckets. Tumbling buckets aligned to startTime; the last one is kept and ends at endTime
 // (aggregate.ts). An empty bucket (web-2 at night) is 0 for SUM and EVENT_COUNT and left out for
 // every other method, SUM_NO_ZEROS and EVENT_COUNT_NO_ZEROS included.
 //
-// Cost grows with the points returned, not the window.
-// - Aggregated: per bucket and series, at most SAMPLES_PER_SERIES_PER_BUCKET (8) samples are
-//   evaluated, strided evenly over the bucket (grid.ts: sampleIndices), each standing for its
-//   stride of grid points. When a bucket holds no more than that, every sample is used and all
-//   14 methods are exact. Otherwise EVENT_COUNT stays exact (grid arithmetic), SUM is the
-//   weighted sample sum (mean × exact count), MEAN is exact in expectation, and MIN, MAX and the
-//   percentiles are those of the sample. A bucket is also cut at incident boundaries, with at
-//   least one sample each side, so a spike always shows.
-//   Why 1 s and 8: a 1-hour window in 500 buckets holds 7 or 8 samples per series and bucket, so
-//   a 30-day window in 500 buckets (8 each) costs about the same (measured 1.1–1.2×). A coarser
-//   grid or a bigger budget would let the wide window cost many times the narrow one.
-//   More than MAX_BUCKETS buckets is a RemoteMirrorError "Bucket size too small".
-// - Raw: the native 1 s grid, at most min(limit, RAW_POINT_CAP) points. When cut, isPartial is
-//   true and the earliest points are kept: the protocol's follow-up request starts at the last
-//   point's timestamp.
+// Exact at every zoom. Every method is computed over every sample in the bucket, so a bucket's MAX
+// is the MAX of its sub-buckets, and SUM and EVENT_COUNT add up across zoom levels; percentiles
+// are exact up to EXACT_PERCENTILE_SAMPLES (4096) samples in a bucket and within 1 % beyond
+// (demo-buckets.ts says how). The cost stays flat in the window's width because every metric
+// series is cached in blocks with their sums, mins, maxes and sketches (demo-series.ts): a wide
+// bucket merges blocks; only its edges look at single samples. The cache is bounded (400 blocks,
+// 31.5 MB measured with every sketch made). A query that needs more blocks than the cache holds
+// (over 37 days of five hosts, 189 days of one) is a RemoteMirrorError "Window too wide": every
+// sample of it would be evaluated, in the event loop, on every request. EVENT_COUNT and the
+// dimensions need no samples and serve any window.
+// More than MAX_BUCKETS buckets is a RemoteMirrorError "Bucket size too small".
+//
+// Raw queries: the native 10 s grid, at most min(limit, RAW_POINT_CAP) points. When cut,
+// isPartial is true and the earliest points are kept: the protocol's follow-up request starts at
+// the last point's timestamp.
 //
 // Field names: every dimension and metric field, whatever the conditions (mirror-api.md §4.2),
 // cut to `limit`. Field values: for a dimension, its values among the hosts that match the
@@ -60,57 +68,54 @@ import type {
 } from '../mirror/protocol';
 import { aggregate, type Bucket, bucketPoints, checkedBuckets } from './aggregate';
 import { canonicalText, type DimensionValue, matchesAll } from './conditions';
+import { chunksNeeded, MAX_CHUNKS_PER_QUERY, MetricBuckets, needsValues } from './demo-buckets';
 import {
   DEFAULT_METRIC,
   DIMENSIONS,
-  dailyLoad,
+  type Dimension,
   dimensionsOf,
   HOSTS,
   type HostSpec,
   METRICS,
   type MetricSpec,
 } from './demo-catalog';
-import { type IndexRange, NATIVE_STEP_MILLIS, sampleIndices } from './grid';
-import { hashIntegers, seedOf, unitHash } from './hash';
+import { CHUNK_SAMPLES, ChunkCache, type Series, sampleValue } from './demo-series';
+import { DAY_MILLIS, NATIVE_STEP_MILLIS } from './grid';
+import { hashIntegers, seedOf } from './hash';
 import { type InstantAnswers, instantSource } from './instant-source';
 import { takeFirst } from './page';
 import { aggregatedResponse, connectionOk, emptyResponse, fixedFieldNames, rawResponse } from './responses';
-import { type Incident, TelemetryError, type TelemetrySource } from './source';
+import { type Incident, remoteMirrorError, TelemetryError, type TelemetrySource } from './source';
 
 export { MAX_BUCKETS } from './aggregate';
+export { EXACT_PERCENTILE_SAMPLES, MAX_CHUNKS_PER_QUERY } from './demo-buckets';
+export { CHUNK_CACHE_LIMIT } from './demo-series';
 
-/** The most samples of one series evaluated for one bucket (see the top of this file). */
-export const SAMPLES_PER_SERIES_PER_BUCKET = 8;
 /** The most points one raw query returns, whatever its `limit`. */
 export const RAW_POINT_CAP = 10_000;
 
-/** One matching series, ready to evaluate: a host's metric with the incidents that touch it. */
-interface Series {
-  host: HostSpec;
-  metric: MetricSpec;
-  seed: number;
-  incidents: readonly ActiveWindow[];
-}
-
-interface ActiveWindow {
-  start: number;
-  end: number;
-  factor: number;
-}
-
 /** The demo's answers, computed at once (tests call these directly). */
-export function createDemoAnswers(): InstantAnswers {
+export function createDemoAnswers(cache = new ChunkCache()): InstantAnswers {
   let incidents: readonly Incident[] = [];
 
-  const seriesFor = (metric: MetricSpec, hosts: readonly HostSpec[]): Series[] =>
-    hosts.map((host) => ({
-      host,
-      metric,
-      seed: hashIntegers(seedOf(host.host), seedOf(metric.name)),
-      incidents: incidents
-        .filter((i) => i.metric === metric.name && incidentMatches(i, host))
-        .map((i) => ({ start: i.startMillis, end: i.startMillis + i.durationMillis, factor: i.factor })),
-    }));
+  const seriesFor = (field: SelectField, hosts: readonly HostSpec[]): Series[] =>
+    hosts.map((host): Series => {
+      if (field.kind === 'dimension') {
+        const value = field.dimension.of(host);
+        return { kind: 'constant', host, value: typeof value === 'number' ? value : 1 };
+      }
+      const { metric } = field;
+      return {
+        kind: 'metric',
+        host,
+        metric,
+        key: `${host.host}\u0000${metric.name}`,
+        seed: hashIntegers(seedOf(host.host), seedOf(metric.name)),
+        incidents: incidents
+          .filter((i) => i.metric === metric.name && incidentMatches(i, host))
+          .map((i) => ({ start: i.startMillis, end: i.startMillis + i.durationMillis, factor: i.factor })),
+      };
+    });
 
   return {
     kind: 'demo',
@@ -118,20 +123,29 @@ export function createDemoAnswers(): InstantAnswers {
     fieldNames: fixedFieldNames(ALL_FIELDS),
     fieldValues: demoFieldValues,
     metrics: (query) => {
-      const metric = metricNamed(query.metricField || DEFAULT_METRIC);
+      const field = selectField(query.metricField || DEFAULT_METRIC);
       if (query.startTime >= query.endTime) return emptyResponse(query);
       const hosts = HOSTS.filter((h) => matchesAll(dimensionsOf(h), query.conditions));
-      const series = seriesFor(metric, hosts);
+      const series = seriesFor(field, hosts);
       if (!query.aggregation) {
         const limit = Math.min(query.limit, RAW_POINT_CAP);
-        const { items, isPartial } = takeFirst(rawPoints(series, query.startTime, query.endTime), limit);
+        const combineBySum = field.kind === 'dimension' || field.metric.combine === 'sum';
+        const points = rawPoints(series, combineBySum, query.startTime, query.endTime);
+        const { items, isPartial } = takeFirst(points, limit);
         return rawResponse(items, isPartial);
       }
       const { method, bucketSizeMillis } = query.aggregation;
       const buckets = checkedBuckets(query.startTime, query.endTime, bucketSizeMillis);
       // No series is no data at all, not a run of empty buckets: even SUM gets no zeros.
       if (series.length === 0) return emptyResponse(query);
-      const points = bucketPoints(buckets, (bucket) => aggregateBucket(series, bucket, method));
+      const metricSeries = series.flatMap((s) => (s.kind === 'metric' ? [s] : []));
+      if (needsValues(method)) refuseTooWide(metricSeries.length, query.startTime, query.endTime);
+      const evaluator = new MetricBuckets(cache, metricSeries, method);
+      const bucketValue =
+        field.kind === 'metric'
+          ? (bucket: Bucket) => evaluator.value(bucket)
+          : (bucket: Bucket) => constantBucket(series, bucket, method);
+      const points = bucketPoints(buckets, bucketValue);
       const { items, isPartial } = takeFirst(points, query.limit);
       return aggregatedResponse(items, isPartial);
     },
@@ -181,17 +195,19 @@ function distinctValues(values: readonly DimensionValue[]): string[] {
 
 // ---------- metrics ----------
 
-function metricNamed(name: string): MetricSpec {
+/** What the Select field (`metricField`) names: a metric, or a dimension read as one. */
+type SelectField = { kind: 'metric'; metric: MetricSpec } | { kind: 'dimension'; dimension: Dimension };
+
+function selectField(name: string): SelectField {
   const metric = METRICS.find((m) => m.name === name);
-  if (metric) return metric;
-  const known = METRICS.map((m) => m.name).join(', ');
-  const isDimension = DIMENSIONS.some((d) => d.name === name);
+  if (metric) return { kind: 'metric', metric };
+  const dimension = DIMENSIONS.find((d) => d.name === name);
+  if (dimension) return { kind: 'dimension', dimension };
+  const known = ALL_FIELDS.map((f) => f.fieldName).join(', ');
   throw new TelemetryError({
     _type: 'MetricNotFoundError',
     metric: name,
-    details: isDimension
-      ? `"${name}" is a dimension that selects series, not a metric. Metrics: ${known}.`
-      : `No metric "${name}" in the demo catalog. Metrics: ${known}.`,
+    details: `No field "${name}" in the demo catalog. Fields: ${known}.`,
   });
 }
 
@@ -202,22 +218,14 @@ function incidentMatches(incident: Incident, host: HostSpec): boolean {
   );
 }
 
-/** The sample of `series` at grid time `t` (which must be one of its online points). */
-function valueAt(series: Series, t: number): number {
-  const { host, metric } = series;
-  const level = metric.level(dailyLoad(t, host.region), host);
-  const noise = unitHash(series.seed, t / NATIVE_STEP_MILLIS) * 2 - 1;
-  let value = level * (1 + metric.noise * noise);
-  for (const incident of series.incidents) {
-    if (t >= incident.start && t < incident.end) value *= incident.factor;
-  }
-  return metric.isPercentage ? Math.min(Math.max(value, 0), 100) : Math.max(value, 0);
-}
-
 /** Raw points: each timestamp at which some series has a sample, combined by the metric's rule. */
-function* rawPoints(series: readonly Series[], startTime: number, endTime: number): Generator<RawPoint> {
+function* rawPoints(
+  series: readonly Series[],
+  combineBySum: boolean,
+  startTime: number,
+  endTime: number,
+): Generator<RawPoint> {
   if (series.length === 0) return;
-  const combineBySum = series[0]!.metric.combine === 'sum';
   let t = startTime;
   while (true) {
     // The next timestamp is the earliest next sample of any series: this steps over outages at once.
@@ -228,7 +236,7 @@ function* rawPoints(series: readonly Series[], startTime: number, endTime: numbe
     let count = 0;
     for (const s of series) {
       if (nextSampleTime(s, next) !== next) continue;
-      total += valueAt(s, next);
+      total += sampleValue(s, next);
       count++;
     }
     yield [combineBySum ? total : total / count, next];
@@ -239,50 +247,38 @@ function* rawPoints(series: readonly Series[], startTime: number, endTime: numbe
 const nextSampleTime = (series: Series, t: number) =>
   series.host.availability.timeOf(series.host.availability.countBefore(t));
 
-/** One bucket's value: the method over the pooled (strided) samples of every series. */
-function aggregateBucket(
+/** Refuses a window whose samples would not fit in the block cache at once (demo-buckets.ts). */
+function refuseTooWide(seriesCount: number, startTime: number, endTime: number): void {
+  const needed = chunksNeeded(seriesCount, startTime, endTime);
+  if (needed <= MAX_CHUNKS_PER_QUERY) return;
+  const chunkDays = (CHUNK_SAMPLES * NATIVE_STEP_MILLIS) / DAY_MILLIS;
+  const widest = Math.floor((MAX_CHUNKS_PER_QUERY / seriesCount - 1) * chunkDays);
+  throw remoteMirrorError(
+    'Window too wide',
+    `The demo computes every sample of ${seriesCount} series over this ${Math.round((endTime - startTime) / DAY_MILLIS)}-day window exactly, ` +
+      `which is more than it holds at once. Use a window of at most ${widest} days for ${seriesCount} series, or filter to fewer hosts.`,
+  );
+}
+
+/**
+ * One bucket of dimensions read as metrics: each host's value stands for all its samples in the
+ * bucket, so every method, percentiles included, is exact from one (value, count) pair per host.
+ */
+function constantBucket(
   series: readonly Series[],
   bucket: Bucket,
   method: AggregationMethod,
 ): number | undefined {
   const values: number[] = [];
-  const weights: number[] = [];
-  const countOnly = method === 'EVENT_COUNT' || method === 'EVENT_COUNT_NO_ZEROS';
+  const counts: number[] = [];
   for (const s of series) {
     const { availability } = s.host;
-    const strata = cutAtIncidents(s, bucket).map(
-      ([from, to]): IndexRange => ({
-        first: availability.countBefore(from),
-        end: availability.countBefore(to),
-      }),
-    );
-    if (countOnly) {
-      // Counting needs no values: one zero standing for all the series' samples in the bucket.
-      for (const { first, end } of strata) if (end > first) pushSample(values, weights, 0, end - first);
-      continue;
-    }
-    sampleIndices(strata, SAMPLES_PER_SERIES_PER_BUCKET, (index, weight) => {
-      pushSample(values, weights, valueAt(s, availability.timeOf(index)), weight);
-    });
+    const count = availability.countBefore(bucket.end) - availability.countBefore(bucket.start);
+    if (count === 0 || s.kind !== 'constant') continue;
+    values.push(s.value);
+    counts.push(count);
   }
-  return aggregate(method, values, weights);
-}
-
-function pushSample(values: number[], weights: number[], value: number, weight: number): void {
-  values.push(value);
-  weights.push(weight);
-}
-
-/** The bucket as consecutive time ranges, cut where one of the series' incidents starts or ends. */
-function cutAtIncidents(series: Series, bucket: Bucket): [number, number][] {
-  if (series.incidents.length === 0) return [[bucket.start, bucket.end]];
-  const cuts = new Set<number>();
-  for (const { start, end } of series.incidents) {
-    if (start > bucket.start && start < bucket.end) cuts.add(start);
-    if (end > bucket.start && end < bucket.end) cuts.add(end);
-  }
-  const edges = [bucket.start, ...[...cuts].sort((a, b) => a - b), bucket.end];
-  return edges.slice(1).map((to, i): [number, number] => [edges[i]!, to]);
+  return aggregate(method, values, counts);
 }
 
 export const createDemoSource = (): TelemetrySource => instantSource(createDemoAnswers());

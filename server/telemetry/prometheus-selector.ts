@@ -23,7 +23,7 @@ export const isLabelName = (name: string): boolean => LABEL_NAME.test(name);
 /** One label matcher, already escaped. */
 export interface Matcher {
   label: string;
-  op: '=' | '=~';
+  op: '=' | '=~' | '!=';
   /** The escaped PromQL string literal, quotes included. */
   literal: string;
   /** The values this matcher accepts, unescaped (one for `=`, several for `=~`). */
@@ -93,6 +93,9 @@ export const nameMatcher = (name: string): Matcher => ({
   literal: promqlString(name),
   values: [name],
 });
+
+/** Series that carry `label` (with a non-empty value): Prometheus has no other way to say "has". */
+export const hasLabelMatcher = (label: string): Matcher => ({ label, op: '!=', literal: '""', values: [] });
 
 /**
  * The selector text, e.g. `{__name__="up",job=~"(?:a|b)"}`. Prometheus refuses a selector whose

@@ -15,6 +15,11 @@
 //   name as `metricField` (the Select field); `metricField` `value` or none means "the sample value
 //   of the metric the conditions choose". No metric at all is a RemoteMirrorError saying how to
 //   choose one; a metric with no series is an empty answer.
+// - Every listed field is a valid Select field. A label (STRING), `__name__` included, is counted
+//   like the demo's string dimensions: one event, value 1, per sample of each matching series
+//   that carries it (`label!=""`), so EVENT_COUNT counts samples. A `metricField` is such a label
+//   when the conditions already choose the metric and it is not one of the chosen names, or when
+//   no metric of that name has samples in the window. Counted samples are never served as rates.
 // - Counters (metadata type counter, a histogram's or summary's _count/_sum/_bucket, or without
 //   metadata a `_total` name) are served as per-second rates (prometheus-samples.ts: asRates), and
 //   the request log says so.
@@ -43,6 +48,7 @@ import {
   type PrometheusOptions,
   type PrometheusTarget,
   promSeconds,
+  type Series,
   shownUrl,
   stringList,
   targetFor,
@@ -59,6 +65,7 @@ import {
   tooManySamples,
 } from './prometheus-samples';
 import {
+  hasLabelMatcher,
   isLabelName,
   type Matcher,
   metricNamesOf,
@@ -210,19 +217,30 @@ async function metrics(
   const buckets = aggregation ? checkedBuckets(startTime, endTime, aggregation.bucketSizeMillis) : null;
   const selection = selectionOf(query.conditions);
   if (!selection) return emptyResponse(query);
-  const matchers = [...selection.matchers];
+  // The Select field (metricField): `value` or none is the sample value of the metric the
+  // conditions choose; a metric's name chooses that metric; any other label, `__name__` included,
+  // is counted: one event (value 1) per sample of each matching series that carries it.
   const metricField = query.metricField ?? '';
-  if (metricField !== '' && metricField !== VALUE_FIELD && metricField !== NAME_LABEL) {
-    matchers.push(nameMatcher(metricField));
+  const chosen = metricNamesOf(selection.matchers);
+  let counted: string | null = null;
+  const matchers = [...selection.matchers];
+  if (metricField !== '' && metricField !== VALUE_FIELD) {
+    if (metricField === NAME_LABEL || (chosen !== null && !chosen.includes(metricField))) {
+      if (!isLabelName(metricField)) return emptyResponse(query);
+      counted = metricField;
+      if (metricField !== NAME_LABEL) matchers.push(hasLabelMatcher(metricField));
+    } else {
+      matchers.push(nameMatcher(metricField));
+    }
   }
-  const names = metricNamesOf(matchers);
+  const names = counted ? [] : metricNamesOf(matchers);
   if (names === null) {
     throw remoteMirrorError(
       'Which metric?',
       'Choose the metric with a filter __name__ = <metric name>, or name the metric as the Select field (metricField).',
     );
   }
-  if (names.length === 0) return emptyResponse(query);
+  if (!counted && names.length === 0) return emptyResponse(query);
   if (names.length > MAX_METRICS) {
     throw remoteMirrorError('Too many metrics', `One query pools at most ${MAX_METRICS} metric names.`);
   }
@@ -234,11 +252,17 @@ async function metrics(
       message: `${[...counters].join(', ')} ${counters.size === 1 ? 'is a counter' : 'are counters'}: served as per-second rates (increase between consecutive samples; a reset counts from 0).`,
     });
   }
-  const selector = selectorText(matchers);
+  let selector = selectorText(matchers);
   const from = startTime - (counters.size > 0 ? COUNTER_LOOKBACK_MILLIS : 0);
   let end = endTime;
   let cut = false;
-  const count = await sampleCount(target, selector, from, end, context);
+  let count = await sampleCount(target, selector, from, end, context);
+  if (count === 0 && chosen === null && counted === null && metricField !== '' && isLabelName(metricField)) {
+    // No metric of that name here: the Select field is a label of the series the conditions match.
+    counted = metricField;
+    selector = selectorText([...selection.matchers, hasLabelMatcher(metricField)]);
+    count = await sampleCount(target, selector, from, end, context);
+  }
   if (count > MAX_SAMPLES) {
     if (buckets) throw tooManySamples(count, endTime - startTime);
     // Raw: answer an earlier part of the window, and say the answer is partial.
@@ -254,7 +278,11 @@ async function metrics(
     });
   }
   const series = fetched.map((s) =>
-    counters.has(s.labels[NAME_LABEL] ?? '') ? asRates(s, startTime) : samplesFrom(s, startTime),
+    counted
+      ? asEvents(samplesFrom(s, startTime))
+      : counters.has(s.labels[NAME_LABEL] ?? '')
+        ? asRates(s, startTime)
+        : samplesFrom(s, startTime),
   );
   if (series.every((s) => s.times.length === 0) && !buckets) return rawResponse([], cut);
   if (!buckets || !aggregation) {
@@ -267,6 +295,9 @@ async function metrics(
   const { items, isPartial } = takeFirst(points, query.limit);
   return aggregatedResponse(items, isPartial);
 }
+
+/** A series read as events: each sample counts 1, whatever its value. */
+const asEvents = (series: Series): Series => ({ ...series, values: series.values.map(() => 1) });
 
 /** Which of `names` are counters: by Prometheus's metadata, otherwise by a `_total` suffix. */
 async function counterNames(

@@ -7,7 +7,9 @@
 //   the same window would return (so aggregating the raw answer gives the aggregated answer);
 // - `limit`, and for field values `fieldValuePrefix` and `offset`, are applied. With the defaults
 //   StackState sends, the answers are exactly the sample's.
-// Like the sample, it ignores `conditions` and `metricField`.
+// Like the sample, it ignores `conditions` and `metricField`: every listed field (field1 STRING,
+// field2 BOOLEAN, field3 NUMBER) is a valid Select field and selects that same stream, so the
+// tutorial's own "field1 by Event count" counts its points (test/telemetry/select-fields.test.ts).
 import type {
   FieldDescriptor,
   MetricsQuery,

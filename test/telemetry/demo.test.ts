@@ -10,12 +10,7 @@ import {
   type RawPoint,
 } from '../../server/mirror/protocol';
 import { aggregate } from '../../server/telemetry/aggregate';
-import {
-  createDemoAnswers,
-  MAX_BUCKETS,
-  RAW_POINT_CAP,
-  SAMPLES_PER_SERIES_PER_BUCKET,
-} from '../../server/telemetry/demo';
+import { createDemoAnswers, MAX_BUCKETS, RAW_POINT_CAP } from '../../server/telemetry/demo';
 import { HOSTS } from '../../server/telemetry/demo-catalog';
 import { type Incident, TelemetryError } from '../../server/telemetry/source';
 import {
@@ -171,7 +166,7 @@ describe('demo profile: choosing series', () => {
   it('gives every host its own series, in a realistic range', () => {
     const cpu = HOSTS.map((h) => seriesOf(h.host, 'cpu.usage'));
     for (const points of cpu) {
-      assert.equal(points.length, 600);
+      assert.equal(points.length, 60);
       for (const [value] of points) assert.ok(value >= 0 && value <= 100, `cpu ${value}`);
     }
     for (let i = 1; i < cpu.length; i++) assert.notDeepEqual(cpu[i], cpu[0]);
@@ -212,7 +207,7 @@ describe('demo profile: choosing series', () => {
     });
     const web2 = seriesOf('web-2', 'cpu.usage');
     const db1 = seriesOf('db-1', 'cpu.usage');
-    assert.equal(inSet.length, 600);
+    assert.equal(inSet.length, 60);
     inSet.forEach(([value, t], i) => {
       assert.equal(t, web2[i]![1]);
       assertClose(value, (web2[i]![0] + db1[i]![0]) / 2);
@@ -261,8 +256,8 @@ describe('demo profile: choosing series', () => {
     assert.notDeepEqual(seriesOf('web-1', 'memory.usage'), seriesOf('web-1', 'cpu.usage'));
   });
 
-  it('reports an unknown metricField, or a dimension used as one, as MetricNotFoundError', () => {
-    for (const metricField of ['disk.usage', 'host']) {
+  it('reports an unknown metricField as MetricNotFoundError, listing the fields', () => {
+    for (const metricField of ['disk.usage', 'Host']) {
       assert.throws(
         () => source.metrics(metricsQuery({ ...tenMinutes, metricField })),
         (error: unknown) => {
@@ -291,16 +286,86 @@ describe('demo profile: choosing series', () => {
   });
 });
 
+describe('demo profile: dimensions as the Select field', () => {
+  const aggregated = (metricField: string, method: AggregationMethod, query = {}) =>
+    aggregatedPoints(source, {
+      ...tenMinutes,
+      metricField,
+      aggregation: { method, bucketSizeMillis: 5 * MINUTE },
+      ...query,
+    });
+
+  it('a string or boolean dimension is one event per sample of each matching host (value 1)', () => {
+    const web = { conditions: [stringIs('service', 'web')] };
+    for (const field of ['host', 'service', 'region', 'canary']) {
+      // 2 web hosts × 30 samples in 5 minutes.
+      assert.deepEqual(
+        aggregated(field, 'EVENT_COUNT', web).map(([v]) => v),
+        [60, 60],
+        field,
+      );
+      assert.deepEqual(
+        aggregated(field, 'SUM', web).map(([v]) => v),
+        [60, 60],
+        field,
+      );
+      for (const method of ['MEAN', 'MIN', 'MAX', 'PERCENTILE_50'] as const) {
+        assert.deepEqual(
+          aggregated(field, method, web).map(([v]) => v),
+          [1, 1],
+          `${field} ${method}`,
+        );
+      }
+      // Raw: how many matching hosts have a sample at each timestamp.
+      const raw = rawPoints(source, { ...tenMinutes, ...web, metricField: field });
+      assert.equal(raw.length, 60);
+      for (const [v] of raw) assert.equal(v, 2);
+    }
+  });
+
+  it('a number dimension (cores) is its value per matching host, pooled like any metric', () => {
+    // eu-west-1: a-host 2 cores, web-1 4, db-1 8; 30 samples each per 5 minutes.
+    const eu = { conditions: [stringIs('region', 'eu-west-1')] };
+    const one = (method: AggregationMethod) => aggregated('cores', method, eu).map(([v]) => v);
+    assert.deepEqual(one('EVENT_COUNT'), [90, 90]);
+    assert.deepEqual(one('SUM'), [30 * 14, 30 * 14]);
+    assert.deepEqual(one('MIN'), [2, 2]);
+    assert.deepEqual(one('MAX'), [8, 8]);
+    assertClose(one('MEAN')[0], 14 / 3);
+    assert.deepEqual(one('PERCENTILE_50'), [4, 4]);
+    // 30 samples each of 2, 4 and 8: the 25th percentile is among the 2s, the 75th among the 8s.
+    assert.deepEqual(one('PERCENTILE_25'), [2, 2]);
+    assert.deepEqual(one('PERCENTILE_75'), [8, 8]);
+    assert.deepEqual(
+      rawPoints(source, { ...tenMinutes, ...eu, metricField: 'cores' }).map(([v]) => v),
+      Array(60).fill(14),
+    );
+  });
+
+  it("counts only samples a host has: web-2's outage is 0 events", () => {
+    const night = { startTime: T0 + 2.5 * HOUR, endTime: T0 + 4 * HOUR, conditions: [hostIs('web-2')] };
+    const counts = aggregatedPoints(source, {
+      ...night,
+      metricField: 'host',
+      aggregation: { method: 'EVENT_COUNT', bucketSizeMillis: 15 * MINUTE },
+    });
+    assert.deepEqual(
+      counts.map(([c]) => c),
+      [90, 90, 0, 0, 90, 90],
+    );
+  });
+});
+
 describe('demo profile: raw queries', () => {
-  it('samples on whole seconds in [startTime, endTime)', () => {
+  it('samples on the 10 s grid in [startTime, endTime)', () => {
     const points = rawPoints(source, {
-      startTime: T0 + 500,
-      endTime: T0 + 4000,
+      startTime: T0 + 5000,
+      endTime: T0 + 40_000,
       conditions: [hostIs('a-host')],
     });
     assert.deepEqual(
       points.map(([, t]) => t - T0),
-      [1000, 2000, 3000],
+      [10_000, 20_000, 30_000],
     );
   });
 
@@ -325,7 +390,7 @@ describe('demo profile: raw queries', () => {
     assert.equal(response.telemetry.isPartial, true);
     assert.equal(points.length, RAW_POINT_CAP);
     assert.equal(points[0]![1], T0);
-    assert.equal(points.at(-1)![1], T0 + (RAW_POINT_CAP - 1) * 1000);
+    assert.equal(points.at(-1)![1], T0 + (RAW_POINT_CAP - 1) * 10_000);
     // The follow-up request the protocol describes continues where this one stopped.
     const next = rawPoints(source, {
       startTime: points.at(-1)![1],
@@ -340,16 +405,16 @@ describe('demo profile: raw queries', () => {
     assert.equal(cut.telemetry.points.length, 5);
     assert.equal(cut.telemetry.isPartial, true);
     assert.deepEqual(cut.telemetry.points, rawPoints(source, tenMinutes).slice(0, 5));
-    const exact = source.metrics(metricsQuery({ ...tenMinutes, limit: 600 }));
-    assert.equal(exact.telemetry.points.length, 600);
+    const exact = source.metrics(metricsQuery({ ...tenMinutes, limit: 60 }));
+    assert.equal(exact.telemetry.points.length, 60);
     assert.equal(exact.telemetry.isPartial, false);
   });
 
   it("skips web-2's nightly outage (03:00–03:30 UTC)", () => {
-    const window = { startTime: T0 + 3 * HOUR - 5000, endTime: T0 + 3.5 * HOUR + 3000 };
+    const window = { startTime: T0 + 3 * HOUR - 50_000, endTime: T0 + 3.5 * HOUR + 30_000 };
     assert.deepEqual(
       seriesOf('web-2', 'cpu.usage', window).map(([, t]) => (t - T0 - 3 * HOUR) / 1000),
-      [-5, -4, -3, -2, -1, 1800, 1801, 1802],
+      [-50, -40, -30, -20, -10, 1800, 1810, 1820],
     );
     // With other series in the mix, the timestamps continue and combine what is there.
     const web = rawPoints(source, {
@@ -357,7 +422,7 @@ describe('demo profile: raw queries', () => {
       conditions: [stringIs('service', 'web')],
       metricField: 'requests.rate',
     });
-    assert.equal(web.length, 1808);
+    assert.equal(web.length, 188);
     const web1 = seriesOf('web-1', 'requests.rate', window);
     assert.deepEqual(web[100], web1[100]);
   });
@@ -367,63 +432,34 @@ describe('demo profile: aggregated queries', () => {
   const aggregated = (method: AggregationMethod, bucketSizeMillis: number, query = {}) =>
     aggregatedPoints(source, { ...tenMinutes, aggregation: { method, bucketSizeMillis }, ...query });
 
-  it('is exact for every method while a bucket holds no more samples than the budget', () => {
-    const bucketSizeMillis = SAMPLES_PER_SERIES_PER_BUCKET * 1000;
-    for (const hosts of [['web-1'], ['web-1', 'web-2', 'db-1']]) {
-      const conditions = [condition('host', { _type: 'InSetValue', value: hosts })];
-      const perHost = hosts.map((h) => seriesOf(h, 'latency.p95'));
-      for (const method of AGGREGATION_METHODS) {
-        const points = aggregated(method, bucketSizeMillis, { conditions, metricField: 'latency.p95' });
-        assert.equal(points.length, Math.ceil((10 * MINUTE) / bucketSizeMillis));
-        for (const [value, start, end] of points) {
-          const pooled = perHost.flatMap((series) =>
-            series.filter(([, t]) => t >= start && t < end).map(([v]) => v),
-          );
-          assertClose(value, aggregate(method, pooled), `${method} over ${hosts}`);
+  it('is exact for every method, against the raw samples of the same window', () => {
+    for (const bucketSizeMillis of [2 * MINUTE, 10 * MINUTE]) {
+      for (const hosts of [['web-1'], ['web-1', 'web-2', 'db-1']]) {
+        const conditions = [condition('host', { _type: 'InSetValue', value: hosts })];
+        const perHost = hosts.map((h) => seriesOf(h, 'latency.p95'));
+        for (const method of AGGREGATION_METHODS) {
+          const points = aggregated(method, bucketSizeMillis, { conditions, metricField: 'latency.p95' });
+          assert.equal(points.length, Math.ceil((10 * MINUTE) / bucketSizeMillis));
+          for (const [value, start, end] of points) {
+            const pooled = perHost.flatMap((series) =>
+              series.filter(([, t]) => t >= start && t < end).map(([v]) => v),
+            );
+            assertClose(value, aggregate(method, pooled), `${method} over ${hosts}`);
+          }
         }
       }
     }
   });
 
-  it('pools all samples of the matching series: EVENT_COUNT counts hosts × seconds', () => {
+  it('pools all samples of the matching series: EVENT_COUNT counts hosts × samples', () => {
     const counts = aggregated('EVENT_COUNT', MINUTE, { conditions: [stringIs('region', 'eu-west-1')] });
     assert.deepEqual(
       counts.map(([c]) => c),
-      Array(10).fill(3 * 60),
+      Array(10).fill(3 * 6),
     );
   });
 
-  it('summarises a wide bucket from a strided sample: exact counts, close sums and means', () => {
-    const hour = { startTime: T0 + 14 * HOUR, endTime: T0 + 15 * HOUR, conditions: [hostIs('web-1')] };
-    const truth = seriesOf('web-1', 'requests.rate', hour).map(([v]) => v);
-    const one = (method: AggregationMethod) =>
-      aggregatedPoints(source, {
-        ...hour,
-        metricField: 'requests.rate',
-        aggregation: { method, bucketSizeMillis: HOUR },
-      });
-    assert.deepEqual(one('EVENT_COUNT'), [[3600, hour.startTime, hour.endTime]]);
-    const onlyValue = (method: AggregationMethod) => {
-      const points = one(method);
-      assert.equal(points.length, 1);
-      return points[0]![0];
-    };
-    const within = (method: AggregationMethod, tolerance: number) => {
-      const value = onlyValue(method);
-      const expected = aggregate(method, truth)!;
-      assert.ok(Math.abs(value - expected) <= tolerance * expected, `${method}: ${value} vs ${expected}`);
-    };
-    within('MEAN', 0.05);
-    within('SUM', 0.05);
-    within('PERCENTILE_50', 0.1);
-    const max = onlyValue('MAX');
-    const min = onlyValue('MIN');
-    assert.ok(max <= Math.max(...truth) && min >= Math.min(...truth));
-  });
-
-  it('keeps the cost per bucket at the budget however wide the window', () => {
-    // Not a timing test: with a 30-day window in 500 buckets, each bucket is still a sample of
-    // SAMPLES_PER_SERIES_PER_BUCKET per series, and EVENT_COUNT is still the exact number of seconds.
+  it('counts every sample of a 30-day window in 500 buckets: 518 or 519 per bucket, 259,200 in all', () => {
     const month = { startTime: T0, endTime: T0 + 30 * DAY, conditions: [hostIs('a-host')] };
     const bucketSizeMillis = (30 * DAY) / 500;
     const counts = aggregatedPoints(source, {
@@ -431,7 +467,11 @@ describe('demo profile: aggregated queries', () => {
       aggregation: { method: 'EVENT_COUNT', bucketSizeMillis },
     });
     assert.equal(counts.length, 500);
-    for (const [c] of counts) assert.equal(c, bucketSizeMillis / 1000);
+    for (const [c] of counts) assert.ok(c === 518 || c === 519, `${c}`);
+    assert.equal(
+      counts.reduce((total, [c]) => total + c, 0),
+      30 * 8640,
+    );
     const means = aggregatedPoints(source, { ...month, aggregation: { method: 'MEAN', bucketSizeMillis } });
     assert.equal(means.length, 500);
   });
@@ -445,7 +485,7 @@ describe('demo profile: aggregated queries', () => {
     assert.deepEqual(startsOf(at('EVENT_COUNT')), all);
     assert.deepEqual(
       at('EVENT_COUNT').map(([c]) => c),
-      [900, 900, 0, 0, 900, 900],
+      [90, 90, 0, 0, 90, 90],
     );
     assert.deepEqual(
       at('SUM').map(([s]) => s === 0),
@@ -460,9 +500,9 @@ describe('demo profile: aggregated queries', () => {
   it('keeps a last partial bucket, ending at endTime', () => {
     const points = aggregated('EVENT_COUNT', 4 * MINUTE, { conditions: [hostIs('db-1')] });
     assert.deepEqual(points, [
-      [240, tenMinutes.startTime, tenMinutes.startTime + 4 * MINUTE],
-      [240, tenMinutes.startTime + 4 * MINUTE, tenMinutes.startTime + 8 * MINUTE],
-      [120, tenMinutes.startTime + 8 * MINUTE, tenMinutes.endTime],
+      [24, tenMinutes.startTime, tenMinutes.startTime + 4 * MINUTE],
+      [24, tenMinutes.startTime + 4 * MINUTE, tenMinutes.startTime + 8 * MINUTE],
+      [12, tenMinutes.startTime + 8 * MINUTE, tenMinutes.endTime],
     ]);
   });
 

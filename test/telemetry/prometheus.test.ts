@@ -5,7 +5,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ExchangeFinding } from '../../server/mirror/exchange';
-import { AGGREGATION_METHODS, API_KEY_HEADER, type EqualityCondition } from '../../server/mirror/protocol';
+import {
+  AGGREGATION_METHODS,
+  type AggregationMethod,
+  API_KEY_HEADER,
+  type EqualityCondition,
+} from '../../server/mirror/protocol';
 import { createPrometheusSource } from '../../server/telemetry/prometheus';
 import type { TelemetrySource } from '../../server/telemetry/source';
 import { send, startTestMirror, TEST_KEY } from '../mirror/helpers';
@@ -258,6 +263,44 @@ describe('the prometheus source against a real Prometheus', { skip: missing ?? f
       assert.ok(points.length >= Math.floor((end - start - 1000) / 1300) - 1, `${points.length} buckets`);
       for (const [value] of points) assert.equal(value, 1);
     }
+  });
+
+  test('a label as the Select field: one event per sample of each matching series that carries it', async () => {
+    const counted = async (metricField: string, conditions: EqualityCondition[], method: AggregationMethod) =>
+      aggregatedPointsOf(
+        await source.metrics(
+          metricsQuery({
+            startTime: start,
+            endTime: end,
+            conditions,
+            metricField,
+            aggregation: { _type: 'Aggregation', method, bucketSizeMillis: end - start },
+          }),
+          context(),
+        ),
+      ).map(([v]) => v);
+    const temperature = [stringIs('__name__', 'fixture_temperature')];
+    const samples = (await samplesIn('fixture_temperature', start, end)).length;
+    assert.ok(samples > 0);
+    // The conditions choose the metric: room, job, instance and __name__ are labels of its series.
+    for (const label of ['room', 'job', 'instance', '__name__']) {
+      assert.deepEqual(await counted(label, temperature, 'EVENT_COUNT'), [samples], label);
+      assert.deepEqual(await counted(label, temperature, 'MEAN'), [1], label);
+      assert.deepEqual(await counted(label, temperature, 'SUM'), [samples], label);
+    }
+    // No metric named by the conditions, and no metric called `room`: the series carrying `room`.
+    const kitchen = (await samplesIn('fixture_temperature{room="kitchen"}', start, end)).length;
+    assert.deepEqual(await counted('room', [stringIs('room', 'kitchen')], 'EVENT_COUNT'), [kitchen]);
+    // A metric's name still chooses the metric, and `value` is the sample value.
+    const hall = [stringIs('room', 'hall')];
+    assert.deepEqual(await counted('fixture_temperature', hall, 'MAX'), [
+      Math.max(...(await samplesIn('fixture_temperature{room="hall"}', start, end))),
+    ]);
+    // A counter's label counts its stored samples, not rates.
+    const jobs = (await samplesIn('fixture_jobs_total', start, end)).length;
+    assert.deepEqual(await counted('queue', [stringIs('__name__', 'fixture_jobs_total')], 'EVENT_COUNT'), [
+      jobs,
+    ]);
   });
 
   test('a counter is served as per-second rates through its reset, and the log says so', async () => {
