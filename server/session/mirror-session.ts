@@ -191,7 +191,8 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     return this.serialise(async () => {
       const { needsRestart } = await this.settings.update(patch);
       if (patch.dataSource !== undefined) this.switchDataSource();
-      if (needsRestart && this.mirror) {
+      // A mirror that could not start (a port in use) is started again by the change that may fix it.
+      if (needsRestart && (this.mirror || this.phase === 'error')) {
         await this.teardown();
         await this.startNow();
       } else {

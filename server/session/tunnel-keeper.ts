@@ -270,7 +270,7 @@ export class TunnelKeeper {
       phase('online', `Online at a new URL. ${update}`);
       notice(update);
     } else if (tunnel.kind === 'none') {
-      phase('online', `Ready: StackState in Docker on this machine can reach the mirror at ${publicUrl}`);
+      phase('online', `StackState in Docker on this machine can reach the mirror at ${publicUrl}`);
     } else {
       phase('online', `Online: StackState can reach the mirror at ${publicUrl}`);
     }

@@ -79,6 +79,10 @@ describe('a save whose restart fails', () => {
     assert.equal(state.connection.mirrorUrl, null, 'no URL to paste while the mirror is down');
     assert.equal(state.settings.mirrorPort, busy, 'the form shows the value in effect');
     assert.equal(JSON.parse(await readFile(path, 'utf8')).mirrorPort, busy, 'and it was saved');
+    // Saving a port that is free starts the mirror that was down.
+    const fixed = await session.updateSettings({ mirrorPort: 0 });
+    assert.notEqual(fixed.phase, 'error', fixed.message);
+    assert.notEqual(fixed.mirror.port, null, 'the mirror runs again');
   });
 });
 

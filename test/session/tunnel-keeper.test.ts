@@ -230,7 +230,7 @@ describe('opening', () => {
     await keeper.open();
     assert.deepEqual(phases.at(-1), [
       'online',
-      'Ready: StackState in Docker on this machine can reach the mirror at http://host.docker.internal:7007/',
+      'StackState in Docker on this machine can reach the mirror at http://host.docker.internal:7007/',
     ]);
   });
 
