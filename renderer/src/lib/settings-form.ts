@@ -135,12 +135,10 @@ export function savedMessage(
 }
 
 /** The settings this run takes from the command line, as "Tunnel (--tunnel none)"; empty when none. */
-export function commandLineValues(settings: PublicSettings, runningPort: number | null): string[] {
+export function commandLineValues(settings: PublicSettings): string[] {
   const shown: Record<OverridableSetting, string> = {
-    mirrorPort:
-      settings.mirrorPort === 0
-        ? `0: any free port${runningPort === null ? '' : `, now ${runningPort}`}`
-        : String(settings.mirrorPort),
+    // The port it got is said under the port field.
+    mirrorPort: settings.mirrorPort === 0 ? '0: any free port' : String(settings.mirrorPort),
     mirrorHost: settings.mirrorHost,
     apiKey: '…',
     dataSource: settings.dataSource.kind,

@@ -64,8 +64,8 @@ export class App implements AppContext {
   readonly #toast = h('div', { class: 'toast', role: 'status', 'aria-live': 'polite' });
   readonly #tabButtons = new Map<TabId, HTMLButtonElement>();
   readonly #panels = new Map<TabId, HTMLElement>();
-  readonly #requestCount = h('span', { class: 'count' });
-  readonly #requestCountLead = h('span', { class: 'visually-hidden' });
+  /** Drawn only: the tab's name carries the count as words ("Requests, 15", not "Requests15"). */
+  readonly #requestCount = h('span', { class: 'count', 'aria-hidden': 'true' });
   /** The controls switched off while the app is gone, to switch back on when it returns. */
   readonly #disabledWhileGone = new Set<
     HTMLButtonElement | HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement
@@ -133,8 +133,6 @@ export class App implements AppContext {
           onclick: () => this.showTab(id),
         },
         label,
-        // Read as "Requests, 15", not "Requests15": the comma is for screen readers only.
-        id === 'requests' ? this.#requestCountLead : null,
         id === 'requests' ? this.#requestCount : null,
       );
       this.#tabButtons.set(id, button);
@@ -243,7 +241,11 @@ export class App implements AppContext {
       const change = this.entries.add(update.entries);
       this.#inspector.apply(change, update.reset);
       setText(this.#requestCount, this.entries.size > 0 ? String(this.entries.size) : '');
-      setText(this.#requestCountLead, this.entries.size > 0 ? ', ' : '');
+      const requestsTab = this.#tabButtons.get('requests')!;
+      requestsTab.setAttribute(
+        'aria-label',
+        this.entries.size > 0 ? `Requests, ${this.entries.size}` : 'Requests',
+      );
     }
   }
 

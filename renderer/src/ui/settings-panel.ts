@@ -260,7 +260,7 @@ export class SettingsPanel implements View {
     // Only a saved token can be forgotten here; one from the environment is not this app's to delete.
     show(this.#forget, s.authtokenSource === 'saved');
     setText(this.#replace, s.authtokenSource === 'saved' ? 'Replace…' : 'Add…');
-    const fromCommandLine = commandLineValues(s, state.mirror.port);
+    const fromCommandLine = commandLineValues(s);
     show(this.#sourceNote, fromCommandLine.length > 0);
     setText(
       this.#sourceNote,
@@ -294,7 +294,11 @@ export class SettingsPanel implements View {
         'p',
         null,
         'The mirror answers with the new key at once. StackState still expects the old one, so it rejects every answer until you paste the new key into the Mirror data source: ',
-        h('b', { class: 'ui' }, 'Settings → Telemetry Sources → Mirror sources'),
+        h('b', { class: 'ui' }, 'Settings'),
+        ' → ',
+        h('b', { class: 'ui' }, 'Telemetry Sources'),
+        ' → ',
+        h('b', { class: 'ui' }, 'Mirror sources'),
         ', the data source, ',
         h('b', { class: 'ui' }, 'Api Key'),
         ', then ',
