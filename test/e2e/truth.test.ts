@@ -160,7 +160,14 @@ describe('every message true', { skip: browserSkip }, () => {
       assert.match(label, /none saved \(…abcd comes from NGROK_AUTHTOKEN; unset it there\)/);
       assert.match(label, /Close the ngrok tunnel: http:\/\/127\.0\.0\.1:\d+\/ stops working\./);
       await screenshot(page, 'truth-env-token-cleanup-dialog');
-      await page.getByRole('button', { name: 'Cancel' }).click();
+      await page.getByTestId('confirm-cleanup').click();
+      await page.getByTestId('stopped-title').filter({ hasText: 'Clean-up report' }).waitFor();
+      // After clean-up: one Start button (in the header, on every tab), and the report's steps are true.
+      assert.equal(await page.getByRole('button', { name: 'Start', exact: true }).count(), 1);
+      const report = await text(page.getByTestId('cleanup-steps'));
+      assert.match(report, /Tunnel closed/);
+      assert.doesNotMatch(report, /authtoken forgotten/, 'nothing was asked to be forgotten');
+      await drawEverywhere(page, 'cleaned-up');
       assert.deepEqual(problems, []);
     } finally {
       await context.close();

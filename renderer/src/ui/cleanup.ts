@@ -153,7 +153,8 @@ export class StoppedView implements View {
     if (key === this.#reportKey || !report) return;
     this.#reportKey = key;
     const ok = report.steps.every((step) => step.ok);
-    setText(this.#title, ok ? 'Stopped and cleaned up' : 'Stopped: some steps need a look');
+    // The status card above already says "Stopped and cleaned up": this title names the report.
+    setText(this.#title, ok ? 'Clean-up report' : 'Clean-up report: some steps need a look');
     setText(this.#intro, `At ${formatClock(report.at)}:`);
     fill(
       this.#steps,
