@@ -295,7 +295,6 @@ describe('every message true', { skip: browserSkip }, () => {
         .locator('.count')
         .filter({ hasText: /^[1-9]/ })
         .waitFor();
-      const name = await page.getByTestId('tab-requests').evaluate(`(tab) => tab.textContent`);
       const snapshot = await page.getByTestId('tab-requests').ariaSnapshot();
       assert.match(snapshot, /tab "Requests, \d+"/, `the tab's accessible name: ${snapshot}`);
       assert.deepEqual(problems, []);
