@@ -41,7 +41,36 @@ export interface ConnectionInfo {
   connectionDetails: string;
 }
 
-/** Settings as the UI may see them: the authtoken never leaves the session, only whether one is set. */
+/** Where a setting's value for this run comes from: a command-line option (not saved) or the saved settings. */
+export type SettingSource = 'command-line' | 'saved';
+
+/** The settings a run takes from the command line as well as from the saved ones. */
+export type OverridableSetting =
+  | 'mirrorPort'
+  | 'mirrorHost'
+  | 'apiKey'
+  | 'dataSource'
+  | 'tunnel'
+  | 'requestTimeoutSeconds'
+  | 'ngrokDomain'
+  | 'allowCidrs';
+
+/** The command-line option that sets each setting for one run, as the user typed its name. */
+export const COMMAND_LINE_OPTION: Record<OverridableSetting, string> = {
+  mirrorPort: '--port',
+  mirrorHost: '--host',
+  apiKey: '--api-key',
+  dataSource: '--profile',
+  tunnel: '--tunnel',
+  requestTimeoutSeconds: '--request-timeout',
+  ngrokDomain: '--ngrok-domain',
+  allowCidrs: '--allow-cidr',
+};
+
+/**
+ * Settings as the UI may see them: the values in effect for this run (saved, with the command line on
+ * top), each with where it comes from. The authtoken never leaves the session, only where it comes from.
+ */
 export interface PublicSettings {
   mirrorPort: number;
   mirrorHost: string;
@@ -51,9 +80,16 @@ export interface PublicSettings {
   tunnel: TunnelKind;
   ngrokDomain: string | null;
   allowCidrs: string[];
+  /** Where each value above comes from; a command-line value lasts for this run only. */
+  sources: Record<OverridableSetting, SettingSource>;
+  /** A token is in effect (saved, or from NGROK_AUTHTOKEN). */
   hasAuthtoken: boolean;
-  /** The last four characters, so a user can tell which token is saved. */
+  /** The last four characters of the token in effect, so a user can tell which one it is. */
   authtokenHint: string | null;
+  /** Where the token in effect comes from: saved here, or NGROK_AUTHTOKEN (not saved: nothing to forget). */
+  authtokenSource: 'saved' | 'environment' | null;
+  /** NGROK_AUTHTOKEN is set: forgetting a saved token leaves that one in effect. */
+  authtokenInEnvironment: boolean;
   /** Where the settings live, and whether the token is encrypted there. */
   location: string;
   encryptsSecrets: boolean;
@@ -63,6 +99,8 @@ export interface PublicSettings {
 export interface Milestones {
   mirrorRunning: number | null;
   tunnelOnline: number | null;
+  /** The first request of any kind from elsewhere (through the tunnel or the network): StackState got through. */
+  firstRemoteRequest: number | null;
   /** The first Test Connection that came from StackState (through the tunnel or the network). */
   firstTestConnection: number | null;
   firstFieldLookup: number | null;
@@ -83,7 +121,15 @@ export interface SessionState {
     /** Set when the mirror listens beyond loopback: anyone on the network can query it. */
     networkWarning: string | null;
   };
-  tunnel: { kind: TunnelKind; status: TunnelStatus; publicUrl: string | null };
+  tunnel: {
+    kind: TunnelKind;
+    status: TunnelStatus;
+    publicUrl: string | null;
+    /** When the next automatic try to open the tunnel starts (epoch ms), while one is scheduled. */
+    retryAt: number | null;
+    /** The tunnel failed because ngrok refused the authtoken (not for want of a network, say). */
+    authtokenRefused: boolean;
+  };
   connection: ConnectionInfo;
   /** What this run serves: its kind, and the data source in a few words ("Demo data"). */
   dataSource: { kind: string; description: string; exampleFilter: string | null };
@@ -169,9 +215,17 @@ export interface CleanupReport {
 }
 
 export interface SelfTestResult {
+  /** StackState would get a good answer at the Mirror URL (only when `reach` is 'as-stackstate'). */
   ok: boolean;
   /** The URL that was called. */
   url: string | null;
+  /** The Mirror URL to paste into StackState (may differ from `url`; see `reach`). */
+  mirrorUrl: string | null;
+  /**
+   * 'as-stackstate': the Mirror URL itself was called, as StackState will. 'this-machine': it cannot be
+   * called from here (host.docker.internal, a tunnel that is down), so only the mirror itself was checked.
+   */
+  reach: 'as-stackstate' | 'this-machine';
   status: number | null;
   durationMillis: number | null;
   /** Whether the X-MIRROR-API-KEY header came back and matched. */
@@ -202,6 +256,8 @@ export type CheckMirrorResult =
 /** A change of settings; `ngrokAuthtoken: null` forgets the token, absent leaves it alone. */
 export interface SettingsPatch {
   mirrorPort?: number;
+  /** A key of the user's choosing (API_KEY_RULE), e.g. the tutorial's `api_key`. */
+  apiKey?: string;
   mirrorHost?: string;
   dataSource?: DataSourceSetting;
   requestTimeoutSeconds?: number;
@@ -270,6 +326,8 @@ export const ROUTES = {
   cleanup: '/control/cleanup',
   /** PUT SettingsPatch → SessionState (restarts what the change needs) */
   settings: '/control/settings',
+  /** POST → SessionState: closes the tunnel and opens it again now; the mirror keeps its port */
+  retryTunnel: '/control/tunnel/retry',
   /** POST → SessionState */
   regenerateApiKey: '/control/api-key/regenerate',
   /** POST IncidentRequest → SessionState; DELETE → SessionState (ends all incidents) */
@@ -292,6 +350,9 @@ export interface DataSourceTestResult {
   /** One sentence naming the data source and what it answered (never a secret). */
   message: string;
 }
+
+/** What a typed API key must be, in the words the window shows (checked by the settings' own rule). */
+export const API_KEY_RULE = '1 to 200 printable characters, no spaces';
 
 /** The token's query parameter and header. */
 export const TOKEN_QUERY = 'token';

@@ -16,6 +16,8 @@ const DataSourceSchema = Type.Object(
 export const SettingsPatchSchema = Type.Object(
   {
     mirrorPort: Type.Optional(Type.Integer()),
+    // Bounded here as well as by the settings' own rule, which names it in its refusal.
+    apiKey: Type.Optional(Type.String({ maxLength: 1000 })),
     mirrorHost: Type.Optional(Type.String()),
     // Its kind and options are checked by the registry (checkDataSource), as the settings file's are.
     dataSource: Type.Optional(DataSourceSchema),

@@ -152,6 +152,7 @@ function registerActions(app: FastifyInstance, session: MirrorSession): void {
   app.put(ROUTES.settings, { schema: { body: SettingsPatchSchema } }, async (request) =>
     session.updateSettings(request.body as SettingsPatch),
   );
+  app.post(ROUTES.retryTunnel, async () => session.retryTunnel());
   app.post(ROUTES.regenerateApiKey, async () => session.regenerateApiKey());
   app.post(ROUTES.incidents, { schema: { body: IncidentRequestSchema } }, async (request) =>
     session.startIncident(request.body as IncidentRequest),

@@ -38,6 +38,7 @@ export function headerValue(headers: MirrorExchange['headers'], name: string): s
 const notReached = (): Milestones => ({
   mirrorRunning: null,
   tunnelOnline: null,
+  firstRemoteRequest: null,
   firstTestConnection: null,
   firstFieldLookup: null,
   firstMetricQuery: null,
@@ -60,19 +61,21 @@ export class Checklist {
 
   /** Ticks what a successful exchange from StackState shows it has reached; true if that was new. */
   tickFrom(exchange: MirrorExchange, origin: RequestOrigin, at = Date.now()): boolean {
-    const fromStackState =
-      origin !== 'local' && !headerValue(exchange.headers, SELF_REQUEST_HEADER) && exchange.status < 400;
-    if (!fromStackState) return false;
+    const fromElsewhere = origin !== 'local' && !headerValue(exchange.headers, SELF_REQUEST_HEADER);
+    if (!fromElsewhere) return false;
+    // Any answer proves the caller reached the mirror; the steps below need a successful one.
+    const reached = this.mark('firstRemoteRequest', at);
+    if (exchange.status >= 400) return reached;
     switch (exchange.operation) {
       case 'connection':
-        return this.mark('firstTestConnection', at);
+        return this.mark('firstTestConnection', at) || reached;
       case 'fieldNames':
       case 'fieldValues':
-        return this.mark('firstFieldLookup', at);
+        return this.mark('firstFieldLookup', at) || reached;
       case 'metrics':
-        return this.mark('firstMetricQuery', at);
+        return this.mark('firstMetricQuery', at) || reached;
       default:
-        return false;
+        return reached;
     }
   }
 

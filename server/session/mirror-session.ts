@@ -17,7 +17,7 @@ import type {
   SettingsPatch,
 } from '../control/contract';
 import type { MirrorExchange } from '../mirror/exchange';
-import { type RunningMirror, startMirror, TUNNEL_HOST } from '../mirror/listen';
+import { MirrorListenError, type RunningMirror, startMirror, TUNNEL_HOST } from '../mirror/listen';
 import type { SettingsStore } from '../settings/settings';
 import { type DataSourceSetting, dataSourceKindsForUi, describeDataSource } from '../telemetry';
 import { exampleFilterOf } from '../telemetry/registry';
@@ -68,6 +68,11 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   /** What loading the settings had to repair; said once the UI is up (no one listens during create). */
   startupWarnings: string[] = [];
   private mirror: RunningMirror | null = null;
+  /**
+   * The port the mirror last ran on. With the port setting 0 ("any free port") a restart asks for
+   * this one again first, so a Mirror URL already pasted into StackState keeps working.
+   */
+  private lastPort: number | null = null;
   private phase: SessionPhase = 'stopped';
   private message = 'Stopped.';
   private revision = 0;
@@ -127,7 +132,13 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
         // Beyond loopback, anyone on the network can query the mirror: say so.
         networkWarning: this.mirror && !isLoopback(this.mirror.host) ? NETWORK_EXPOSURE_WARNING : null,
       },
-      tunnel: { kind: effective.tunnel, status, publicUrl },
+      tunnel: {
+        kind: effective.tunnel,
+        status,
+        publicUrl,
+        retryAt: this.tunnels.retryAt,
+        authtokenRefused: this.tunnels.authtokenRefused,
+      },
       connection: {
         mirrorUrl: this.tunnels.urlToPaste(this.phase, localUrl),
         apiKey: this.telemetry.learnedApiKey() ?? effective.apiKey,
@@ -180,7 +191,8 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     return this.serialise(async () => {
       const { needsRestart } = await this.settings.update(patch);
       if (patch.dataSource !== undefined) this.switchDataSource();
-      if (needsRestart && this.mirror) {
+      // A mirror that could not start (a port in use) is started again by the change that may fix it.
+      if (needsRestart && (this.mirror || this.phase === 'error')) {
         await this.teardown();
         await this.startNow();
       } else {
@@ -191,12 +203,18 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     });
   }
 
+  /** "Try again" after a tunnel failure: the tunnel only. The mirror keeps its port, so no pasted URL changes. */
+  retryTunnel(): Promise<SessionState> {
+    return this.serialise(async () => {
+      if (!this.mirror) return this.startNow();
+      await this.tunnels.retryNow();
+      return this.state;
+    });
+  }
+
   regenerateApiKey(): Promise<SessionState> {
     return this.serialise(async () => {
       await this.settings.regenerateApiKey();
-      if (this.settings.apiKeyOverridden) {
-        this.emit('notice', 'A new API key was saved, but --api-key overrides it for this run.');
-      }
       this.changed();
       return this.state;
     });
@@ -214,13 +232,28 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     return this.state;
   }
 
-  /** Calls Test Connection through the URL StackState would use, and checks the answer and its key header. */
+  /**
+   * Calls Test Connection at the Mirror URL StackState is given, and checks the answer and its key
+   * header. Where that URL cannot be called from here (host.docker.internal; a tunnel that is down,
+   * which leaves only the local URL), it says what it called instead and what that proves.
+   */
   async selfTest(timeoutMillis = 10_000): Promise<SelfTestResult> {
-    const mirrorUrl = this.state.connection.mirrorUrl;
-    if (!mirrorUrl || !this.mirror) return mirrorNotRunning();
+    const state = this.state;
+    const mirrorUrl = state.connection.mirrorUrl;
+    if (!mirrorUrl || !this.mirror) return mirrorNotRunning(state.message);
     const localUrl = this.mirror.localUrl;
+    // With the ngrok tunnel wanted but not online, the URL on screen is the local one: StackState
+    // elsewhere cannot use it, whatever this machine gets from it.
+    const tunnelDown = state.tunnel.kind === 'ngrok' && state.tunnel.publicUrl === null;
     return this.replays.asSelfTest((marker) =>
-      runSelfTest({ mirrorUrl, localUrl, apiKey: () => this.state.connection.apiKey, timeoutMillis, marker }),
+      runSelfTest({
+        mirrorUrl,
+        localUrl,
+        tunnelDown,
+        apiKey: () => this.state.connection.apiKey,
+        timeoutMillis,
+        marker,
+      }),
     );
   }
 
@@ -246,23 +279,35 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     if (this.mirror) return this.state;
     this.lastCleanup = null;
     this.setPhase('starting', 'Starting the mirror…');
+    const configured = this.settings.effective.mirrorPort;
     try {
-      this.mirror = await startMirror({
-        host: this.settings.bindHost,
-        port: this.settings.effective.mirrorPort,
-        source: () => this.telemetry.source,
-        apiKey: () => this.settings.effective.apiKey,
-        deadlineMillis: () => this.settings.deadlineMillis,
-        onExchange: (exchange) => this.record(exchange),
-        appInfo: { name: APP_NAME, version: APP_VERSION },
-      });
+      this.mirror = await this.listen(
+        configured === 0 && this.lastPort !== null ? this.lastPort : configured,
+      );
     } catch (error) {
-      this.setPhase('error', (error as Error).message);
-      return this.state;
+      const taken = error instanceof MirrorListenError && error.code === 'EADDRINUSE';
+      if (configured === 0 && taken) this.mirror = await this.listen(0).catch(() => null);
+      if (!this.mirror) {
+        this.setPhase('error', `The mirror is not running: ${(error as Error).message}`);
+        return this.state;
+      }
     }
+    this.lastPort = this.mirror.port;
     this.checklist.mark('mirrorRunning');
     void this.tunnels.open();
     return this.state;
+  }
+
+  private listen(port: number): Promise<RunningMirror> {
+    return startMirror({
+      host: this.settings.bindHost,
+      port,
+      source: () => this.telemetry.source,
+      apiKey: () => this.settings.effective.apiKey,
+      deadlineMillis: () => this.settings.deadlineMillis,
+      onExchange: (exchange) => this.record(exchange),
+      appInfo: { name: APP_NAME, version: APP_VERSION },
+    });
   }
 
   /** What the tunnel keeper opens: the current settings, to this mirror's tunnel-only port. */
@@ -302,6 +347,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
         this.incidents.clear();
         this.checklist.reset();
         this.tunnels.forgetPublicUrl();
+        this.lastPort = null;
       },
       forgetSettings: async () => {
         await this.settings.reset();

@@ -1,7 +1,7 @@
 // The settings for this run: the saved ones with the command-line overrides on top, the authtoken
 // (saved, else NGROK_AUTHTOKEN), and the address the mirror binds. Saving goes through here, so the
 // session always holds what the store holds.
-import type { PublicSettings, SettingsPatch } from '../control/contract';
+import type { OverridableSetting, PublicSettings, SettingSource, SettingsPatch } from '../control/contract';
 import {
   checkSetting,
   generateApiKey,
@@ -17,6 +17,18 @@ import { isLoopback } from './loopback';
 export type { SettingsOverrides } from '../settings/settings';
 
 /** Settings the running mirror or tunnel was started with: changing one restarts them. */
+/** The settings a command-line option can set for one run (see COMMAND_LINE_OPTION). */
+const OVERRIDABLE: readonly OverridableSetting[] = [
+  'mirrorPort',
+  'mirrorHost',
+  'apiKey',
+  'dataSource',
+  'tunnel',
+  'requestTimeoutSeconds',
+  'ngrokDomain',
+  'allowCidrs',
+];
+
 const RESTART_FIELDS = [
   'mirrorPort',
   'mirrorHost',
@@ -73,12 +85,22 @@ export class RunSettings {
 
   /** The saved authtoken, else NGROK_AUTHTOKEN. Never leaves the session except into the tunnel. */
   get authtoken(): string | null {
-    return this.saved.ngrokAuthtoken ?? (this.env.NGROK_AUTHTOKEN?.trim() || null);
+    return this.saved.ngrokAuthtoken ?? this.environmentAuthtoken;
+  }
+
+  /** Where the token in effect comes from. */
+  get authtokenSource(): PublicSettings['authtokenSource'] {
+    if (this.saved.ngrokAuthtoken !== null) return 'saved';
+    return this.environmentAuthtoken === null ? null : 'environment';
   }
 
   /** NGROK_AUTHTOKEN is set: forgetting the saved token leaves that one. */
   get authtokenInEnvironment(): boolean {
-    return Boolean(this.env.NGROK_AUTHTOKEN);
+    return this.environmentAuthtoken !== null;
+  }
+
+  private get environmentAuthtoken(): string | null {
+    return this.env.NGROK_AUTHTOKEN?.trim() || null;
   }
 
   /**
@@ -103,33 +125,43 @@ export class RunSettings {
     return Boolean(this.overrides.apiKey);
   }
 
-  /** The saved settings as the UI may see them: of the authtoken, only its last four characters. */
+  /**
+   * The settings in effect for this run as the UI may see them, each with where it comes from (a
+   * command-line option or the saved settings); of the authtoken, only its last four characters.
+   */
   get publicView(): PublicSettings {
     const token = this.authtoken;
+    const effective = this.effective;
+    const sources = Object.fromEntries(
+      OVERRIDABLE.map((field) => [field, this.overrides[field] === undefined ? 'saved' : 'command-line']),
+    ) as Record<OverridableSetting, SettingSource>;
     return {
-      mirrorPort: this.saved.mirrorPort,
-      mirrorHost: this.saved.mirrorHost,
-      dataSource: publicDataSource(this.saved.dataSource),
-      requestTimeoutSeconds: this.saved.requestTimeoutSeconds,
-      tunnel: this.saved.tunnel,
-      ngrokDomain: this.saved.ngrokDomain,
-      allowCidrs: [...this.saved.allowCidrs],
+      mirrorPort: effective.mirrorPort,
+      mirrorHost: effective.mirrorHost,
+      dataSource: publicDataSource(effective.dataSource),
+      requestTimeoutSeconds: effective.requestTimeoutSeconds,
+      tunnel: effective.tunnel,
+      ngrokDomain: effective.ngrokDomain,
+      allowCidrs: [...effective.allowCidrs],
+      sources,
       hasAuthtoken: token !== null,
       authtokenHint: token === null ? null : `…${token.slice(-4)}`,
+      authtokenSource: this.authtokenSource,
+      authtokenInEnvironment: this.authtokenInEnvironment,
       location: this.store.location,
       encryptsSecrets: this.store.encryptsSecrets,
     };
+  }
+
+  /** A data source from the window, with the secrets it shows as a placeholder put back from the one in effect. */
+  withSavedSecrets(fromWindow: DataSourceSetting): DataSourceSetting {
+    return withSavedSecrets(fromWindow, this.effective.dataSource);
   }
 
   /**
    * Saves a change, refused whole (an ActionError naming every bad field) if any field is wrong.
    * Says whether the running mirror and tunnel must restart for it.
    */
-  /** A data source from the window, with the secrets it shows as a placeholder put back from the saved one. */
-  withSavedSecrets(fromWindow: DataSourceSetting): DataSourceSetting {
-    return withSavedSecrets(fromWindow, this.saved.dataSource);
-  }
-
   async update(fromWindow: SettingsPatch): Promise<{ needsRestart: boolean }> {
     const patch = fromWindow.dataSource
       ? { ...fromWindow, dataSource: this.withSavedSecrets(fromWindow.dataSource) }
@@ -152,8 +184,9 @@ export class RunSettings {
     return { needsRestart };
   }
 
+  /** A new random key, saved and in effect at once (it replaces an --api-key of this run too, as any change does). */
   async regenerateApiKey(): Promise<void> {
-    await this.save({ ...this.saved, apiKey: generateApiKey() });
+    await this.update({ apiKey: generateApiKey() });
   }
 
   /** Deletes the saved authtoken; true if there was one. */

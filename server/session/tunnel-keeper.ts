@@ -3,6 +3,7 @@
 // network, and remembers the public URL StackState was given, so a new one is called out.
 // The mirror never depends on it: every message says the mirror keeps serving locally.
 import type { CleanupStep, SessionPhase } from '../control/contract';
+import { blamesAuthtoken } from '../tunnel/ngrok-errors';
 import type { TunnelFactory, TunnelPlan } from '../tunnel/plan';
 import { type Tunnel, TunnelError, type TunnelStatus } from '../tunnel/tunnel';
 
@@ -59,6 +60,10 @@ export class TunnelKeeper {
   private localUrl = '';
   private retryTimer: NodeJS.Timeout | null = null;
   private retryAttempt = 0;
+  /** When the scheduled retry (ours, or the tunnel's own reconnection) starts: the window counts down to it. */
+  private nextTryAt: number | null = null;
+  /** Why the tunnel last failed, while it is being tried again: the message keeps saying it. */
+  private lastFailure: string | null = null;
   /** The last public URL StackState may have been given; forgotten by Stop & clean up. */
   private lastUrl: string | null = null;
 
@@ -66,6 +71,16 @@ export class TunnelKeeper {
 
   get status(): TunnelStatus {
     return this.current;
+  }
+
+  /** When the next automatic try starts (epoch ms), while one is scheduled. */
+  get retryAt(): number | null {
+    return this.nextTryAt;
+  }
+
+  /** The tunnel failed because ngrok refused the authtoken: only then is the token to blame. */
+  get authtokenRefused(): boolean {
+    return this.current.state === 'error' && blamesAuthtoken(this.current.code);
   }
 
   /** Shown while reconnecting: the URL already pasted into StackState (and kept by a reserved domain). */
@@ -106,10 +121,18 @@ export class TunnelKeeper {
     const tunnel = factory(plan);
     this.tunnel = tunnel;
     this.localUrl = localUrl;
+    this.nextTryAt = null;
     tunnel.on('status', (status) => this.onStatus(tunnel, status));
     // The phase and the status say the same from the first event on, before the tunnel reports.
     this.current = { state: 'connecting', attempt: 1 };
-    hooks.phase('connecting', `Opening the ${tunnel.kind} tunnel…`);
+    if (this.lastFailure === null) hooks.phase('connecting', `Opening the ${tunnel.kind} tunnel…`);
+    else {
+      // Trying again after a failure: the phase stays, so the local URL stays on screen, usable.
+      hooks.phase(
+        'tunnel-error',
+        `${this.lastFailure} Trying again now; meanwhile the mirror keeps serving locally at ${localUrl}.`,
+      );
+    }
     this.opening = tunnel;
     try {
       await tunnel.open({ target });
@@ -123,11 +146,25 @@ export class TunnelKeeper {
     }
   }
 
+  /**
+   * "Try again": closes the tunnel (if any) and opens it again at once, whatever retry was scheduled.
+   * The mirror is left alone, so its port and local URL stay as they are. Run it in the session's queue.
+   */
+  async retryNow(): Promise<void> {
+    const failure = this.lastFailure ?? (this.current.state === 'error' ? this.current.message : null);
+    const tunnel = this.tunnel;
+    this.cancelRetry();
+    this.tunnel = null;
+    if (tunnel) await tunnel.close(1000).catch(() => undefined);
+    this.lastFailure = failure;
+    await this.open();
+  }
+
   /** Closes the tunnel (killing its process if need be) and cancels any retry; the step says how it went. */
   async close(): Promise<CleanupStep> {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
+    this.cancelRetry();
     this.retryAttempt = 0;
+    this.lastFailure = null;
     const tunnel = this.tunnel;
     this.tunnel = null;
     this.current = { state: 'closed' };
@@ -147,8 +184,10 @@ export class TunnelKeeper {
    */
   private failed(tunnel: Tunnel, code: string, message: string, retryable: boolean): void {
     this.current = { state: 'error', code, message, retryable };
+    this.lastFailure = message;
     const local = `the mirror keeps serving locally at ${this.localUrl}`;
     if (!retryable) {
+      this.nextTryAt = null;
       this.options.hooks.phase('tunnel-error', `${message} Meanwhile ${local}.`);
       return;
     }
@@ -158,14 +197,23 @@ export class TunnelKeeper {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.retry(tunnel), delay);
     this.retryTimer.unref();
+    // The time goes out as `retryAt`, which the window counts down; the sentence stays true meanwhile.
+    this.nextTryAt = Date.now() + delay;
     this.options.hooks.phase(
       'tunnel-error',
-      `${message} Trying again in ${Math.max(1, Math.round(delay / 1000))} s; ${local}.`,
+      `${message} It is tried again automatically; meanwhile ${local}.`,
     );
+  }
+
+  private cancelRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.nextTryAt = null;
   }
 
   private retry(failed: Tunnel): void {
     this.retryTimer = null;
+    this.nextTryAt = null;
     if (this.tunnel !== failed) return;
     this.tunnel = null;
     void this.options.hooks.serialise(async () => {
@@ -181,12 +229,15 @@ export class TunnelKeeper {
     switch (status.state) {
       case 'online':
         this.retryAttempt = 0;
+        this.lastFailure = null;
+        this.nextTryAt = null;
         this.online(tunnel, status.publicUrl);
         break;
       case 'reconnecting':
+        this.nextTryAt = Date.now() + status.retryInMillis;
         phase(
           'reconnecting',
-          `${status.message} Reconnecting (attempt ${status.attempt}) in ${Math.round(status.retryInMillis / 1000)} s; the mirror keeps serving locally.`,
+          `${status.message} Reconnecting (attempt ${status.attempt}); the mirror keeps serving locally.`,
         );
         break;
       case 'error':
@@ -197,6 +248,7 @@ export class TunnelKeeper {
       case 'connecting':
         // A new attempt after a drop is still "reconnecting" to the user: the URL they pasted stays.
         if (this.opening !== tunnel) {
+          this.nextTryAt = null;
           phase(
             'reconnecting',
             `Reconnecting the tunnel (attempt ${status.attempt}); the mirror keeps serving locally.`,
@@ -218,7 +270,7 @@ export class TunnelKeeper {
       phase('online', `Online at a new URL. ${update}`);
       notice(update);
     } else if (tunnel.kind === 'none') {
-      phase('online', `Ready: StackState in Docker on this machine can reach the mirror at ${publicUrl}`);
+      phase('online', `StackState in Docker on this machine can reach the mirror at ${publicUrl}`);
     } else {
       phase('online', `Online: StackState can reach the mirror at ${publicUrl}`);
     }

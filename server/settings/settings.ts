@@ -84,7 +84,9 @@ const fieldChecks: { [K in Exclude<keyof Settings, 'version'>]: (value: unknown)
       : 'must be a port from 0 to 65535',
   mirrorHost: (v) => (typeof v === 'string' && v.trim() !== '' ? null : 'must be a host address'),
   apiKey: (v) =>
-    typeof v === 'string' && /^[\x21-\x7e]{1,200}$/.test(v) ? null : 'must be 1-200 printable characters',
+    typeof v === 'string' && /^[\x21-\x7e]{1,200}$/.test(v)
+      ? null
+      : 'must be 1 to 200 printable characters, no spaces',
   dataSource: checkDataSource,
   requestTimeoutSeconds: (v) =>
     Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 300

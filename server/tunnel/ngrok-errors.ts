@@ -143,6 +143,12 @@ const BY_CODE: Record<string, Entry> = {
   ERR_NGROK_9040: IP_NOT_ALLOWED,
 };
 
+/** Whether ngrok refused the tunnel because of the authtoken (a missing or invalid one), and nothing else. */
+export const blamesAuthtoken = (code: string): boolean => {
+  const entry = BY_CODE[code];
+  return entry === NO_AUTHTOKEN || entry === INVALID_AUTHTOKEN;
+};
+
 /** The codes describeNgrokError knows by heart (for tests and documentation). */
 export const KNOWN_NGROK_CODES: readonly string[] = Object.keys(BY_CODE);
 

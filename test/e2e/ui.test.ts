@@ -284,7 +284,7 @@ describe('the window, with the tunnel online', { skip: browserSkip }, () => {
       'stopped-title',
     );
     assert.ok(await page.getByTestId('request-detail').isHidden(), 'the cleared request’s detail is closed');
-    assert.match(await text(page.getByTestId('stopped-title')), /Stopped and cleaned up/);
+    assert.match(await text(page.getByTestId('stopped-title')), /Clean-up report/);
     const steps = await text(page.getByTestId('cleanup-steps'));
     for (const what of [
       'Tunnel closed',

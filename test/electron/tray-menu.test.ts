@@ -206,6 +206,8 @@ describe('tray actions (with stand-ins for the clipboard and the session)', () =
     const selfTest: SelfTestResult = {
       ok: true,
       url: PUBLIC_URL,
+      mirrorUrl: PUBLIC_URL,
+      reach: 'as-stackstate',
       status: 200,
       durationMillis: 80,
       keyHeaderMatches: true,

@@ -83,8 +83,18 @@ describe('checklist', () => {
 
   it('talks about Docker, not ngrok, when the tunnel is "none"', () => {
     const step = checklist(makeState({ tunnel: { kind: 'none' } })).find((s) => s.id === 'tunnel')!;
-    assert.match(step.title, /this machine/);
+    assert.match(step.title, /StackState in Docker/);
     assert.match(stepText(step), /host\.docker\.internal/);
+  });
+
+  it('with the tunnel "none", "reached" ticks only once a request from elsewhere arrived', () => {
+    const none = { kind: 'none' as const };
+    const before = checklist(makeState({ phase: 'online', tunnel: none })).find((s) => s.id === 'tunnel')!;
+    assert.notEqual(before.status, 'done', 'listening is not being reached');
+    const after = checklist(
+      makeState({ phase: 'online', tunnel: none, milestones: { firstRemoteRequest: 5 } }),
+    ).find((s) => s.id === 'tunnel')!;
+    assert.equal(after.status, 'done');
   });
 
   it('asks for the authtoken in the tunnel step when none is saved', () => {

@@ -32,13 +32,30 @@ describe('firstRunView', () => {
     }
   });
 
-  it('says the saved token "did not work" only on a tunnel error', () => {
-    const failed = firstRunView(makeState({ phase: 'tunnel-error' }), true);
-    assert.equal(
-      failed.intro,
-      'The saved authtoken (…abcd) did not work. Paste a new one; the tunnel tries it at once.',
+  it('says the token was refused only when ngrok refused it, never for a network failure', () => {
+    const refused = firstRunView(
+      makeState({ phase: 'tunnel-error', tunnel: { authtokenRefused: true } }),
+      true,
     );
-    assert.equal(failed.title, 'Replace the ngrok authtoken');
+    assert.equal(
+      refused.intro,
+      'The saved authtoken (…abcd) was refused by ngrok. Paste a new one; the tunnel tries it at once.',
+    );
+    assert.equal(refused.title, 'Replace the ngrok authtoken');
+    const fromEnv = firstRunView(
+      makeState({
+        phase: 'tunnel-error',
+        tunnel: { authtokenRefused: true },
+        settings: { authtokenSource: 'environment' },
+      }),
+      true,
+    );
+    assert.match(fromEnv.intro, /^The authtoken from NGROK_AUTHTOKEN \(…abcd\) was refused/);
+    const offline = firstRunView(
+      makeState({ phase: 'tunnel-error', tunnel: { authtokenRefused: false } }),
+      true,
+    );
+    assert.doesNotMatch(offline.intro, /refused|did not work/, 'ERR_TUNNEL_NETWORK is not the token');
     // ('local' is not here: the session serves locally with ngrok only when no token is saved.)
     for (const phase of ['online', 'connecting', 'reconnecting'] as const) {
       const view = firstRunView(makeState({ phase }), true);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SessionPhase } from '../../renderer/src/lib/contract';
-import { statusActions, statusView } from '../../renderer/src/lib/status';
+import { retryLine, statusActions, statusView } from '../../renderer/src/lib/status';
 import { makeState } from '../fixtures/session-states';
 
 describe('statusView', () => {
@@ -13,7 +13,7 @@ describe('statusView', () => {
     online: ['Online', 'ok'],
     reconnecting: ['Reconnecting…', 'warn'],
     'tunnel-error': ['Tunnel error', 'error'],
-    error: ['Error', 'error'],
+    error: ['Mirror down', 'error'],
     stopping: ['Stopping…', 'idle'],
   };
   for (const [phase, [headline, tone]] of Object.entries(expected)) {
@@ -53,11 +53,29 @@ describe('statusView', () => {
     assert.equal(view.hint, null);
   });
 
-  it('says "Ready (no tunnel)" when online without a tunnel', () => {
+  it('says "Ready" once when online without a tunnel: the session’s sentence says the rest', () => {
     const view = statusView(makeState({ tunnel: { kind: 'none' } }));
-    assert.equal(view.headline, 'Ready (no tunnel)');
-    assert.equal(view.pill, 'Ready', 'short enough for the header of a small window');
-    assert.match(view.tunnelLine, /none/);
+    assert.equal(view.headline, 'Ready');
+    assert.equal(view.pill, 'Ready');
+    assert.equal(view.hint, null, 'no hint repeating the sentence');
+    assert.equal(view.tunnelLine, 'Tunnel: none');
+  });
+
+  it('counts down to the next try of a tunnel that failed, then says it is trying', () => {
+    const failed = makeState({
+      phase: 'tunnel-error',
+      tunnel: { retryAt: 10_000, status: { state: 'error', code: 'ERR_TUNNEL_NETWORK', message: 'x' } },
+    });
+    assert.equal(retryLine(failed, 2_500), 'Next try in 8 s.');
+    assert.equal(retryLine(failed, 9_999), 'Next try in 1 s.');
+    assert.equal(retryLine(failed, 10_000), 'Trying again now…');
+    assert.equal(statusView(failed).hint, null, 'the countdown stands where the hint would');
+    const trying = makeState({
+      phase: 'tunnel-error',
+      tunnel: { retryAt: null, status: { state: 'connecting', attempt: 1 } },
+    });
+    assert.equal(retryLine(trying, 0), 'Trying again now…');
+    assert.equal(retryLine(makeState({ phase: 'online' }), 0), null);
   });
 
   it('passes the network warning on', () => {
@@ -78,8 +96,14 @@ describe('statusView', () => {
 describe('statusActions', () => {
   const ids = (state: Parameters<typeof statusActions>[0]) => statusActions(state).map((a) => a.id);
 
-  it('offers Try again, Change authtoken and Settings on a tunnel error', () => {
-    const actions = statusActions(makeState({ phase: 'tunnel-error' }));
+  it('offers Try again and Settings on a tunnel error, and Change authtoken only when ngrok refused it', () => {
+    const offline = statusActions(makeState({ phase: 'tunnel-error' }));
+    assert.deepEqual(
+      offline.map((a) => a.label),
+      ['Try again', 'Settings'],
+      'a network failure is not the token’s fault',
+    );
+    const actions = statusActions(makeState({ phase: 'tunnel-error', tunnel: { authtokenRefused: true } }));
     assert.deepEqual(
       actions.map((a) => a.label),
       ['Try again', 'Change authtoken', 'Settings'],

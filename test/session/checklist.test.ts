@@ -66,13 +66,14 @@ describe('ticking', () => {
     assert.deepEqual(checklist.milestones, {
       mirrorRunning: null,
       tunnelOnline: null,
+      firstRemoteRequest: 1000,
       firstTestConnection: 1000,
       firstFieldLookup: 3000,
       firstMetricQuery: 4000,
     });
   });
 
-  test('local traffic, the app’s own requests, failures and unknown routes tick nothing', () => {
+  test('local traffic and the app’s own requests tick nothing; failures and unknown routes only “reached”', () => {
     const checklist = new Checklist();
     const untouched = checklist.milestones;
     assert.equal(checklist.tickFrom(exchange(), 'local'), false, 'curl on this machine is not StackState');
@@ -80,9 +81,11 @@ describe('ticking', () => {
       const own = exchange({ headers: { [SELF_REQUEST_HEADER]: marker } });
       assert.equal(checklist.tickFrom(own, 'tunnel'), false, marker);
     }
-    assert.equal(checklist.tickFrom(exchange({ status: 400 }), 'tunnel'), false);
-    assert.equal(checklist.tickFrom(exchange({ operation: null, status: 200 }), 'tunnel'), false);
     assert.deepEqual(checklist.milestones, untouched);
+    // A failure or an unknown route still shows that StackState got through, and nothing more.
+    assert.equal(checklist.tickFrom(exchange({ status: 400 }), 'tunnel', 10), true, 'first from elsewhere');
+    assert.equal(checklist.tickFrom(exchange({ operation: null, status: 200 }), 'tunnel'), false);
+    assert.deepEqual(checklist.milestones, { ...untouched, firstRemoteRequest: 10 });
   });
 
   test('mark ticks once; milestones is a copy; reset starts afresh', () => {

@@ -43,7 +43,10 @@ test('the command-line overrides sit on top of the saved settings, and are not s
   assert.equal(settings.effective.mirrorPort, 0);
   assert.equal(settings.effective.ngrokDomain, 'mine.ngrok.app');
   assert.deepEqual(settings.effective.allowCidrs, ['192.0.2.0/24']);
-  assert.equal(settings.publicView.mirrorPort, 7007, 'the UI shows what is saved');
+  assert.equal(settings.publicView.mirrorPort, 0, 'the UI shows what this run uses');
+  assert.equal(settings.publicView.sources.mirrorPort, 'command-line');
+  assert.equal(settings.publicView.sources.ngrokDomain, 'command-line');
+  assert.equal(settings.publicView.sources.tunnel, 'saved');
   assert.equal(store.stored.mirrorPort, 7007);
 });
 
@@ -56,6 +59,43 @@ test('the authtoken: the saved one, else NGROK_AUTHTOKEN (trimmed, blank is none
   assert.equal(settings.publicView.authtokenHint, '…cdef');
   assert.doesNotMatch(JSON.stringify(settings.publicView), new RegExp(TOKEN));
   assert.equal(settings.tunnelPlan(7007).authtoken, TOKEN, 'the token goes into the tunnel plan');
+});
+
+test('where the token in effect comes from: an environment token is not "saved", and forgetting leaves it', async () => {
+  const fromEnv = (await load({ env: { NGROK_AUTHTOKEN: TOKEN } })).settings;
+  assert.equal(fromEnv.publicView.authtokenSource, 'environment');
+  assert.equal(fromEnv.publicView.authtokenInEnvironment, true);
+  assert.equal(await fromEnv.forgetAuthtoken(), false, 'nothing saved, so nothing forgotten');
+  assert.equal(fromEnv.publicView.authtokenSource, 'environment', 'the environment token is still in effect');
+  const both = (await load({ stored: { ngrokAuthtoken: `${TOKEN}x` }, env: { NGROK_AUTHTOKEN: TOKEN } }))
+    .settings;
+  assert.equal(both.publicView.authtokenSource, 'saved');
+  assert.equal(await both.forgetAuthtoken(), true);
+  assert.equal(both.publicView.authtokenSource, 'environment');
+  assert.equal(both.publicView.authtokenHint, '…cdef');
+  const none = (await load()).settings;
+  assert.equal(none.publicView.authtokenSource, null);
+  assert.equal(none.publicView.authtokenInEnvironment, false);
+});
+
+test('--tunnel none is what the UI sees for this run, marked as from the command line', async () => {
+  const { settings } = await load({ overrides: { tunnel: 'none' } });
+  assert.equal(settings.publicView.tunnel, 'none');
+  assert.equal(settings.publicView.sources.tunnel, 'command-line');
+});
+
+test('a typed API key: the tutorial’s api_key is taken; a space, an empty or an overlong key is refused by the rule', async () => {
+  const { settings, store } = await load({ overrides: { apiKey: 'from-cli' } });
+  await settings.update({ apiKey: 'api_key' });
+  assert.equal(store.stored.apiKey, 'api_key');
+  assert.equal(settings.effective.apiKey, 'api_key', 'the typed key replaces --api-key for this run');
+  for (const bad of ['', 'two words', 'x'.repeat(201), 'tab\tkey', 'é']) {
+    await assert.rejects(
+      settings.update({ apiKey: bad }),
+      /apiKey must be 1 to 200 printable characters, no spaces/,
+    );
+  }
+  assert.equal(store.stored.apiKey, 'api_key');
 });
 
 test('with no tunnel the default loopback host widens to every interface; --host is kept as given', async () => {
@@ -101,8 +141,13 @@ test('regenerate, forget the authtoken, reset to defaults', async () => {
   const before = store.stored.apiKey;
   await settings.regenerateApiKey();
   assert.notEqual(store.stored.apiKey, before);
-  assert.equal(settings.effective.apiKey, 'from-cli', '--api-key still wins for this run');
-  assert.equal(settings.apiKeyOverridden, true);
+  assert.equal(
+    settings.effective.apiKey,
+    store.stored.apiKey,
+    'the new key is in effect, as the window says',
+  );
+  assert.equal(settings.apiKeyOverridden, false);
+  assert.equal(settings.publicView.sources.apiKey, 'saved');
   assert.equal(await settings.forgetAuthtoken(), true);
   assert.equal(await settings.forgetAuthtoken(), false);
   assert.equal(store.stored.ngrokAuthtoken, null);

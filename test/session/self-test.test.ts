@@ -69,7 +69,7 @@ test('nothing listening: a sentence naming the URL', async () => {
   assert.match(result.message, new RegExp(`^Could not reach ${url}`));
 });
 
-test('host.docker.internal is tested through the local URL, since it resolves only inside Docker', async () => {
+test('host.docker.internal: the local URL is called instead, and the result says so and is no pass', async () => {
   const local = await fakeMirror('k1');
   const port = new URL(local).port;
   const result = await runSelfTest({
@@ -80,5 +80,39 @@ test('host.docker.internal is tested through the local URL, since it resolves on
     marker: 'self-test-1',
   });
   assert.equal(result.url, local);
+  assert.equal(result.mirrorUrl, `http://host.docker.internal:${port}/`);
+  assert.equal(result.reach, 'this-machine');
+  assert.equal(result.ok, false, 'the Mirror URL itself was not called');
+  assert.equal(result.keyHeaderMatches, true);
+  assert.match(result.message, new RegExp(`called ${local} \\(the same port\\) instead`));
+  assert.match(result.message, /proves the mirror works, not that StackState can reach it/);
+});
+
+test('a tunnel that is down: the local URL answers, but that is said to be no test of the public URL', async () => {
+  const local = await fakeMirror('k1');
+  const result = await runSelfTest({
+    mirrorUrl: local,
+    localUrl: local,
+    tunnelDown: true,
+    apiKey: 'k1',
+    timeoutMillis: 5000,
+    marker: 'self-test-1',
+  });
+  assert.equal(result.ok, false);
+  assert.equal(result.reach, 'this-machine');
+  assert.match(result.message, /the ngrok tunnel is not online, so there is no public URL/);
+});
+
+test('the Mirror URL itself is what gets called when it can be: a pass is a pass', async () => {
+  const url = await fakeMirror('k1');
+  const result = await runSelfTest({
+    mirrorUrl: url,
+    localUrl: 'http://127.0.0.1:9/',
+    apiKey: 'k1',
+    timeoutMillis: 5000,
+    marker: 'm',
+  });
+  assert.equal(result.url, url);
+  assert.equal(result.reach, 'as-stackstate');
   assert.equal(result.ok, true);
 });

@@ -34,6 +34,25 @@ async function newSession(options: Partial<SessionOptions> = {}): Promise<Mirror
   return session;
 }
 
+/** The state once `predicate` holds (checked on every state event). */
+function waitFor(
+  session: MirrorSession,
+  predicate: (state: SessionState) => boolean,
+  timeoutMillis = 15_000,
+): Promise<SessionState> {
+  if (predicate(session.state)) return Promise.resolve(session.state);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not reached after ${timeoutMillis} ms`)), timeoutMillis);
+    const listener = (state: SessionState) => {
+      if (!predicate(state)) return;
+      clearTimeout(timer);
+      session.off('state', listener);
+      resolve(state);
+    };
+    session.on('state', listener);
+  });
+}
+
 function waitForPhase(
   session: MirrorSession,
   phases: SessionPhase[],
@@ -210,10 +229,17 @@ describe('with no tunnel (StackState in Docker on this machine)', () => {
     assert.equal(state.mirror.host, '0.0.0.0');
     assert.match(state.mirror.networkWarning ?? '', /all network interfaces/);
     assert.equal(state.connection.mirrorUrl, `http://host.docker.internal:${state.mirror.port}/`);
-    assert.match(state.message, /^Ready: StackState in Docker/);
+    assert.match(state.message, /^StackState in Docker on this machine can reach the mirror at http/);
     const selfTest = await session.selfTest();
-    assert.equal(selfTest.ok, true, selfTest.message);
     assert.equal(selfTest.url, state.mirror.localUrl, 'host.docker.internal resolves only inside Docker');
+    assert.equal(selfTest.mirrorUrl, state.connection.mirrorUrl);
+    assert.equal(selfTest.reach, 'this-machine');
+    assert.equal(selfTest.ok, false, 'no pass for a URL that was not called');
+    assert.equal(selfTest.status, 200);
+    assert.match(
+      selfTest.message,
+      /^Not a test of the Mirror URL: host\.docker\.internal is a name only StackState's containers know, so this machine called http:\/\/127\.0\.0\.1:\d+\/ \(the same port\) instead\. .* answered Test Connection .* which proves the mirror works, not that StackState can reach it/,
+    );
   });
 });
 
@@ -255,10 +281,36 @@ describe('with the real ngrok child process and no way to reach ngrok', () => {
       'ERR_TUNNEL_NETWORK',
       `a refused connection is "no network": ${failed.message}`,
     );
-    assert.match(failed.message, /Trying again in 1 s/);
-    await waitForPhase(session, ['connecting']);
-    const again = await waitForPhase(session, ['tunnel-error']);
-    assert.match(again.message, /Trying again in 2 s/);
+    // The next try's time goes out for the window's countdown; the sentence stays true while it runs.
+    assert.ok(failed.tunnel.retryAt !== null, 'a retry is scheduled');
+    const firstDelay = failed.tunnel.retryAt! - Date.now();
+    assert.ok(
+      firstDelay > 500 && firstDelay <= 1000,
+      `the first retry comes in about 1 s, not ${firstDelay} ms`,
+    );
+    assert.match(failed.message, /tried again automatically/);
+    assert.equal(failed.tunnel.authtokenRefused, false, 'no network is not the token’s fault');
+    const retrying = await waitForPhase(session, ['tunnel-error'], 5000).then(() =>
+      waitFor(session, (s) => s.tunnel.status.state === 'connecting'),
+    );
+    assert.equal(retrying.phase, 'tunnel-error', 'a retry does not go back to "connecting"');
+    assert.equal(retrying.connection.mirrorUrl, failed.mirror.localUrl, 'the local URL stays on screen');
+    assert.equal(retrying.tunnel.retryAt, null);
+    assert.match(retrying.message, /Trying again now/);
+    const again = await waitFor(
+      session,
+      (s) => s.tunnel.status.state === 'error' && s.tunnel.retryAt !== null,
+    );
+    const secondDelay = again.tunnel.retryAt! - Date.now();
+    assert.ok(secondDelay > 1500 && secondDelay <= 2000, `then in about 2 s, not ${secondDelay} ms`);
+    const blank = events
+      .map((e) => JSON.parse(e) as SessionState)
+      .filter((e) => e.connection.mirrorUrl === null);
+    assert.deepEqual(
+      blank.map((e) => e.phase),
+      ['stopped', 'starting', 'connecting'],
+      'the Mirror URL is blank only before the first try, never during a retry',
+    );
 
     const report = await session.cleanup({ forgetAuthtoken: true });
     assert.ok(
@@ -466,7 +518,7 @@ describe('a tunnel that drops and cannot get back', () => {
     assert.equal(session.state.phase, 'tunnel-error');
     assert.match(
       session.state.message,
-      /^Cannot reach ngrok\. Trying again in 1 s; the mirror keeps serving locally/,
+      /^Cannot reach ngrok\. It is tried again automatically; meanwhile the mirror keeps serving locally/,
     );
     await waitForPhase(session, ['online']);
     assert.equal(tunnels.length, 2, 'the session opened a new tunnel');

@@ -38,11 +38,18 @@ export function checklist(state: SessionState): ChecklistStep[] {
     },
     {
       id: 'tunnel',
-      title: noTunnel ? 'Reachable from StackState on this machine' : 'Tunnel online',
+      title: noTunnel ? 'Reached from StackState in Docker' : 'Tunnel online',
       // Milestones keep the first time; a tunnel that failed or was dropped since is not "online".
-      done: m.tunnelOnline !== null && state.phase !== 'tunnel-error' && state.phase !== 'local',
+      // With no tunnel nothing can be checked from here: it ticks once a request from elsewhere arrives.
+      done: noTunnel
+        ? m.firstRemoteRequest !== null && state.mirror.port !== null
+        : m.tunnelOnline !== null && state.phase !== 'tunnel-error' && state.phase !== 'local',
       how: noTunnel
-        ? ['With no tunnel, StackState in Docker reaches the mirror at ', { ui: 'host.docker.internal' }, '.']
+        ? [
+            'StackState in Docker calls the mirror at ',
+            { ui: 'host.docker.internal' },
+            '. This ticks when its first request arrives.',
+          ]
         : state.settings.hasAuthtoken
           ? ['ngrok gives the mirror a public URL that StackState can call.']
           : ['Paste your ngrok authtoken above so StackState can reach the mirror over the internet.'],

@@ -18,6 +18,7 @@ export type {
   LogSnapshot,
   Milestones,
   MirrorCheck,
+  OverridableSetting,
   PublicSettings,
   RawExchange,
   RequestOrigin,
@@ -25,6 +26,13 @@ export type {
   SelfTestResult,
   SessionPhase,
   SessionState,
+  SettingSource,
   SettingsPatch,
 } from '../../../server/control/contract';
-export { LOG_CAPACITY, ROUTES, TOKEN_QUERY } from '../../../server/control/contract';
+export {
+  API_KEY_RULE,
+  COMMAND_LINE_OPTION,
+  LOG_CAPACITY,
+  ROUTES,
+  TOKEN_QUERY,
+} from '../../../server/control/contract';

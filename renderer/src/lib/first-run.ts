@@ -38,9 +38,13 @@ const idle = (state: SessionState): boolean => state.phase === 'stopped' || stat
 
 function intro(state: SessionState): string {
   const { phase, settings, tunnel } = state;
-  // Only a tunnel error says that the saved token failed; anything else may just be a change of token.
-  if (phase === 'tunnel-error' && settings.hasAuthtoken) {
-    return `The saved authtoken (${settings.authtokenHint ?? 'none'}) did not work. Paste a new one; the tunnel tries it at once.`;
+  // Only ngrok refusing the token says that it failed; a network that is down is not its fault.
+  if (phase === 'tunnel-error' && state.tunnel.authtokenRefused) {
+    const which =
+      settings.authtokenSource === 'environment'
+        ? 'The authtoken from NGROK_AUTHTOKEN'
+        : 'The saved authtoken';
+    return `${which} (${settings.authtokenHint ?? 'none'}) was refused by ngrok. Paste a new one; the tunnel tries it at once.`;
   }
   const when = idle(state)
     ? 'It is used at the next Start.'

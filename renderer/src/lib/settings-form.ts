@@ -1,6 +1,14 @@
 // The settings form's values as typed, and the patch they make. Pure. The session checks every value
 // (a 400 with its reason is shown next to the form); here only the shapes are turned into a patch.
-import type { DataSourceSetting, PublicSettings, SettingsPatch } from './contract';
+import {
+  API_KEY_RULE,
+  COMMAND_LINE_OPTION,
+  type DataSourceSetting,
+  type OverridableSetting,
+  type PublicSettings,
+  type SessionState,
+  type SettingsPatch,
+} from './contract';
 
 /** A data-source setting's options: everything but its kind. */
 const optionsOf = ({ kind: _kind, ...options }: DataSourceSetting): Record<string, string> => ({
@@ -81,6 +89,7 @@ export function dataSourceOf(
 const FIELD_LABELS: Record<string, string> = {
   mirrorPort: 'Mirror port',
   mirrorHost: 'Mirror host',
+  apiKey: 'The Api Key',
   dataSource: 'Data source',
   requestTimeoutSeconds: 'Request time-out',
   tunnel: 'Tunnel',
@@ -92,7 +101,69 @@ const FIELD_LABELS: Record<string, string> = {
 /** The session names settings by their field names ("allowCidrs must be …"): say them as the form does. */
 export function friendlyActionError(message: string): string {
   return message.replace(
-    /(^|; )(mirrorPort|mirrorHost|dataSource|requestTimeoutSeconds|tunnel|ngrokAuthtoken|ngrokDomain|allowCidrs)\b/g,
+    /(^|; )(mirrorPort|mirrorHost|apiKey|dataSource|requestTimeoutSeconds|tunnel|ngrokAuthtoken|ngrokDomain|allowCidrs)\b/g,
     (_match, lead: string, field: string) => `${lead}${FIELD_LABELS[field] ?? field}`,
   );
+}
+
+/** The settings that restart the mirror when they change, and those that reopen only the tunnel. */
+const MIRROR_FIELDS: (keyof SettingsPatch)[] = ['mirrorPort', 'mirrorHost', 'tunnel'];
+const TUNNEL_FIELDS: (keyof SettingsPatch)[] = ['ngrokDomain', 'allowCidrs', 'ngrokAuthtoken'];
+
+/**
+ * What the Save button's message says, from the patch sent and the state the save answered with: what
+ * restarted, or what did not come back (a port in use). Never "restarted" when it is not running.
+ */
+export function savedMessage(
+  patch: SettingsPatch,
+  state: Pick<SessionState, 'phase' | 'message' | 'mirror' | 'tunnel'>,
+): { text: string; tone: 'ok' | 'warn' | 'error' } {
+  const touched = (fields: (keyof SettingsPatch)[]) => fields.some((field) => field in patch);
+  if (state.phase === 'error') {
+    return { text: `Saved, but the mirror is down now. ${state.message}`, tone: 'error' };
+  }
+  if (state.phase === 'stopped') return { text: 'Saved. It takes effect at the next Start.', tone: 'ok' };
+  const restarted = touched(MIRROR_FIELDS)
+    ? `The mirror restarted on port ${state.mirror.port}.`
+    : touched(TUNNEL_FIELDS) && state.tunnel.kind === 'ngrok'
+      ? 'The tunnel was reopened.'
+      : 'It applies from the next request; nothing needed a restart.';
+  if (state.phase === 'tunnel-error' && state.tunnel.status.state === 'error') {
+    return { text: `Saved. ${restarted} The tunnel did not open: see Setup.`, tone: 'warn' };
+  }
+  return { text: `Saved. ${restarted}`, tone: 'ok' };
+}
+
+/** The settings this run takes from the command line, as "Tunnel (--tunnel none)"; empty when none. */
+export function commandLineValues(settings: PublicSettings): string[] {
+  const shown: Record<OverridableSetting, string> = {
+    // The port it got is said under the port field.
+    mirrorPort: settings.mirrorPort === 0 ? '0: any free port' : String(settings.mirrorPort),
+    mirrorHost: settings.mirrorHost,
+    apiKey: '…',
+    dataSource: settings.dataSource.kind,
+    tunnel: settings.tunnel,
+    requestTimeoutSeconds: String(settings.requestTimeoutSeconds),
+    ngrokDomain: settings.ngrokDomain ?? '',
+    allowCidrs: settings.allowCidrs.join(' '),
+  };
+  return (Object.keys(COMMAND_LINE_OPTION) as OverridableSetting[])
+    .filter((field) => settings.sources[field] === 'command-line')
+    .map((field) => `${SETTING_LABELS[field]} (${COMMAND_LINE_OPTION[field]} ${shown[field]})`);
+}
+
+const SETTING_LABELS: Record<OverridableSetting, string> = {
+  mirrorPort: 'Mirror port',
+  mirrorHost: 'Mirror host',
+  apiKey: 'Api Key',
+  dataSource: 'Data source',
+  tunnel: 'Tunnel',
+  requestTimeoutSeconds: 'Request time-out',
+  ngrokDomain: 'Reserved ngrok domain',
+  allowCidrs: 'IP allow-list',
+};
+
+/** Why a typed API key would be refused (the rule, said as the session says it), or null. */
+export function apiKeyProblem(typed: string): string | null {
+  return /^[\x21-\x7e]{1,200}$/.test(typed) ? null : `The Api Key must be ${API_KEY_RULE}.`;
 }

@@ -3,7 +3,7 @@ import type { SessionState } from './contract';
 import type { Tone } from './format';
 
 export interface StatusView {
-  /** A few words for the status card, e.g. "Online" or "Ready (no tunnel)". */
+  /** A few words for the status card, e.g. "Online" or "Ready". */
   headline: string;
   /** The header pill's shorter form (the header is narrow in a small window). */
   pill: string;
@@ -37,7 +37,12 @@ function phaseView(state: SessionState): Omit<StatusView, 'pill'> & { pill?: str
   };
   switch (phase) {
     case 'stopped':
-      return { ...base, headline: 'Stopped', tone: 'idle', hint: 'Press Start to run the mirror again.' };
+      return {
+        ...base,
+        headline: 'Stopped',
+        tone: 'idle',
+        hint: 'Press Start (at the top) to run the mirror again.',
+      };
     case 'starting':
       return { ...base, headline: 'Starting…', tone: 'info', hint: null };
     case 'stopping':
@@ -49,15 +54,8 @@ function phaseView(state: SessionState): Omit<StatusView, 'pill'> & { pill?: str
     case 'connecting':
       return { ...base, headline: 'Connecting…', tone: 'info', hint: null };
     case 'online':
-      return noTunnel
-        ? {
-            ...base,
-            headline: 'Ready (no tunnel)',
-            pill: 'Ready',
-            tone: 'ok',
-            hint: 'StackState on this machine (in Docker) can reach the mirror now.',
-          }
-        : { ...base, headline: 'Online', tone: 'ok', hint: null };
+      // The session's sentence says who can reach the mirror, and where: no hint repeats it.
+      return { ...base, headline: noTunnel ? 'Ready' : 'Online', tone: 'ok', hint: null };
     case 'reconnecting':
       return {
         ...base,
@@ -70,14 +68,18 @@ function phaseView(state: SessionState): Omit<StatusView, 'pill'> & { pill?: str
         ...base,
         headline: 'Tunnel error',
         tone: 'error',
-        hint: 'Fix what the message says, then press Try again.',
+        // A retry on its own shows its countdown instead; a failure that needs the user says what to do.
+        hint:
+          tunnel.retryAt !== null || tunnel.status.state === 'connecting'
+            ? null
+            : 'Fix what the message says, then press Try again.',
       };
     case 'error':
       return {
         ...base,
-        headline: 'Error',
+        headline: 'Mirror down',
         tone: 'error',
-        hint: 'The mirror could not start. Change the port in Settings or stop what uses it, then Start.',
+        hint: 'Change the port in Settings or stop what uses it, then press Start again.',
       };
   }
 }
@@ -95,7 +97,8 @@ export function statusActions(state: Pick<SessionState, 'phase' | 'tunnel'>): St
   const actions: StatusAction[] = [
     { id: 'restart', label: phase === 'error' ? 'Start again' : 'Try again', primary: true },
   ];
-  if (phase === 'tunnel-error' && state.tunnel.kind === 'ngrok') {
+  // Only a refused token is the token's fault (not a network that is down, say).
+  if (phase === 'tunnel-error' && state.tunnel.authtokenRefused) {
     actions.push({ id: 'authtoken', label: 'Change authtoken', primary: false });
   }
   actions.push({ id: 'settings', label: 'Settings', primary: false });
@@ -111,7 +114,7 @@ function mirrorLine(state: SessionState): string {
 
 function tunnelLine(state: SessionState): string {
   const { tunnel } = state;
-  if (tunnel.kind === 'none') return 'Tunnel: none (StackState runs on this machine)';
+  if (tunnel.kind === 'none') return 'Tunnel: none';
   const status = tunnel.status;
   switch (status.state) {
     case 'closed':
@@ -125,4 +128,14 @@ function tunnelLine(state: SessionState): string {
     case 'error':
       return `Tunnel: ngrok, failed (${status.code})`;
   }
+}
+
+/** The live line under a tunnel failure that is tried again by itself: "Next try in 12 s." */
+export function retryLine(state: Pick<SessionState, 'phase' | 'tunnel'>, now: number): string | null {
+  const { retryAt, status } = state.tunnel;
+  if (state.phase !== 'tunnel-error' && state.phase !== 'reconnecting') return null;
+  if (status.state === 'connecting') return state.phase === 'tunnel-error' ? 'Trying again now…' : null;
+  if (retryAt === null) return null;
+  const seconds = Math.max(0, Math.ceil((retryAt - now) / 1000));
+  return seconds === 0 ? 'Trying again now…' : `Next try in ${seconds} s.`;
 }

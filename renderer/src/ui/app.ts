@@ -33,6 +33,20 @@ const nextFrame: Scheduler = (run) => {
   else window.requestAnimationFrame(run);
 };
 
+/** Whether two elements' boxes overlap on screen (the toast shown where it will be drawn). */
+function overlaps(toast: HTMLElement, control: HTMLElement): boolean {
+  const a = toast.getBoundingClientRect();
+  // The toast is measured at its bottom place: its box is there even while it is fading in.
+  const b = control.getBoundingClientRect();
+  const margin = 8;
+  return (
+    a.left < b.right + margin &&
+    b.left < a.right + margin &&
+    a.top < b.bottom + margin &&
+    b.top < a.bottom + margin
+  );
+}
+
 export class App implements AppContext {
   readonly entries = new EntryList();
   #state: SessionState | null = null;
@@ -50,7 +64,12 @@ export class App implements AppContext {
   readonly #toast = h('div', { class: 'toast', role: 'status', 'aria-live': 'polite' });
   readonly #tabButtons = new Map<TabId, HTMLButtonElement>();
   readonly #panels = new Map<TabId, HTMLElement>();
-  readonly #requestCount = h('span', { class: 'count' });
+  /** Drawn only: the tab's name carries the count as words ("Requests, 15", not "Requests15"). */
+  readonly #requestCount = h('span', { class: 'count', 'aria-hidden': 'true' });
+  /** The controls switched off while the app is gone, to switch back on when it returns. */
+  readonly #disabledWhileGone = new Set<
+    HTMLButtonElement | HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement
+  >();
   readonly #main: HTMLElement;
   readonly #loading = h('p', { class: 'loading muted' }, 'Connecting to the app…');
   readonly #views: View[];
@@ -73,7 +92,7 @@ export class App implements AppContext {
     this.#queue = new UpdateQueue(nextFrame, (update) => this.#apply(update));
     const status = new StatusCard(this);
     this.#firstRun = new FirstRunForm(this);
-    this.#stopped = new StoppedView(this);
+    this.#stopped = new StoppedView();
     const connection = new ConnectionCard(this);
     const checklist = new ChecklistView();
     this.#inspector = new Inspector(this);
@@ -176,12 +195,20 @@ export class App implements AppContext {
   announce(message: string, tone: Tone = 'info'): void {
     this.#toast.dataset.tone = tone;
     setText(this.#toast, message);
+    // At the bottom, unless that would cover the control just used: then at the top, under the header.
+    this.#toast.classList.remove('at-top');
+    const used = document.activeElement;
+    if (used instanceof HTMLElement && used !== document.body && overlaps(this.#toast, used)) {
+      this.#toast.classList.add('at-top');
+    }
     this.#toast.classList.add('visible');
     window.clearTimeout(this.#toastTimer);
     this.#toastTimer = window.setTimeout(() => this.#toast.classList.remove('visible'), 2500);
   }
 
   showTab(tab: TabId, focus = false): void {
+    // Each tab opens at its top (a long log's scroll position must not carry over to Settings).
+    if (tab !== this.#tab) window.scrollTo(0, 0);
     this.#tab = tab;
     for (const [id, button] of this.#tabButtons) {
       const selected = id === tab;
@@ -214,6 +241,11 @@ export class App implements AppContext {
       const change = this.entries.add(update.entries);
       this.#inspector.apply(change, update.reset);
       setText(this.#requestCount, this.entries.size > 0 ? String(this.entries.size) : '');
+      const requestsTab = this.#tabButtons.get('requests')!;
+      requestsTab.setAttribute(
+        'aria-label',
+        this.entries.size > 0 ? `Requests, ${this.entries.size}` : 'Requests',
+      );
     }
   }
 
@@ -227,9 +259,10 @@ export class App implements AppContext {
     document.title = `${view.headline} · StackState Mirror Tray`;
     const stopped = state.phase === 'stopped';
     show(this.#headerButton, state.phase !== 'stopping');
+    // The one Start button, in every tab: the Setup tab has none of its own.
     setText(this.#headerButton, stopped ? 'Start' : 'Stop & clean up');
     this.#headerButton.className = `header-button ${stopped ? 'primary' : 'danger'}`;
-    this.#headerButton.setAttribute('data-testid', stopped ? 'header-start' : 'stop-cleanup');
+    this.#headerButton.setAttribute('data-testid', stopped ? 'start' : 'stop-cleanup');
     show(this.#connectionEl, !stopped);
     show(this.#checklistEl, !stopped);
     // Only a source that can simulate incidents (the demo) lists series for them.
@@ -291,6 +324,7 @@ export class App implements AppContext {
     this.#root.dataset.link = link.state;
     if (link.state === 'open') {
       this.#freshStream = true;
+      this.#setActionsEnabled(true);
       show(this.#banner, false);
       return;
     }
@@ -318,14 +352,44 @@ export class App implements AppContext {
       setText(this.#loading, 'Cannot reach the app. Retrying…');
       return;
     }
-    if (link.state === 'down') {
-      // What is on screen may be stale now: say so in the header too.
-      setText(this.#pill, 'Disconnected');
-      this.#pill.dataset.tone = 'error';
-      this.#banner.className = 'banner';
-      this.#banner.setAttribute('data-testid', 'link-banner');
-      fill(this.#banner, 'Disconnected from the app. Reconnecting…');
-      show(this.#banner, true);
+    if (link.state === 'down') this.#appGone();
+  }
+
+  /**
+   * The event stream dropped: the app has stopped (quit, crashed, killed) or its machine sleeps.
+   * Nothing on the page can act on it now, so every action is off, the dead URL included, and the
+   * banner says how to get a working window back. The stream keeps trying; if the app answers again
+   * the page comes back by itself.
+   */
+  #appGone(): void {
+    setText(this.#pill, 'App stopped');
+    this.#pill.dataset.tone = 'error';
+    this.#headerButton.disabled = true;
+    this.#dialog.el.close();
+    this.#setActionsEnabled(false);
+    this.#banner.className = 'banner';
+    this.#banner.setAttribute('data-testid', 'link-banner');
+    fill(
+      this.#banner,
+      h('b', null, 'The app is not running: this window cannot reach it.'),
+      h('br'),
+      'Its buttons are off, and the Mirror URL below no longer answers. Start the app again, then open its window from the tray icon (or the address the headless mode prints: it has a new token, so this page will not come back). This page retries by itself in case the app was only busy.',
+    );
+    show(this.#banner, true);
+  }
+
+  /** Switches every action in the page off (remembering which) or back on. The tabs stay usable. */
+  #setActionsEnabled(enabled: boolean): void {
+    if (enabled) {
+      for (const control of this.#disabledWhileGone) control.disabled = false;
+      this.#disabledWhileGone.clear();
+      this.#headerButton.disabled = false;
+      return;
+    }
+    for (const control of this.#main.querySelectorAll<HTMLButtonElement>('button, input, textarea, select')) {
+      if (control.disabled || control.getAttribute('role') === 'tab') continue;
+      control.disabled = true;
+      this.#disabledWhileGone.add(control);
     }
   }
 

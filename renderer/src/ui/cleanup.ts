@@ -58,11 +58,15 @@ export class CleanupDialog {
     const state = this.ctx.state;
     if (!state) return;
     const items: string[] = [];
-    if (state.tunnel.publicUrl && state.tunnel.kind === 'ngrok') {
+    // Said for the tunnel in use: with "none" there is none to close; the URL StackState uses dies with the mirror.
+    if (state.tunnel.kind === 'ngrok' && state.tunnel.publicUrl) {
       items.push(`Close the ngrok tunnel: ${state.tunnel.publicUrl} stops working.`);
-    } else if (state.tunnel.status.state !== 'closed') items.push('Close the tunnel.');
+    } else if (state.tunnel.kind === 'ngrok' && state.tunnel.status.state !== 'closed') {
+      items.push('Stop opening the ngrok tunnel.');
+    }
     if (state.mirror.port !== null) {
-      items.push(`Stop the mirror on port ${state.mirror.port} and check that its ports are free.`);
+      const url = state.tunnel.kind === 'none' ? ` (${state.connection.mirrorUrl} stops working)` : '';
+      items.push(`Stop the mirror on port ${state.mirror.port}${url} and check that its ports are free.`);
     }
     items.push(`Clear the request log (${this.ctx.entries.size} requests).`);
     if (state.incidents.length > 0) items.push(`End ${state.incidents.length} simulated incident(s).`);
@@ -70,12 +74,7 @@ export class CleanupDialog {
     fill(this.#what, ...items.map((item) => h('li', null, item)));
     this.#forgetToken.checked = false;
     this.#forgetSettings.checked = false;
-    setText(
-      this.#forgetTokenLabel,
-      state.settings.hasAuthtoken
-        ? `the ngrok authtoken (${state.settings.authtokenHint ?? 'saved'})`
-        : 'the ngrok authtoken (none saved)',
-    );
+    setText(this.#forgetTokenLabel, forgetTokenLabel(state));
     this.#syncBoxes();
     this.#message.clear();
     this.el.showModal();
@@ -84,7 +83,7 @@ export class CleanupDialog {
 
   #syncBoxes(): void {
     const all = this.#forgetSettings.checked;
-    this.#forgetToken.disabled = all || !this.ctx.state?.settings.hasAuthtoken;
+    this.#forgetToken.disabled = all || this.ctx.state?.settings.authtokenSource !== 'saved';
     if (all) this.#forgetToken.checked = true;
   }
 
@@ -106,7 +105,20 @@ export class CleanupDialog {
   }
 }
 
-/** Shown instead of the connection details while stopped: the clean-up report, and Start. */
+/** The "forget the authtoken" choice, true to where the token comes from: only a saved one can be forgotten here. */
+function forgetTokenLabel(state: SessionState): string {
+  const { authtokenSource, authtokenHint, authtokenInEnvironment } = state.settings;
+  if (authtokenSource === 'saved') {
+    const after = authtokenInEnvironment ? '; NGROK_AUTHTOKEN stays set' : '';
+    return `the saved ngrok authtoken (${authtokenHint ?? 'saved'})${after}`;
+  }
+  if (authtokenSource === 'environment') {
+    return `the ngrok authtoken: none saved (${authtokenHint} comes from NGROK_AUTHTOKEN; unset it there)`;
+  }
+  return 'the ngrok authtoken (none saved)';
+}
+
+/** Shown instead of the connection details after Stop & clean up: the report. Start is in the header. */
 export class StoppedView implements View {
   readonly el: HTMLElement;
   readonly #title = h('h2', { tabIndex: -1, 'data-testid': 'stopped-title' });
@@ -114,24 +126,9 @@ export class StoppedView implements View {
   readonly #steps = h('ul', { class: 'report', 'data-testid': 'cleanup-steps' });
   readonly #remainingBlock: HTMLElement;
   readonly #remaining = h('ul', { class: 'todo-list', 'data-testid': 'remaining' });
-  readonly #start: HTMLButtonElement;
-  readonly #message = new InlineMessage();
   #reportKey = '';
 
-  constructor(private readonly ctx: AppContext) {
-    this.#start = h('button', {
-      type: 'button',
-      class: 'primary',
-      text: 'Start',
-      'data-testid': 'start',
-      onclick: () =>
-        runFrom(
-          this.#start,
-          'Starting…',
-          async () => this.ctx.applyState(await this.ctx.api.post(ROUTES.start)),
-          (message) => this.#message.show(message, 'error'),
-        ),
-    });
+  constructor() {
     this.#remainingBlock = h('div', null, h('h3', null, 'Still to do in StackState'), this.#remaining);
     this.el = h(
       'section',
@@ -140,8 +137,6 @@ export class StoppedView implements View {
       this.#intro,
       this.#steps,
       this.#remainingBlock,
-      h('div', { class: 'actions' }, this.#start),
-      this.#message.el,
     );
     this.#title.id = 'stopped-title';
   }
@@ -151,21 +146,15 @@ export class StoppedView implements View {
   }
 
   update(state: SessionState): void {
-    show(this.el, state.phase === 'stopped');
+    // A plain stop has no report: the status card says "Stopped", once.
     const report = state.lastCleanup;
+    show(this.el, state.phase === 'stopped' && report !== null);
     const key = report ? String(report.at) : 'none';
-    if (key === this.#reportKey) return;
+    if (key === this.#reportKey || !report) return;
     this.#reportKey = key;
-    this.#message.clear();
-    if (!report) {
-      setText(this.#title, 'Stopped');
-      setText(this.#intro, 'Nothing is listening. Press Start to run the mirror again.');
-      fill(this.#steps);
-      show(this.#remainingBlock, false);
-      return;
-    }
     const ok = report.steps.every((step) => step.ok);
-    setText(this.#title, ok ? 'Stopped and cleaned up' : 'Stopped: some steps need a look');
+    // The status card above already says "Stopped and cleaned up": this title names the report.
+    setText(this.#title, ok ? 'Clean-up report' : 'Clean-up report: some steps need a look');
     setText(this.#intro, `At ${formatClock(report.at)}:`);
     fill(
       this.#steps,

@@ -42,7 +42,7 @@ export class ConnectionCard implements View {
     this.#selfTest = h('button', {
       type: 'button',
       text: 'Self-test',
-      title: 'Calls Test Connection through the Mirror URL, as StackState will',
+      title: 'Calls Test Connection at the Mirror URL, as StackState will (or says why it cannot from here)',
       'data-testid': 'self-test',
       onclick: () => this.#runSelfTest(),
     });
@@ -74,22 +74,22 @@ export class ConnectionCard implements View {
       const value = connection[key];
       const element = this.#values.get(key)!;
       const waiting = value === null;
-      setText(
-        element,
-        waiting ? (state.phase === 'stopped' ? 'not running' : 'waiting for the tunnel…') : value,
-      );
+      setText(element, waiting ? missingUrlText(state) : value);
       element.classList.toggle('pending', waiting);
       this.#copyButtons.get(key)!.disabled = waiting;
     }
     this.#copyAll.disabled = connection.mirrorUrl === null;
     this.#selfTest.disabled = state.mirror.port === null || connection.mirrorUrl === null;
+    // With ngrok wanted but not online, the URL shown is the local one: say who can use it.
     const local =
-      state.phase === 'local' || (state.phase === 'tunnel-error' && connection.mirrorUrl !== null);
+      state.tunnel.kind === 'ngrok' &&
+      connection.mirrorUrl !== null &&
+      connection.mirrorUrl === state.mirror.localUrl;
     show(this.#localNote, local);
     setText(
       this.#localNote,
       local
-        ? 'This is a local address: only a StackState on this machine (not in Docker) can use it. Connect the tunnel for a public URL.'
+        ? 'This is a local address: only a StackState on this machine (not in Docker) can use it. A remote StackState needs the tunnel’s public URL.'
         : '',
     );
   }
@@ -118,6 +118,25 @@ export class ConnectionCard implements View {
       () => this.ctx.api.post<SelfTestResult>(ROUTES.selfTest),
       (message) => this.#result.show(message, 'error'),
     );
-    if (result) this.#result.show(`${result.ok ? '✓' : '✗'} ${result.message}`, result.ok ? 'ok' : 'error');
+    if (!result) return;
+    // A tick only when the Mirror URL itself answered as StackState needs; a local stand-in is a warning.
+    const partial = !result.ok && result.reach === 'this-machine' && result.keyHeaderMatches;
+    const mark = result.ok ? '✓' : partial ? '!' : '✗';
+    this.#result.show(`${mark} ${result.message}`, result.ok ? 'ok' : partial ? 'warn' : 'error');
+  }
+}
+
+/** What stands in the Mirror URL's place while there is none: what is missing, in a few words. */
+function missingUrlText(state: SessionState): string {
+  switch (state.phase) {
+    case 'stopped':
+    case 'stopping':
+      return 'not running';
+    case 'error':
+      return 'none: the mirror is down (see above)';
+    case 'starting':
+      return 'starting the mirror…';
+    default:
+      return 'waiting for the tunnel…';
   }
 }

@@ -1,8 +1,9 @@
 // Settings: port, data source, request time-out, tunnel, reserved domain, IP allow-list (one form,
-// saved together), plus
-// the API key (regenerate) and the ngrok authtoken (replace, forget). A refused change (HTTP 400)
-// is shown next to the form and what the user typed stays.
+// saved together), plus the API key (type your own, regenerate after a confirmation) and the ngrok
+// authtoken (replace, forget). The form shows the values this run uses and says which come from the
+// command line. A refused change (HTTP 400) is shown next to the form and what the user typed stays.
 import {
+  API_KEY_RULE,
   type DataSourceKindInfo,
   type DataSourceSetting,
   type DataSourceTestResult,
@@ -11,10 +12,13 @@ import {
   type SessionState,
 } from '../lib/contract';
 import {
+  apiKeyProblem,
+  commandLineValues,
   dataSourceOf,
   formValues,
   friendlyActionError,
   type SettingsFormValues,
+  savedMessage,
   settingsPatch,
 } from '../lib/settings-form';
 import type { AppContext, View } from './context';
@@ -36,8 +40,13 @@ export class SettingsPanel implements View {
   readonly #ngrokOnly: HTMLElement;
   readonly #save: HTMLButtonElement;
   readonly #formMessage = new InlineMessage();
+  /** Which values come from the command line for this run only. */
+  readonly #sourceNote = h('p', { class: 'note', hidden: true, 'data-testid': 'settings-sources' });
   readonly #apiKey = h('code', { class: 'value', 'data-testid': 'settings-api-key' });
+  readonly #keyNote = h('p', { class: 'muted small', hidden: true, 'data-testid': 'api-key-source' });
+  readonly #ownKey: HTMLInputElement;
   readonly #keyMessage = new InlineMessage();
+  readonly #confirmRegenerate: HTMLDialogElement;
   readonly #tokenStatus = h('p', { 'data-testid': 'authtoken-status' });
   readonly #forget: HTMLButtonElement;
   readonly #replace: HTMLButtonElement;
@@ -129,6 +138,7 @@ export class SettingsPanel implements View {
         },
       },
       h('h2', { id: 'settings-title' }, 'Mirror and tunnel'),
+      this.#sourceNote,
       h('label', { for: portId }, 'Mirror port'),
       this.#port,
       this.#portNote,
@@ -148,33 +158,49 @@ export class SettingsPanel implements View {
 
     const regenerate = h('button', {
       type: 'button',
-      text: 'Regenerate',
+      text: 'Regenerate…',
       'data-testid': 'regenerate-key',
-      onclick: () =>
-        runFrom(
-          regenerate,
-          'Regenerating…',
-          async () => {
-            this.ctx.applyState(await this.ctx.api.post(ROUTES.regenerateApiKey));
-            this.#keyMessage.show(
-              'New key saved. Paste it into the Mirror data source in StackState, or StackState will reject the mirror.',
-              'warn',
-            );
-          },
-          (message) => this.#keyMessage.show(message, 'error'),
-        ),
+      onclick: () => this.#confirmRegenerate.showModal(),
     });
+    this.#confirmRegenerate = this.#regenerateDialog(regenerate);
+    const ownKeyId = uniqueId('own-key');
+    this.#ownKey = h('input', {
+      id: ownKeyId,
+      type: 'text',
+      class: 'grow',
+      spellcheck: false,
+      autocomplete: 'off',
+      maxLength: 200,
+      placeholder: 'e.g. api_key',
+      'aria-describedby': `${ownKeyId}-rule`,
+      'data-testid': 'own-key',
+    });
+    const useKey = h('button', { type: 'submit', text: 'Use this key', 'data-testid': 'use-own-key' });
+    const ownKeyForm = h(
+      'form',
+      { class: 'stack', noValidate: true, onsubmit: (event: Event) => this.#useOwnKey(event, useKey) },
+      h('label', { for: ownKeyId }, 'Or type your own'),
+      h('div', { class: 'row-inline' }, this.#ownKey, useKey),
+      h(
+        'p',
+        { class: 'muted small', id: `${ownKeyId}-rule` },
+        `${API_KEY_RULE}, e.g. the tutorial’s api_key.`,
+      ),
+    );
     const keyCard = h(
       'section',
       { class: 'card stack', 'aria-labelledby': 'key-title' },
       h('h2', { id: 'key-title' }, 'Api Key'),
       h('div', { class: 'field' }, this.#apiKey, regenerate),
+      this.#keyNote,
+      ownKeyForm,
       h(
         'p',
         { class: 'muted small' },
         'It identifies this mirror to StackState (sent in every response); it is not a password.',
       ),
       this.#keyMessage.el,
+      this.#confirmRegenerate,
     );
 
     this.#forget = h('button', {
@@ -187,8 +213,15 @@ export class SettingsPanel implements View {
           this.#forget,
           'Forgetting…',
           async () => {
-            this.ctx.applyState(await this.ctx.api.put(ROUTES.settings, { ngrokAuthtoken: null }));
-            this.#tokenMessage.show('The authtoken was deleted from this computer.', 'ok');
+            const state = await this.ctx.api.put<SessionState>(ROUTES.settings, { ngrokAuthtoken: null });
+            this.ctx.applyState(state);
+            const { authtokenSource, authtokenHint } = state.settings;
+            this.#tokenMessage.show(
+              authtokenSource === 'environment'
+                ? `The saved authtoken was deleted from this computer. The tunnel now uses the one from NGROK_AUTHTOKEN (${authtokenHint}).`
+                : 'The saved authtoken was deleted from this computer.',
+              'ok',
+            );
           },
           (message) => this.#tokenMessage.show(message, 'error'),
         ),
@@ -217,25 +250,110 @@ export class SettingsPanel implements View {
     const s = state.settings;
     setText(this.#apiKey, state.connection.apiKey);
     const runningPort = state.mirror.port;
-    const override = runningPort !== null && runningPort !== s.mirrorPort;
-    show(this.#portNote, override);
+    const freePort = runningPort !== null && s.mirrorPort === 0;
+    show(this.#portNote, freePort);
     setText(
       this.#portNote,
-      override
-        ? `This run uses port ${runningPort} (a command-line option or a free port chosen at start).`
+      freePort ? `0 picks a free port: this run got ${runningPort}, and keeps it while the app runs.` : '',
+    );
+    setText(this.#tokenStatus, tokenStatus(s));
+    // Only a saved token can be forgotten here; one from the environment is not this app's to delete.
+    show(this.#forget, s.authtokenSource === 'saved');
+    setText(this.#replace, s.authtokenSource === 'saved' ? 'Replace…' : 'Add…');
+    const fromCommandLine = commandLineValues(s);
+    show(this.#sourceNote, fromCommandLine.length > 0);
+    setText(
+      this.#sourceNote,
+      fromCommandLine.length > 0
+        ? `From the command line, for this run only: ${fromCommandLine.join(', ')}. The rest is saved. A change saved here replaces the command-line value and is kept.`
         : '',
     );
-    setText(
-      this.#tokenStatus,
-      s.hasAuthtoken
-        ? `Saved: ${s.authtokenHint ?? '…'} (only the last characters are shown).`
-        : 'None saved. The tunnel “ngrok” needs one; paste it on the Setup tab.',
-    );
-    this.#forget.disabled = !s.hasAuthtoken;
-    setText(this.#replace, s.hasAuthtoken ? 'Replace…' : 'Add…');
+    const keyNote = apiKeyNote(state);
+    show(this.#keyNote, keyNote !== null);
+    setText(this.#keyNote, keyNote ?? '');
     setText(
       this.#location,
       `Settings live in ${s.location}${s.encryptsSecrets ? '; the authtoken is encrypted there.' : '; the file is readable by your user only.'}`,
+    );
+  }
+
+  /** Regenerate asks first: StackState rejects the mirror until the new key is pasted there. */
+  #regenerateDialog(opener: HTMLButtonElement): HTMLDialogElement {
+    const confirm = h('button', {
+      type: 'button',
+      class: 'danger',
+      text: 'Regenerate',
+      'data-testid': 'confirm-regenerate',
+    });
+    const cancel = h('button', { type: 'button', text: 'Cancel' });
+    const dialog = h(
+      'dialog',
+      { class: 'dialog', 'aria-labelledby': 'regenerate-title', 'data-testid': 'regenerate-dialog' },
+      h('h2', { id: 'regenerate-title' }, 'Replace the Api Key?'),
+      h(
+        'p',
+        null,
+        'The mirror answers with the new key at once. StackState still expects the old one, so it rejects every answer until you paste the new key into the Mirror data source: ',
+        h('b', { class: 'ui' }, 'Settings'),
+        ' → ',
+        h('b', { class: 'ui' }, 'Telemetry Sources'),
+        ' → ',
+        h('b', { class: 'ui' }, 'Mirror sources'),
+        ', the data source, ',
+        h('b', { class: 'ui' }, 'Api Key'),
+        ', then ',
+        h('b', { class: 'ui' }, 'TEST CONNECTION'),
+        ' and ',
+        h('b', { class: 'ui' }, 'SAVE'),
+        '.',
+      ),
+      h('div', { class: 'actions end' }, cancel, confirm),
+    );
+    cancel.addEventListener('click', () => dialog.close());
+    dialog.addEventListener('close', () => opener.focus());
+    confirm.addEventListener('click', () =>
+      runFrom(
+        confirm,
+        'Regenerating…',
+        async () => {
+          this.ctx.applyState(await this.ctx.api.post(ROUTES.regenerateApiKey));
+          dialog.close();
+          this.#keyMessage.show(
+            'New key in use. Paste it into the Mirror data source in StackState (Api Key), or StackState rejects the mirror.',
+            'warn',
+          );
+        },
+        (message) => {
+          dialog.close();
+          this.#keyMessage.show(message, 'error');
+        },
+      ),
+    );
+    return dialog;
+  }
+
+  async #useOwnKey(event: Event, button: HTMLButtonElement): Promise<void> {
+    event.preventDefault();
+    this.#keyMessage.clear();
+    const typed = this.#ownKey.value.trim();
+    const problem = apiKeyProblem(typed);
+    if (problem) {
+      this.#keyMessage.show(problem, 'error');
+      this.#ownKey.focus();
+      return;
+    }
+    await runFrom(
+      button,
+      'Saving…',
+      async () => {
+        this.ctx.applyState(await this.ctx.api.put<SessionState>(ROUTES.settings, { apiKey: typed }));
+        this.#ownKey.value = '';
+        this.#keyMessage.show(
+          `The mirror now answers with the key ${typed}. Paste the same into the Mirror data source in StackState (Api Key).`,
+          'ok',
+        );
+      },
+      (message) => this.#keyMessage.show(friendlyActionError(message), 'error'),
     );
   }
 
@@ -292,11 +410,40 @@ export class SettingsPanel implements View {
         // Typed on while saving? Keep that; otherwise show the saved settings again.
         this.#dirty = JSON.stringify(this.#read()) !== JSON.stringify(submitted);
         this.ctx.applyState(next);
-        this.#formMessage.show('Saved. What the change needed was restarted.', 'ok');
+        const outcome = savedMessage(result.patch, next);
+        this.#formMessage.show(outcome.text, outcome.tone);
       },
       (message) => this.#formMessage.show(friendlyActionError(message), 'error'),
     );
   }
+}
+
+/** Where the token in effect comes from, in words: never "saved" for one from the environment. */
+function tokenStatus(s: PublicSettings): string {
+  const also = s.authtokenInEnvironment
+    ? ' NGROK_AUTHTOKEN is set too; it takes over if this one is forgotten.'
+    : '';
+  switch (s.authtokenSource) {
+    case 'saved':
+      return `Saved on this computer: ${s.authtokenHint ?? '…'} (only the last characters are shown).${also}`;
+    case 'environment':
+      return `From the environment variable NGROK_AUTHTOKEN: ${s.authtokenHint ?? '…'}. Not saved here; to stop using it, unset the variable and restart the app. Add one to save it here instead.`;
+    default:
+      return s.tunnel === 'ngrok'
+        ? 'None. The tunnel “ngrok” needs one: add it here or on the Setup tab.'
+        : 'None. The tunnel is “none”, so none is needed.';
+  }
+}
+
+/** Where the key shown comes from, when it is not simply the saved one. */
+function apiKeyNote(state: SessionState): string | null {
+  if (state.dataSource.kind === 'upstream') {
+    return 'This is the key your own mirror (the upstream data source) sends; the mirror passes it on unchanged.';
+  }
+  if (state.settings.sources.apiKey === 'command-line') {
+    return 'From the command line (--api-key), for this run only. A key set here replaces it and is saved.';
+  }
+  return null;
 }
 
 function numberInput(id: string, name: string, [min, max]: [number, number], testId: string) {

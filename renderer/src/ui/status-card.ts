@@ -1,7 +1,7 @@
 // The status card: the phase in words and colour, the session's sentence, mirror and tunnel lines,
 // the network warning, and the buttons that phase needs.
 import { ROUTES, type SessionState } from '../lib/contract';
-import { type StatusAction, statusActions, statusView } from '../lib/status';
+import { retryLine, type StatusAction, statusActions, statusView } from '../lib/status';
 import type { AppContext, View } from './context';
 import { fill, h, setText, show } from './dom';
 import { InlineMessage, runFrom, setLinkedText } from './widgets';
@@ -12,7 +12,9 @@ export class StatusCard implements View {
   readonly #headline = h('h2', { class: 'status-headline', tabIndex: -1, 'data-testid': 'status-headline' });
   readonly #dot = h('span', { class: 'dot', 'aria-hidden': 'true' });
   readonly #message = h('p', { class: 'status-message', 'data-testid': 'status-message' });
-  readonly #hint = h('p', { class: 'status-hint' });
+  /** What to do next, or the live countdown to the tunnel's next try (same place: the card does not jump). */
+  readonly #hint = h('p', { class: 'status-hint', 'data-testid': 'status-hint' });
+  #countdown = 0;
   readonly #lines = h('p', { class: 'status-lines muted' });
   readonly #warning = h('p', { class: 'warning', role: 'note', hidden: true });
   readonly #actions = h('div', { class: 'actions' });
@@ -44,13 +46,24 @@ export class StatusCard implements View {
     this.el.dataset.phase = state.phase;
     setText(this.#headline, view.headline);
     setLinkedText(this.#message, view.message);
-    setText(this.#hint, view.hint ?? '');
-    show(this.#hint, view.hint !== null);
+    this.#showHint(state, view.hint);
     const lines = `${view.mirrorLine}\n${view.tunnelLine}`;
     if (this.#lines.textContent !== lines) fill(this.#lines, view.mirrorLine, h('br'), view.tunnelLine);
     show(this.#warning, view.networkWarning !== null);
     setText(this.#warning, view.networkWarning ? `⚠ ${view.networkWarning}` : '');
     this.#renderActions(state);
+  }
+
+  /** The hint, or the countdown to the next try, ticking each second while one is scheduled. */
+  #showHint(state: SessionState, hint: string | null): void {
+    window.clearInterval(this.#countdown);
+    const render = () => {
+      const text = hint ?? retryLine(state, Date.now());
+      setText(this.#hint, text ?? '');
+      show(this.#hint, text !== null);
+    };
+    render();
+    if (hint === null && state.tunnel.retryAt !== null) this.#countdown = window.setInterval(render, 1000);
   }
 
   /**
@@ -93,23 +106,20 @@ export class StatusCard implements View {
     button.addEventListener('click', () => {
       if (action.id === 'authtoken') this.ctx.askForAuthtoken();
       else if (action.id === 'settings') this.ctx.showTab('settings', true);
-      else void this.#restart(button, state.phase === 'error');
+      else void this.#restart(button, state.phase === 'error' ? ROUTES.start : ROUTES.retryTunnel);
     });
     return button;
   }
 
-  /** Try again (stop, then start) or Start again (start). */
-  async #restart(button: HTMLButtonElement, startOnly: boolean): Promise<void> {
+  /** Try again (the tunnel only: the mirror keeps its port and URL) or Start again (the mirror). */
+  async #restart(button: HTMLButtonElement, route: string): Promise<void> {
     this.#running = true;
     let failure = null as string | null;
     try {
       await runFrom(
         button,
-        'Restarting…',
-        async () => {
-          if (!startOnly) await this.ctx.api.post(ROUTES.stop);
-          this.ctx.applyState(await this.ctx.api.post(ROUTES.start));
-        },
+        route === ROUTES.start ? 'Starting…' : 'Trying…',
+        async () => this.ctx.applyState(await this.ctx.api.post(route)),
         (message) => {
           failure = message;
         },
