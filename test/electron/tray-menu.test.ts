@@ -268,6 +268,28 @@ describe('tray actions (with stand-ins for the clipboard and the session)', () =
     assert.deepEqual(calls, ['self-test', 'start', 'show', 'quit']);
   });
 
+  test('a local-only self-test that the mirror passed is titled as such, not as a failure', async () => {
+    const { deps, notices } = standIns('online');
+    const local = {
+      ok: false,
+      url: 'http://127.0.0.1:7007/',
+      mirrorUrl: 'http://host.docker.internal:7007/',
+      reach: 'this-machine' as const,
+      status: 200,
+      durationMillis: 3,
+      keyHeaderMatches: true,
+      message: 'Not a test of the Mirror URL: …',
+    };
+    deps.session.selfTest = async () => local;
+    await runTrayAction('self-test', deps);
+    deps.session.selfTest = async () => ({ ...local, status: null, keyHeaderMatches: false });
+    await runTrayAction('self-test', deps);
+    assert.deepEqual(
+      notices.map((notice) => notice.title),
+      ['Mirror answers (local check only)', 'Self-test failed'],
+    );
+  });
+
   test('a failing action becomes a notification, not an exception', async () => {
     const { deps, notices } = standIns('online');
     deps.session.start = async () => {
