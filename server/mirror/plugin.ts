@@ -35,6 +35,7 @@ import {
   type Operation,
   TestConnectionRequest,
 } from './protocol';
+import { serialiseMetricsAnswer } from './serialise';
 import { summarizeRequest } from './summary';
 import { compileBodyValidator } from './validation';
 
@@ -302,7 +303,12 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     if (options.source().forward) return relay(operation, body, reply);
     assertTimeWindow(body.query);
     const answer = await ask(operation, body, reply, (source, context) => call(source, body.query, context));
-    return send(reply.request, reply, 200, answer, count(answer));
+    if (operation !== 'metrics') return send(reply.request, reply, 200, answer, count(answer));
+    // Fastify would JSON.stringify the answer; a metric answer's points go much faster by hand.
+    const draft = draftOf(reply.request);
+    draft.responseBody = answer;
+    draft.resultCount = count(answer);
+    return reply.code(200).type(JSON_TYPE).send(serialiseMetricsAnswer(answer));
   };
 
   api.post(OPERATIONS.fieldNames.path, { schema: { body: FieldNamesRequest } }, (request, reply) =>
@@ -368,6 +374,9 @@ function payloadText(payload: unknown): string {
   if (Buffer.isBuffer(payload)) return payload.toString('utf8');
   return '';
 }
+
+/** What fastify sends JSON as. */
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** The signal of a source that answers at once: nothing ever aborts it. */
 const NEVER_ABORTED = new AbortController().signal;
