@@ -34,8 +34,11 @@ export interface MirrorExchange {
   rawResponse: string;
   /** The response headers as sent (X-MIRROR-API-KEY included), names lower-case, in the order set. */
   responseHeaders: OutgoingHttpHeaders;
-  /** A one-line human summary of the query, e.g. "cpu.usage · host = a-host · MEAN per 1 min · last 24 h". */
-  summary: string;
+  /**
+   * A one-line summary, only where the reporter knows better than the request (an edge answer);
+   * otherwise the log derives it from the request when asked, e.g. "cpu.usage · host = a-host · MEAN per 1 min · last 24 h".
+   */
+  summary?: string;
   /** Points, fields or values returned; null when the operation returns none. */
   resultCount: number | null;
   /** The error `_type` and its summary when the mirror answered with an error object. */

@@ -24,7 +24,7 @@ import {
 } from './errors';
 import type { ExchangeFinding, ExchangeListener, MirrorExchange } from './exchange';
 import { type AppInfo, homeHtml, homeJson } from './home';
-import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-limits';
+import { jsonDepthExceeds, MAX_JSON_DEPTH, parseJsonSafely } from './json-limits';
 import {
   API_KEY_HEADER,
   FieldNamesRequest,
@@ -36,7 +36,6 @@ import {
   TestConnectionRequest,
 } from './protocol';
 import { serialiseMetricsAnswer } from './serialise';
-import { summarizeRequest } from './summary';
 import { compileBodyValidator } from './validation';
 
 export interface MirrorOptions {
@@ -80,21 +79,6 @@ const MAX_FINDINGS = 20;
 const OPERATION_BY_PATH = new Map<string, Operation>(
   Object.entries(OPERATIONS).map(([operation, { path }]) => [path, operation as Operation]),
 );
-
-/** The request's one-line summary; a body no summary rule foresaw still gets its line in the log. */
-function safeSummary(
-  operation: Operation | null,
-  method: string,
-  url: string,
-  body: unknown,
-  now: number,
-): string {
-  try {
-    return summarizeRequest(operation, { method, url, body }, now);
-  } catch {
-    return `${method} ${url}`;
-  }
-}
 
 export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOptions): void {
   const drafts = new WeakMap<FastifyRequest, ExchangeDraft>();
@@ -146,7 +130,7 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     if (raw.trim() === '') return done(null, undefined);
     if (jsonDepthExceeds(raw)) return done(tooDeep(MAX_JSON_DEPTH), undefined);
     try {
-      draft.requestBody = parseJson(raw);
+      draft.requestBody = parseJsonSafely(raw);
       done(null, draft.requestBody);
     } catch (error) {
       done(malformedJson((error as Error).message), undefined);
@@ -199,13 +183,6 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
         rawRequest: draft.rawBody,
         rawResponse: draft.rawResponse,
         responseHeaders: reply.raw.getHeaders(),
-        summary: safeSummary(
-          draft.operation,
-          request.method,
-          request.url,
-          draft.requestBody,
-          draft.startedAt,
-        ),
         resultCount: draft.resultCount,
         ...(draft.error === undefined ? {} : { error: draft.error }),
         ...(draft.findings.length === 0 ? {} : { findings: draft.findings }),
@@ -395,13 +372,6 @@ function assertTimeWindow(query: { startTime: number; endTime: number }): void {
       `query.startTime: must not be after query.endTime (got startTime ${query.startTime}, endTime ${query.endTime})`,
     ]);
   }
-}
-
-/** JSON.parse, minus `__proto__` keys: the body is cloned and merged later, and must not carry a prototype. */
-function parseJson(text: string): unknown {
-  return text.includes('__proto__')
-    ? JSON.parse(text, (key, value) => (key === '__proto__' ? undefined : value))
-    : JSON.parse(text);
 }
 
 /** The URL this request came in on, for display: through ngrok the original scheme is in X-Forwarded-Proto. */

@@ -1,5 +1,6 @@
 // A bounded record of every exchange with the mirror, with subscribers. The window's live
 // inspector, the headless output and the tray all read from here; the mirror never does.
+// Recording costs little: what an entry shows is derived from the raw exchange when first read.
 
 import type { OutgoingHttpHeaders } from 'node:http';
 import { clip, ownCopy } from '../clip';
@@ -13,7 +14,9 @@ import {
   type RequestPurpose,
 } from '../control/contract';
 import type { MirrorExchange } from '../mirror/exchange';
-import { prettyJsonPrefix } from '../pretty-json';
+import { jsonDepthExceeds, parseJsonSafely } from '../mirror/json-limits';
+import { summarizeRequest } from '../mirror/summary';
+import { prettyJsonText } from './pretty-json-text';
 
 /** Bodies kept for the detail view are cut here, so 500 entries stay a few MiB at most. */
 export const BODY_LIMIT_CHARS = 4096;
@@ -70,22 +73,133 @@ export interface RequestMaker {
 export type LogEvent = { type: 'append'; entry: LogEntry } | { type: 'clear' };
 export type LogListener = (event: LogEvent) => void;
 
-/** One exchange's bodies in full, and what they count against the budget. */
-interface RawKept {
-  entry: LogEntry;
-  request: string;
-  response: string;
-  bytes: number;
+/**
+ * What an entry is derived from, and what was derived (each once, when first asked): the raw bodies
+ * while the budget keeps them, then only their first BODY_LIMIT_CHARS characters.
+ */
+class EntrySource {
+  /** The parsed request body, only while the exchange is being appended (its listeners may ask). */
+  parsedRequest: unknown;
+  rawRequest: string | null;
+  rawResponse: string | null;
+  /** The raw bodies' first characters, once the raw text is let go before the bodies were laid out. */
+  requestHead: string | null = null;
+  responseHead: string | null = null;
+  /** UTF-8 bytes of the raw bodies, as counted against the budget. */
+  rawBytes = 0;
+  private summaryText: string | null;
+  private requestLaidOut: { text: string; truncated: boolean } | null = null;
+  private responseLaidOut: { text: string; truncated: boolean } | null = null;
+  private requestPairs: HeaderPair[] | null = null;
+  private responsePairs: HeaderPair[] | null = null;
+  private requestHeaders: MirrorExchange['headers'] | null;
+  private responseHeaders: OutgoingHttpHeaders | null;
+  private readonly requestIsJson: boolean;
+  private readonly responseIsJson: boolean;
+  private readonly requestLength: number;
+  private readonly responseLength: number;
+
+  constructor(
+    private readonly exchange: Pick<MirrorExchange, 'operation' | 'startedAt'> & {
+      method: string;
+      url: string;
+    },
+    from: MirrorExchange,
+  ) {
+    this.parsedRequest = from.requestBody;
+    this.rawRequest = from.rawRequest;
+    this.rawResponse = from.rawResponse;
+    this.summaryText = from.summary === undefined ? null : clip(from.summary, FIELD_LIMIT_CHARS.summary);
+    this.requestHeaders = from.headers;
+    this.responseHeaders = from.responseHeaders;
+    // A body that was not JSON (empty, malformed, HTML) is shown as its text.
+    this.requestIsJson = typeof from.requestBody !== 'string' && from.requestBody !== undefined;
+    this.responseIsJson = typeof from.responseBody !== 'string' && from.responseBody !== undefined;
+    this.requestLength = from.rawRequest.length;
+    this.responseLength = from.rawResponse.length;
+  }
+
+  summary(): string {
+    if (this.summaryText === null) {
+      const { operation, method, url, startedAt } = this.exchange;
+      const body = this.parsedRequest !== undefined ? this.parsedRequest : readBody(this.rawRequest ?? '');
+      let text: string;
+      try {
+        text = summarizeRequest(operation, { method, url, body }, startedAt);
+      } catch {
+        // A body no summary rule foresaw still gets its line in the log.
+        text = `${method} ${url}`;
+      }
+      this.summaryText = clip(text, FIELD_LIMIT_CHARS.summary);
+    }
+    return this.summaryText;
+  }
+
+  request(): { text: string; truncated: boolean } {
+    this.requestLaidOut ??= layOut(
+      this.rawRequest ?? this.requestHead ?? '',
+      this.requestLength,
+      this.requestIsJson,
+    );
+    return this.requestLaidOut;
+  }
+
+  response(): { text: string; truncated: boolean } {
+    this.responseLaidOut ??= layOut(
+      this.rawResponse ?? this.responseHead ?? '',
+      this.responseLength,
+      this.responseIsJson,
+    );
+    return this.responseLaidOut;
+  }
+
+  requestHeaderPairs(): HeaderPair[] {
+    if (this.requestPairs === null) {
+      this.requestPairs = keptHeaders(this.requestHeaders ?? {});
+      this.requestHeaders = null;
+    }
+    return this.requestPairs;
+  }
+
+  responseHeaderPairs(): HeaderPair[] {
+    if (this.responsePairs === null) {
+      this.responsePairs = keptHeaders(this.responseHeaders ?? {});
+      this.responseHeaders = null;
+    }
+    return this.responsePairs;
+  }
+
+  /**
+   * The raw bodies are going (or never came in): keep what the summary and the laid-out bodies
+   * still need, which is at most BODY_LIMIT_CHARS of each (copied, so the whole text can go).
+   */
+  letRawGo(): void {
+    if (this.rawRequest !== null) {
+      this.summary();
+      if (this.requestLaidOut === null)
+        this.requestHead = ownCopy(this.rawRequest.slice(0, BODY_LIMIT_CHARS));
+    }
+    if (this.rawResponse !== null && this.responseLaidOut === null) {
+      this.responseHead = ownCopy(this.rawResponse.slice(0, BODY_LIMIT_CHARS));
+    }
+    this.rawRequest = null;
+    this.rawResponse = null;
+  }
 }
 
+/**
+ * A bounded record of every exchange with the mirror, with subscribers. Recording is cheap: an entry
+ * keeps the exchange's raw text and derives its summary, laid-out bodies and header lists when first
+ * read (by the window, the headless output, a test), once.
+ */
 export class RequestLog {
   private readonly entries: LogEntry[] = [];
   private readonly listeners = new Set<LogListener>();
   private nextId = 1;
   /** Requests recorded since start or the last clear, including those no longer kept. */
   private recorded = 0;
-  /** Raw bodies by entry id, oldest first (a Map keeps insertion order). */
-  private readonly raws = new Map<number, RawKept>();
+  /** Entries whose raw bodies are kept, by id, oldest first (a Map keeps insertion order). */
+  private readonly raws = new Map<number, { entry: LogEntry; source: EntrySource }>();
   private rawBytes = 0;
   readonly capacity: number;
   readonly rawBudgetBytes: number;
@@ -108,34 +222,48 @@ export class RequestLog {
     remoteAddress: string,
     maker: RequestMaker = { purpose: 'caller', replayOf: null },
   ): LogEntry {
-    const request = formatBody(exchange.requestBody);
-    const response = formatBody(exchange.responseBody);
+    const method = clip(exchange.method, FIELD_LIMIT_CHARS.method);
+    const url = clip(exchange.url, FIELD_LIMIT_CHARS.url);
+    const source = new EntrySource(
+      { operation: exchange.operation, startedAt: exchange.startedAt, method, url },
+      exchange,
+    );
     const entry: LogEntry = {
       id: this.nextId++,
       time: exchange.startedAt,
       operation: exchange.operation,
-      method: clip(exchange.method, FIELD_LIMIT_CHARS.method),
-      url: clip(exchange.url, FIELD_LIMIT_CHARS.url),
+      method,
+      url,
       status: exchange.status,
       durationMillis: Math.round(exchange.durationMillis * 10) / 10,
-      summary: clip(exchange.summary, FIELD_LIMIT_CHARS.summary),
+      get summary() {
+        return source.summary();
+      },
       resultCount: exchange.resultCount,
       origin,
       remoteAddress: clip(remoteAddress, FIELD_LIMIT_CHARS.remoteAddress),
       error: exchange.error === undefined ? null : clip(exchange.error, FIELD_LIMIT_CHARS.error),
-      findings: (exchange.findings ?? []).slice(0, MAX_FINDINGS_KEPT).map((finding) => ({
-        id: clip(finding.id, 40),
-        severity: finding.severity,
-        message: clip(finding.message, FIELD_LIMIT_CHARS.finding),
-      })),
-      requestBody: request.text,
-      responseBody: response.text,
-      requestTruncated: request.truncated,
-      responseTruncated: response.truncated,
+      findings: keptFindings(exchange.findings),
+      get requestBody() {
+        return source.request().text;
+      },
+      get responseBody() {
+        return source.response().text;
+      },
+      get requestTruncated() {
+        return source.request().truncated;
+      },
+      get responseTruncated() {
+        return source.response().truncated;
+      },
       purpose: maker.purpose,
       replayOf: maker.replayOf,
-      requestHeaders: keptHeaders(exchange.headers),
-      responseHeaders: keptHeaders(exchange.responseHeaders),
+      get requestHeaders() {
+        return source.requestHeaderPairs();
+      },
+      get responseHeaders() {
+        return source.responseHeaderPairs();
+      },
       rawKept: false,
     };
     this.recorded++;
@@ -144,8 +272,10 @@ export class RequestLog {
       const dropped = this.entries.shift();
       if (dropped) this.letRawGo(dropped.id);
     }
-    this.keepRaw(entry, exchange.rawRequest, exchange.rawResponse);
+    this.keepRaw(entry, source);
     for (const listener of this.listeners) listener({ type: 'append', entry });
+    // Past this point the summary comes from the raw text: the parsed body is not kept.
+    source.parsedRequest = undefined;
     return entry;
   }
 
@@ -174,8 +304,9 @@ export class RequestLog {
 
   /** Entry `id`'s bodies in full, or undefined when unknown or let go to stay within the budget. */
   raw(id: number): RawExchange | undefined {
-    const kept = this.raws.get(id);
-    return kept && { id, request: kept.request, response: kept.response };
+    const kept = this.raws.get(id)?.source;
+    if (!kept || kept.rawRequest === null || kept.rawResponse === null) return undefined;
+    return { id, request: kept.rawRequest, response: kept.rawResponse };
   }
 
   /** The UTF-8 bytes of raw bodies kept now (never above rawBudgetBytes). */
@@ -196,15 +327,19 @@ export class RequestLog {
   }
 
   /** Keeps an exchange's bodies if they fit the per-exchange limit, letting the oldest go to make room. */
-  private keepRaw(entry: LogEntry, request: string, response: string): void {
-    const bytes = Buffer.byteLength(request) + Buffer.byteLength(response);
-    if (bytes > this.rawExchangeLimitBytes) return;
+  private keepRaw(entry: LogEntry, source: EntrySource): void {
+    const bytes = Buffer.byteLength(source.rawRequest ?? '') + Buffer.byteLength(source.rawResponse ?? '');
+    if (bytes > this.rawExchangeLimitBytes) {
+      source.letRawGo();
+      return;
+    }
     while (this.rawBytes + bytes > this.rawBudgetBytes) {
       const oldest = this.raws.keys().next();
       if (oldest.done) break;
       this.letRawGo(oldest.value);
     }
-    this.raws.set(entry.id, { entry, request, response, bytes });
+    source.rawBytes = bytes;
+    this.raws.set(entry.id, { entry, source });
     this.rawBytes += bytes;
     entry.rawKept = true;
   }
@@ -213,19 +348,43 @@ export class RequestLog {
     const kept = this.raws.get(id);
     if (!kept) return;
     this.raws.delete(id);
-    this.rawBytes -= kept.bytes;
+    this.rawBytes -= kept.source.rawBytes;
+    kept.source.letRawGo();
     kept.entry.rawKept = false;
   }
 }
 
-/** Pretty JSON when the body is structured, the raw text otherwise; cut at BODY_LIMIT_CHARS. */
-export function formatBody(body: unknown): { text: string; truncated: boolean } {
-  const { text, truncated } =
-    typeof body === 'string'
-      ? { text: body.slice(0, BODY_LIMIT_CHARS), truncated: body.length > BODY_LIMIT_CHARS }
-      : prettyJsonPrefix(body, BODY_LIMIT_CHARS);
+/** At most MAX_FINDINGS_KEPT findings, each cut to the log's bounds. */
+function keptFindings(findings: MirrorExchange['findings']): LogEntry['findings'] {
+  if (findings === undefined || findings.length === 0) return [];
+  return findings.slice(0, MAX_FINDINGS_KEPT).map((finding) => ({
+    id: clip(finding.id, 40),
+    severity: finding.severity,
+    message: clip(finding.message, FIELD_LIMIT_CHARS.finding),
+  }));
+}
+
+/** A request body's text as the mirror read it: parsed JSON, or the text when it was not JSON. */
+function readBody(raw: string): unknown {
+  if (raw.trim() === '' || jsonDepthExceeds(raw)) return raw;
+  try {
+    return parseJsonSafely(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * A body laid out for the log: pretty JSON when it was JSON, the text otherwise; cut at
+ * BODY_LIMIT_CHARS with a mark. `text` is the whole raw text or its start, of `length` in all.
+ */
+function layOut(text: string, length: number, isJson: boolean): { text: string; truncated: boolean } {
+  const whole = text.length >= length;
+  const laidOut = isJson
+    ? prettyJsonText(text, BODY_LIMIT_CHARS, whole)
+    : { text: text.slice(0, BODY_LIMIT_CHARS), truncated: length > BODY_LIMIT_CHARS };
   // A cut body is copied out, so the entry does not keep the whole original alive (see ownCopy).
-  return truncated ? { text: ownCopy(`${text}\n… (truncated)`), truncated } : { text, truncated };
+  return laidOut.truncated ? { text: ownCopy(`${laidOut.text}\n… (truncated)`), truncated: true } : laidOut;
 }
 
 /** Headers in the order they came, names lower-case, cut to the log's bounds. */
