@@ -176,11 +176,10 @@ class EntrySource {
   letRawGo(): void {
     if (this.rawRequest !== null) {
       this.summary();
-      if (this.requestLaidOut === null)
-        this.requestHead = ownCopy(this.rawRequest.slice(0, BODY_LIMIT_CHARS));
+      if (this.requestLaidOut === null) this.requestHead = headOf(this.rawRequest);
     }
     if (this.rawResponse !== null && this.responseLaidOut === null) {
-      this.responseHead = ownCopy(this.rawResponse.slice(0, BODY_LIMIT_CHARS));
+      this.responseHead = headOf(this.rawResponse);
     }
     this.rawRequest = null;
     this.rawResponse = null;
@@ -352,6 +351,11 @@ export class RequestLog {
     kept.source.letRawGo();
     kept.entry.rawKept = false;
   }
+}
+
+/** The first BODY_LIMIT_CHARS characters of a raw text, copied only when it is longer (see ownCopy). */
+function headOf(raw: string): string {
+  return raw.length <= BODY_LIMIT_CHARS ? raw : ownCopy(raw.slice(0, BODY_LIMIT_CHARS));
 }
 
 /** At most MAX_FINDINGS_KEPT findings, each cut to the log's bounds. */
