@@ -35,7 +35,6 @@ import {
   type Operation,
   TestConnectionRequest,
 } from './protocol';
-import { serialiseMetricsAnswer } from './serialise';
 import { compileBodyValidator } from './validation';
 
 export interface MirrorOptions {
@@ -280,12 +279,9 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     if (options.source().forward) return relay(operation, body, reply);
     assertTimeWindow(body.query);
     const answer = await ask(operation, body, reply, (source, context) => call(source, body.query, context));
-    if (operation !== 'metrics') return send(reply.request, reply, 200, answer, count(answer));
-    // Fastify would JSON.stringify the answer; a metric answer's points go much faster by hand.
-    const draft = draftOf(reply.request);
-    draft.responseBody = answer;
-    draft.resultCount = count(answer);
-    return reply.code(200).type(JSON_TYPE).send(serialiseMetricsAnswer(answer));
+    // Serialised by fastify's JSON.stringify: on a real 1,440-point answer it took 0.40–0.47 ms, a
+    // hand-written serialiser 0.74–0.85 ms and fast-json-stringify 0.67–0.71 ms (bench, measured).
+    return send(reply.request, reply, 200, answer, count(answer));
   };
 
   api.post(OPERATIONS.fieldNames.path, { schema: { body: FieldNamesRequest } }, (request, reply) =>
@@ -351,9 +347,6 @@ function payloadText(payload: unknown): string {
   if (Buffer.isBuffer(payload)) return payload.toString('utf8');
   return '';
 }
-
-/** What fastify sends JSON as. */
-const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** The signal of a source that answers at once: nothing ever aborts it. */
 const NEVER_ABORTED = new AbortController().signal;
