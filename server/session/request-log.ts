@@ -186,6 +186,109 @@ class EntrySource {
   }
 }
 
+/** The fields an entry has from the start; the rest are derived from its source when read. */
+type EagerFields = Omit<LogEntry, LazyField | 'rawKept'>;
+type LazyField =
+  | 'summary'
+  | 'requestBody'
+  | 'responseBody'
+  | 'requestTruncated'
+  | 'responseTruncated'
+  | 'requestHeaders'
+  | 'responseHeaders';
+
+/**
+ * A log entry: plain fields, and getters for what is derived (cheaper to make than an object literal
+ * with accessors, which was most of an append's cost). As JSON (the window, the control API) it is
+ * the full LogEntry, through toJSON; a spread copy would lack the derived fields.
+ */
+class LoggedEntry implements LogEntry {
+  id: number;
+  time: number;
+  operation: LogEntry['operation'];
+  method: string;
+  url: string;
+  status: number;
+  durationMillis: number;
+  resultCount: number | null;
+  origin: RequestOrigin;
+  remoteAddress: string;
+  error: string | null;
+  findings: LogEntry['findings'];
+  purpose: RequestPurpose;
+  replayOf: number | null;
+  rawKept = false;
+  readonly #source: EntrySource;
+
+  constructor(source: EntrySource, fields: EagerFields) {
+    this.#source = source;
+    this.id = fields.id;
+    this.time = fields.time;
+    this.operation = fields.operation;
+    this.method = fields.method;
+    this.url = fields.url;
+    this.status = fields.status;
+    this.durationMillis = fields.durationMillis;
+    this.resultCount = fields.resultCount;
+    this.origin = fields.origin;
+    this.remoteAddress = fields.remoteAddress;
+    this.error = fields.error;
+    this.findings = fields.findings;
+    this.purpose = fields.purpose;
+    this.replayOf = fields.replayOf;
+  }
+
+  get summary(): string {
+    return this.#source.summary();
+  }
+  get requestBody(): string {
+    return this.#source.request().text;
+  }
+  get responseBody(): string {
+    return this.#source.response().text;
+  }
+  get requestTruncated(): boolean {
+    return this.#source.request().truncated;
+  }
+  get responseTruncated(): boolean {
+    return this.#source.response().truncated;
+  }
+  get requestHeaders(): HeaderPair[] {
+    return this.#source.requestHeaderPairs();
+  }
+  get responseHeaders(): HeaderPair[] {
+    return this.#source.responseHeaderPairs();
+  }
+
+  /** The whole entry, in the contract's order. */
+  toJSON(): LogEntry {
+    return {
+      id: this.id,
+      time: this.time,
+      operation: this.operation,
+      method: this.method,
+      url: this.url,
+      status: this.status,
+      durationMillis: this.durationMillis,
+      summary: this.summary,
+      resultCount: this.resultCount,
+      origin: this.origin,
+      remoteAddress: this.remoteAddress,
+      error: this.error,
+      findings: this.findings,
+      requestBody: this.requestBody,
+      responseBody: this.responseBody,
+      requestTruncated: this.requestTruncated,
+      responseTruncated: this.responseTruncated,
+      purpose: this.purpose,
+      replayOf: this.replayOf,
+      requestHeaders: this.requestHeaders,
+      responseHeaders: this.responseHeaders,
+      rawKept: this.rawKept,
+    };
+  }
+}
+
 /**
  * A bounded record of every exchange with the mirror, with subscribers. Recording is cheap: an entry
  * keeps the exchange's raw text and derives its summary, laid-out bodies and header lists when first
@@ -227,7 +330,7 @@ export class RequestLog {
       { operation: exchange.operation, startedAt: exchange.startedAt, method, url },
       exchange,
     );
-    const entry: LogEntry = {
+    const entry = new LoggedEntry(source, {
       id: this.nextId++,
       time: exchange.startedAt,
       operation: exchange.operation,
@@ -235,36 +338,14 @@ export class RequestLog {
       url,
       status: exchange.status,
       durationMillis: Math.round(exchange.durationMillis * 10) / 10,
-      get summary() {
-        return source.summary();
-      },
       resultCount: exchange.resultCount,
       origin,
       remoteAddress: clip(remoteAddress, FIELD_LIMIT_CHARS.remoteAddress),
       error: exchange.error === undefined ? null : clip(exchange.error, FIELD_LIMIT_CHARS.error),
       findings: keptFindings(exchange.findings),
-      get requestBody() {
-        return source.request().text;
-      },
-      get responseBody() {
-        return source.response().text;
-      },
-      get requestTruncated() {
-        return source.request().truncated;
-      },
-      get responseTruncated() {
-        return source.response().truncated;
-      },
       purpose: maker.purpose,
       replayOf: maker.replayOf,
-      get requestHeaders() {
-        return source.requestHeaderPairs();
-      },
-      get responseHeaders() {
-        return source.responseHeaderPairs();
-      },
-      rawKept: false,
-    };
+    });
     this.recorded++;
     this.entries.push(entry);
     if (this.entries.length > this.capacity) {

@@ -159,7 +159,7 @@ test('an entry shows the same whether read at once or after its raw text was let
     { summary: undefined, requestBody: long },
     { summary: undefined, requestBody: { query: { metricField: 'mem.used' } }, operation: 'metrics' },
   ];
-  const readAll = (entry: LogEntry) => JSON.parse(JSON.stringify({ ...entry, rawKept: null, id: null }));
+  const readAll = (entry: LogEntry) => ({ ...JSON.parse(JSON.stringify(entry)), rawKept: null, id: null });
   for (const sample of samples) {
     const early = new RequestLog().append(exchange(sample), 'local', '127.0.0.1');
     const late = new RequestLog({ rawBudgetBytes: 1 });
