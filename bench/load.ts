@@ -60,7 +60,7 @@ export async function drive(
   port: number,
   agent: Agent,
   requests: readonly BenchRequest[],
-  options: { concurrency: number; durationMillis: number },
+  options: { concurrency: number; durationMillis: number; onError?: (error: Error) => void },
 ): Promise<Slice> {
   const latencies: number[] = [];
   const started = performance.now();
@@ -68,7 +68,10 @@ export async function drive(
   const worker = async (offset: number) => {
     for (let index = offset; performance.now() < deadline; index += options.concurrency) {
       const sent = performance.now();
-      await post(port, agent, requests[index % requests.length] as BenchRequest);
+      const answered = post(port, agent, requests[index % requests.length] as BenchRequest);
+      // Without onError a failure ends the run; with it, it is counted and the loop goes on.
+      if (options.onError) await answered.catch(options.onError);
+      else await answered;
       latencies.push(performance.now() - sent);
     }
   };

@@ -1,37 +1,61 @@
-// Starts bench/server-process.ts in a child process and talks to it over IPC.
+// Starts bench/server-process.ts in a child process and talks to it over IPC. The headless mode's
+// stdout (its request lines) is read and counted, as a terminal would read it, never left to fill up.
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
-import type { FromServer, ToServer } from './server-process';
+import { createInterface } from 'node:readline';
+import type { FromServer, ServerMode, ToServer } from './server-process';
 
 export interface ServerProcess {
   port: number;
+  pid: number;
+  /** The window's address (with its token), for `headless` only. */
+  uiUrl: string | null;
+  /** Lines the process printed on stdout so far (`headless`: one per request). */
+  readonly linesPrinted: number;
   ask<T extends FromServer['type']>(message: ToServer, answer: T): Promise<Extract<FromServer, { type: T }>>;
   stop(): Promise<void>;
 }
 
 const SCRIPT = new URL('./server-process.ts', import.meta.url);
 
-export async function startServerProcess(
-  mode: 'mirror' | 'mirror-fixed' | 'baseline',
-): Promise<ServerProcess> {
+export async function startServerProcess(mode: ServerMode): Promise<ServerProcess> {
   const child = fork(SCRIPT, [mode], {
     execArgv: ['--expose-gc', '--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
-  const next = <T extends FromServer['type']>(type: T) => nextMessage(child, type);
-  const { port } = await next('listening');
+  let linesPrinted = 0;
+  const ready = new Promise<{ port: number; uiUrl: string | null }>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.on('line', (line) => {
+      linesPrinted++;
+      if (mode !== 'headless' || !line.startsWith('{"event":"ready"')) return;
+      const event = JSON.parse(line) as { listenPort: number; uiUrl: string };
+      resolve({ port: event.listenPort, uiUrl: event.uiUrl });
+    });
+    if (mode !== 'headless')
+      nextMessage(child, 'listening').then(({ port }) => resolve({ port, uiUrl: null }), reject);
+    else child.once('exit', (code) => reject(new Error(`the headless process exited with ${code}`)));
+  });
+  const { port, uiUrl } = await ready;
   return {
     port,
+    pid: child.pid ?? 0,
+    uiUrl,
+    get linesPrinted() {
+      return linesPrinted;
+    },
     ask: (message, answer) => {
-      const reply = next(answer);
+      const reply = nextMessage(child, answer);
       child.send(message);
       return reply;
     },
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = once(child, 'exit');
-      child.disconnect();
-      const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+      // The headless mode stops on SIGTERM, as from a terminal (and then writes its CPU profile).
+      if (mode === 'headless') child.kill('SIGTERM');
+      else child.disconnect();
+      const kill = setTimeout(() => child.kill('SIGKILL'), 8000);
       await exited;
       clearTimeout(kill);
     },

@@ -7,6 +7,8 @@ export interface Row {
   baseline: string;
   /** The number the target applies to (a ratio, or MB for memory). */
   value: number;
+  /** How much the value varied over the run's turns (e.g. "0.61–0.72"), when it was measured in turns. */
+  spread?: string;
   target: { kind: 'atLeast' | 'atMost' | 'below'; limit: number; unit?: string };
 }
 
@@ -18,7 +20,7 @@ export function verdict(row: Row): 'PASS' | 'MISS' {
 }
 
 export function formatTable(rows: readonly Row[]): string {
-  const header = ['Figure', 'Mirror', 'Baseline', 'Value', 'Target', ''];
+  const header = ['Figure', 'Mirror', 'Baseline', 'Value', 'Spread', 'Target', ''];
   const lines = rows.map((row) => {
     const unit = row.target.unit ?? '';
     const symbol = row.target.kind === 'atLeast' ? '≥' : row.target.kind === 'atMost' ? '≤' : '<';
@@ -27,6 +29,7 @@ export function formatTable(rows: readonly Row[]): string {
       row.measured,
       row.baseline,
       `${row.value.toFixed(2)}${unit}`,
+      row.spread ?? '',
       `${symbol} ${row.target.limit}${unit}`,
       verdict(row),
     ];

@@ -1,41 +1,53 @@
-// `npm run bench`: the mirror's figures, each measured in this run against a baseline measured in
-// the same run (these machines are noisy, absolute numbers mean little). Prints a table; exits 0.
-//   a. throughput and p99 latency of Test Connection and of a day of metrics per minute, against a
-//      bare fastify route answering a body of the same size;
-//   b. one aggregated query of 500 buckets over 1 hour, 1 day and 30 days: 30 d against 1 h;
-//   c. resident memory of a headless mirror before and after 100,000 requests.
-
-import type { Agent } from 'node:http';
-import os from 'node:os';
+// `npm run bench`: the mirror's figures, each measured in this run against a baseline measured in the
+// same run (these machines are noisy, absolute numbers mean little). The server under test is the
+// real headless mode (demo source, request log on, a --json line per request on stdout) in a process
+// of its own; the load comes from wrk (or a Node load generator in its own process). Prints a table.
+//   a. /api/connection: req/s against a minimal fastify app with the same route;
+//   b. the 24 h, 1-minute MEAN query (1,440 points): req/s against a bare node:http server sending
+//      the same bytes; the answer checked against the demo source's own;
+//   c. one 500-bucket query over 30 days against 1 hour (one connection: the cost of one query);
+//   d. resident memory growth over 100,000 mixed requests, after a warm-up and a full GC;
+//   e. CPU of the idle process while a window's event stream is open.
+// Options: --turns N (interleaved turns per throughput figure, default 4), --profile DIR (also
+// write CPU profiles of the headless process under the load of a. and of b. into DIR; read them with
+// `npx tsx bench/profile-top.ts DIR/connection.cpuprofile`), --profile-only (only the profiles), --only ab
+// (only the figures named, of a–e; a and b are measured together).
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
+import { MetricsRequest } from '../server/mirror/protocol';
+import { compileBodyValidator } from '../server/mirror/validation';
 import { createTelemetrySource } from '../server/telemetry';
-import {
-  type BenchRequest,
-  drive,
-  keepAliveAgent,
-  median,
-  post,
-  runCount,
-  type Slice,
-  summarize,
-} from './load';
-import { startServerProcess } from './processes';
+import { externalLoad, type LoadFigures, loadTool } from './external-load';
+import { type BenchRequest, keepAliveAgent, post } from './load';
+import { type ServerProcess, startServerProcess } from './processes';
 import { fixed, formatTable, megabytes, millis, type Row } from './report';
 
-const CONCURRENCY = 16;
-const WARM_UP_MILLIS = 1000;
-/** Each server is measured for TURNS × TURN_MILLIS (3 s), in turns with the others. */
-const TURNS = 12;
-const TURN_MILLIS = 250;
-const QUERY_RUNS = 31;
+const { values: flags } = parseArgs({
+  options: {
+    turns: { type: 'string', default: '4' },
+    profile: { type: 'string' },
+    'profile-only': { type: 'boolean', default: false },
+    only: { type: 'string', default: 'abcde' },
+  },
+});
+const TURNS = Math.max(1, Number(flags.turns));
+const CONNECTIONS = 16;
+const TURN_SECONDS = 2;
+const WARM_UP_SECONDS = 3;
 const MEMORY_REQUESTS = 100_000;
-const MEMORY_WARM_UP_REQUESTS = 2000;
+const MEMORY_WARM_UP_REQUESTS = 10_000;
+const IDLE_SECONDS = 10;
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 // A fixed "now", rounded to the minute, so every request of a kind gets the same answer.
 const NOW = Math.floor(Date.now() / 60_000) * 60_000;
-const catalog = createTelemetrySource({ kind: 'demo' }).catalog();
+const demo = createTelemetrySource({ kind: 'demo' });
+const catalog = demo.catalog();
 const metricField = catalog.metrics[0] ?? 'cpu.usage';
 const [dimension = 'host', values = []] = Object.entries(catalog.dimensions)[0] ?? [];
 const oneSeries = [
@@ -44,19 +56,20 @@ const oneSeries = [
 
 const json = (path: string, body: unknown): BenchRequest => ({ path, body: JSON.stringify(body) });
 
+const metricBody = (windowMillis: number, bucketSizeMillis: number) => ({
+  _type: 'MetricsRequest',
+  connectionDetails: {},
+  query: {
+    _type: 'MetricsQuery',
+    conditions: oneSeries,
+    metricField,
+    startTime: NOW - windowMillis,
+    endTime: NOW,
+    aggregation: { _type: 'Aggregation', method: 'MEAN', bucketSizeMillis },
+  },
+});
 const metricRequest = (windowMillis: number, bucketSizeMillis: number) =>
-  json('/api/metric', {
-    _type: 'MetricsRequest',
-    connectionDetails: {},
-    query: {
-      _type: 'MetricsQuery',
-      conditions: oneSeries,
-      metricField,
-      startTime: NOW - windowMillis,
-      endTime: NOW,
-      aggregation: { _type: 'Aggregation', method: 'MEAN', bucketSizeMillis },
-    },
-  });
+  json('/api/metric', metricBody(windowMillis, bucketSizeMillis));
 
 const CONNECTION = json('/api/connection', { _type: 'TestConnectionRequest', connectionDetails: {} });
 const DAY_OF_MINUTES = metricRequest(DAY, 60_000);
@@ -65,205 +78,375 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-// ---------- a. throughput against a bare fastify route ----------
+const range = (numbers: readonly number[], digits = 2) =>
+  numbers.length === 0
+    ? '–'
+    : `${Math.min(...numbers).toFixed(digits)}–${Math.max(...numbers).toFixed(digits)}`;
 
-type ServerName = 'baseline' | 'mirror' | 'mirror-fixed';
-
-async function throughput(): Promise<Row[]> {
-  const servers = {
-    baseline: await startServerProcess('baseline'),
-    mirror: await startServerProcess('mirror'),
-    'mirror-fixed': await startServerProcess('mirror-fixed'),
-  };
-  const agents = new Map(
-    Object.keys(servers).map((name) => [name as ServerName, keepAliveAgent(CONCURRENCY)]),
-  );
-  try {
-    // The baseline (and the fixed-answer mirror) answer exactly what the demo mirror answers.
-    const agent = keepAliveAgent(1);
-    const bodies = {
-      [CONNECTION.path]: await post(servers.mirror.port, agent, CONNECTION),
-      [DAY_OF_MINUTES.path]: await post(servers.mirror.port, agent, DAY_OF_MINUTES),
-    };
-    agent.destroy();
-    await servers.baseline.ask({ type: 'bodies', bodies }, 'ready');
-    await servers['mirror-fixed'].ask({ type: 'bodies', bodies }, 'ready');
-    const metricBytes = fixed(Buffer.byteLength(bodies[DAY_OF_MINUTES.path] ?? ''));
-
-    const cases: Array<{ request: BenchRequest; contenders: Array<[ServerName, string]> }> = [
-      { request: CONNECTION, contenders: [['mirror', 'POST /api/connection']] },
-      {
-        request: DAY_OF_MINUTES,
-        contenders: [
-          ['mirror', `POST /api/metric 24 h/60 s MEAN, demo source (${metricBytes} B)`],
-          ['mirror-fixed', 'POST /api/metric, same answer from a fixed source (HTTP layer only)'],
-        ],
-      },
-    ];
-    const rows: Row[] = [];
-    for (const { request, contenders } of cases) {
-      const names: ServerName[] = ['baseline', ...contenders.map(([name]) => name)];
-      const load = (name: ServerName, durationMillis: number) =>
-        drive(servers[name].port, agents.get(name) as Agent, [request], {
-          concurrency: CONCURRENCY,
-          durationMillis,
-        });
-      for (const name of names) await load(name, WARM_UP_MILLIS);
-      // Short turns, many times: a noisy moment on this machine then hurts every server alike.
-      const slices = new Map<ServerName, Slice[]>(names.map((name) => [name, []]));
-      for (let turn = 0; turn < TURNS; turn++) {
-        for (const name of names) slices.get(name)?.push(await load(name, TURN_MILLIS));
-      }
-      const results = new Map(names.map((name) => [name, summarize(slices.get(name) ?? [])]));
-      for (const [name, result] of results) {
-        log(
-          `  ${request.path} ${name}: ${fixed(result.requestsPerSecond)} req/s, p50 ${millis(result.p50Millis)}, p99 ${millis(result.p99Millis)}`,
-        );
-      }
-      const base = results.get('baseline');
-      for (const [name, label] of contenders) {
-        const mine = results.get(name);
-        if (!base || !mine) throw new Error('no throughput measured');
-        rows.push(
-          {
-            figure: `a. ${label}: req/s`,
-            measured: fixed(mine.requestsPerSecond),
-            baseline: fixed(base.requestsPerSecond),
-            value: mine.requestsPerSecond / base.requestsPerSecond,
-            target: { kind: 'atLeast', limit: 0.8 },
-          },
-          {
-            figure: `a. ${label}: p99`,
-            measured: millis(mine.p99Millis),
-            baseline: millis(base.p99Millis),
-            value: base.p99Millis / mine.p99Millis,
-            target: { kind: 'atLeast', limit: 0.8 },
-          },
-        );
-      }
+/**
+ * The mirror against its baseline, in interleaved turns (a noisy moment on this shared machine then
+ * hurts both alike). The ratio is of the summed request counts over equal times; the range is per turn.
+ */
+async function ratioOf(
+  label: string,
+  mirror: ServerProcess,
+  baseline: ServerProcess,
+  requests: readonly BenchRequest[],
+  dir: string,
+  connections = CONNECTIONS,
+): Promise<{
+  mirror: LoadFigures[];
+  baseline: LoadFigures[];
+  ratio: number;
+  perTurn: number[];
+  cpuPerRequest: { mirror: number; baseline: number };
+}> {
+  const load = (server: ServerProcess, seconds: number) =>
+    externalLoad(server.port, requests, { connections, seconds, dir });
+  await load(baseline, WARM_UP_SECONDS);
+  await load(mirror, WARM_UP_SECONDS);
+  const turns = { mirror: [] as LoadFigures[], baseline: [] as LoadFigures[] };
+  const cpu = { mirror: 0, baseline: 0 };
+  for (let turn = 0; turn < TURNS; turn++) {
+    // Alternate who goes first, so neither always follows the other's garbage collection.
+    const order = turn % 2 === 0 ? (['baseline', 'mirror'] as const) : (['mirror', 'baseline'] as const);
+    for (const name of order) {
+      const server = name === 'mirror' ? mirror : baseline;
+      const cpuBefore = await cpuMillis(server.pid);
+      turns[name].push(await load(server, TURN_SECONDS));
+      cpu[name] += (await cpuMillis(server.pid)) - cpuBefore;
     }
-    return rows;
-  } finally {
-    for (const agent of agents.values()) agent.destroy();
-    await Promise.all(Object.values(servers).map((server) => server.stop()));
   }
+  const sum = (figures: LoadFigures[]) => figures.reduce((total, f) => total + f.requests, 0);
+  const errors = [...turns.mirror, ...turns.baseline].reduce((total, f) => total + f.errors, 0);
+  if (errors > 0) throw new Error(`${label}: ${errors} requests failed under load`);
+  const perTurn = turns.mirror.map(
+    (m, i) => m.requestsPerSecond / (turns.baseline[i]?.requestsPerSecond ?? 1),
+  );
+  const rps = (figures: LoadFigures[]) => figures.map((f) => fixed(f.requestsPerSecond)).join(', ');
+  // CPU time per request: less sensitive than req/s to what else this shared machine runs.
+  const cpuPerRequest = {
+    mirror: (cpu.mirror * 1000) / sum(turns.mirror),
+    baseline: (cpu.baseline * 1000) / sum(turns.baseline),
+  };
+  log(
+    `  ${label}: mirror ${rps(turns.mirror)} req/s, ${cpuPerRequest.mirror.toFixed(0)} µs CPU a request; ` +
+      `baseline ${rps(turns.baseline)} req/s, ${cpuPerRequest.baseline.toFixed(0)} µs CPU a request`,
+  );
+  return { ...turns, ratio: sum(turns.mirror) / sum(turns.baseline), perTurn, cpuPerRequest };
 }
 
-// ---------- b. cost against the width of the window ----------
+const meanRps = (figures: LoadFigures[]) =>
+  figures.reduce((total, f) => total + f.requestsPerSecond, 0) / figures.length;
+const maxP99 = (figures: LoadFigures[]) =>
+  Math.max(...figures.map((f) => f.p99Millis).filter(Number.isFinite));
 
-async function windowScaling(): Promise<Row[]> {
-  const mirror = await startServerProcess('mirror');
-  const agent = keepAliveAgent(1);
+// ---------- a. and b.: throughput against minimal servers ----------
+
+async function throughput(dir: string, headless: ServerProcess): Promise<Row[]> {
+  const fastify = await startServerProcess('fastify');
+  const bare = await startServerProcess('bare');
   try {
-    const windows = [
-      ['1 h', HOUR],
-      ['1 d', DAY],
-      ['30 d', 30 * DAY],
-    ] as const;
-    const requests = windows.map(([, width]) => metricRequest(width, width / 500));
-    const samples: number[][] = windows.map(() => []);
-    for (const request of requests) {
-      const points = (
-        JSON.parse(await post(mirror.port, agent, request)) as { telemetry: { points: unknown[] } }
-      ).telemetry.points.length;
-      if (points !== 500) throw new Error(`expected 500 buckets, got ${points}`);
-    }
-    // Interleaved, so that drift in the machine's speed affects every window alike.
-    for (let run = 0; run < QUERY_RUNS + 5; run++) {
-      for (const [index, request] of requests.entries()) {
-        const started = performance.now();
-        await post(mirror.port, agent, request);
-        if (run >= 5) samples[index]?.push(performance.now() - started);
-      }
-    }
-    const medians = samples.map(median);
-    for (const [index, [label]] of windows.entries()) {
-      log(`  500 buckets over ${label}: median ${millis(medians[index] ?? Number.NaN)}`);
-    }
-    const [hour = Number.NaN, day = Number.NaN, month = Number.NaN] = medians;
+    const agent = keepAliveAgent(1);
+    const answer = await post(headless.port, agent, DAY_OF_MINUTES);
+    const connectionAnswer = await post(headless.port, agent, CONNECTION);
+    agent.destroy();
+    const fastifyAnswer = await post(fastify.port, keepAliveAgent(1), CONNECTION);
+    if (fastifyAnswer !== connectionAnswer)
+      throw new Error(`the baseline answers ${fastifyAnswer}, the mirror ${connectionAnswer}`);
+    const exact = await isExact(answer);
+    await bare.ask({ type: 'bodies', bodies: { [DAY_OF_MINUTES.path]: answer } }, 'ready');
+
+    const a = await ratioOf('a. /api/connection', headless, fastify, [CONNECTION], dir);
+    const b = await ratioOf('b. 1,440-point /api/metric', headless, bare, [DAY_OF_MINUTES], dir);
+    // Still the same answer after the load (the source is deterministic, the cache must not change it).
+    const after = await post(headless.port, keepAliveAgent(1), DAY_OF_MINUTES);
+    const stillExact = after === answer;
+    const points = (JSON.parse(answer) as { telemetry: { points: unknown[] } }).telemetry.points.length;
     return [
       {
-        figure: 'b. 500-bucket /api/metric, 30 d vs 1 h (median)',
-        measured: `30 d ${millis(month)}`,
-        baseline: `1 h ${millis(hour)} (1 d ${millis(day)})`,
-        value: month / hour,
-        target: { kind: 'atMost', limit: 1.5 },
+        figure: 'a. POST /api/connection vs minimal fastify app',
+        measured: `${fixed(meanRps(a.mirror))} req/s, p99 ${millis(maxP99(a.mirror))}`,
+        baseline: `${fixed(meanRps(a.baseline))} req/s, p99 ${millis(maxP99(a.baseline))}`,
+        value: a.ratio,
+        spread: range(a.perTurn),
+        target: { kind: 'atLeast', limit: 0.6 },
+      },
+      {
+        figure: `b. ${points}-point 24 h MEAN /api/metric (${fixed(Buffer.byteLength(answer))} B) vs bare server, same bytes`,
+        measured: `${fixed(meanRps(b.mirror))} req/s, p99 ${millis(maxP99(b.mirror))}`,
+        baseline: `${fixed(meanRps(b.baseline))} req/s, p99 ${millis(maxP99(b.baseline))}`,
+        value: b.ratio,
+        spread: range(b.perTurn),
+        target: { kind: 'atLeast', limit: 0.15 },
+      },
+      {
+        figure: 'a. same, CPU time a request (baseline / mirror)',
+        measured: `${a.cpuPerRequest.mirror.toFixed(0)} µs`,
+        baseline: `${a.cpuPerRequest.baseline.toFixed(0)} µs`,
+        value: a.cpuPerRequest.baseline / a.cpuPerRequest.mirror,
+        target: { kind: 'atLeast', limit: 0.6 },
+      },
+      {
+        figure: 'b. same, CPU time a request (baseline / mirror)',
+        measured: `${b.cpuPerRequest.mirror.toFixed(0)} µs`,
+        baseline: `${b.cpuPerRequest.baseline.toFixed(0)} µs`,
+        value: b.cpuPerRequest.baseline / b.cpuPerRequest.mirror,
+        target: { kind: 'atLeast', limit: 0.15 },
+      },
+      {
+        figure: 'b. that answer equals the demo source’s own (before and after the load)',
+        measured: exact && stillExact ? 'equal' : 'DIFFERENT',
+        baseline: 'source.metrics()',
+        value: exact && stillExact ? 1 : 0,
+        target: { kind: 'atLeast', limit: 1 },
       },
     ];
   } finally {
-    agent.destroy();
-    await mirror.stop();
+    await Promise.all([fastify.stop(), bare.stop()]);
   }
 }
 
-// ---------- c. memory over many requests ----------
+/** The mirror's answer is the demo source's answer for the same query (read as the mirror reads it), value for value. */
+async function isExact(answerText: string): Promise<boolean> {
+  const read = compileBodyValidator(MetricsRequest)(JSON.parse(DAY_OF_MINUTES.body));
+  if (!('value' in read)) throw new Error('the bench sends an invalid metric request');
+  const expected = await demo.metrics((read.value as MetricsRequest).query, {
+    connectionDetails: {},
+    note: () => undefined,
+    signal: new AbortController().signal,
+  });
+  return isDeepStrictEqual(JSON.parse(answerText), expected);
+}
 
-async function memoryGrowth(): Promise<Row[]> {
-  const mirror = await startServerProcess('mirror');
+// ---------- c. cost against the width of the window ----------
+
+async function windowScaling(dir: string, headless: ServerProcess): Promise<Row[]> {
+  const agent = keepAliveAgent(1);
+  const hour = metricRequest(HOUR, HOUR / 500);
+  const month = metricRequest(30 * DAY, (30 * DAY) / 500);
+  for (const one of [hour, month]) {
+    const points = (JSON.parse(await post(headless.port, agent, one)) as { telemetry: { points: unknown[] } })
+      .telemetry.points.length;
+    if (points !== 500) throw new Error(`expected 500 buckets, got ${points}`);
+  }
+  agent.destroy();
+  // One connection: the rate is the inverse of one query's time, the 1 h query its baseline.
+  const hourRuns: LoadFigures[] = [];
+  const monthRuns: LoadFigures[] = [];
+  for (let turn = 0; turn < TURNS; turn++) {
+    hourRuns.push(await externalLoad(headless.port, [hour], { connections: 1, seconds: TURN_SECONDS, dir }));
+    monthRuns.push(
+      await externalLoad(headless.port, [month], { connections: 1, seconds: TURN_SECONDS, dir }),
+    );
+  }
+  const perTurn = hourRuns.map((h, i) => h.requestsPerSecond / (monthRuns[i]?.requestsPerSecond ?? 1));
+  const timeOf = (runs: LoadFigures[]) => 1000 / meanRps(runs);
+  log(`  500 buckets: 1 h ${millis(timeOf(hourRuns))} a query, 30 d ${millis(timeOf(monthRuns))}`);
+  return [
+    {
+      figure: 'c. 500-bucket /api/metric, 30 d vs 1 h (time per query)',
+      measured: `30 d ${millis(timeOf(monthRuns))}`,
+      baseline: `1 h ${millis(timeOf(hourRuns))}`,
+      value: timeOf(monthRuns) / timeOf(hourRuns),
+      spread: range(perTurn),
+      target: { kind: 'atMost', limit: 1.5 },
+    },
+  ];
+}
+
+// ---------- d. memory over many requests ----------
+
+/** Load until `count` requests were answered (wrk runs for a time, so in stretches). */
+async function sendAtLeast(port: number, requests: readonly BenchRequest[], count: number, dir: string) {
+  let sent = 0;
+  while (sent < count) {
+    const stretch = await externalLoad(port, requests, { connections: CONNECTIONS, seconds: 3, dir });
+    if (stretch.errors > 0) throw new Error(`${stretch.errors} requests failed`);
+    sent += stretch.requests;
+  }
+  return sent;
+}
+
+async function memoryGrowth(dir: string, headless: ServerProcess): Promise<Row[]> {
+  const mix = [
+    CONNECTION,
+    json('/api/field/name', {
+      connectionDetails: {},
+      query: { conditions: [], startTime: NOW - DAY, endTime: NOW },
+    }),
+    json('/api/field/value', {
+      connectionDetails: {},
+      query: {
+        conditions: [],
+        field: { fieldName: dimension },
+        fieldValuePrefix: '',
+        startTime: NOW - DAY,
+        endTime: NOW,
+      },
+    }),
+    metricRequest(HOUR, 60_000),
+    DAY_OF_MINUTES,
+  ];
+  const sample = () => headless.ask({ type: 'rss' }, 'rss');
+  const atStart = await sample();
+  await sendAtLeast(headless.port, mix, MEMORY_WARM_UP_REQUESTS, dir);
+  const before = await sample();
+  const firstCount = await sendAtLeast(headless.port, mix, MEMORY_REQUESTS, dir);
+  const after = await sample();
+  const secondCount = await sendAtLeast(headless.port, mix, MEMORY_REQUESTS, dir);
+  const again = await sample();
+  const mb = (bytes: number) => megabytes(bytes);
+  log(
+    `  RSS (heap) after a GC: start ${mb(atStart.rssBytes)} (${mb(atStart.heapUsedBytes)}), after ${fixed(MEMORY_WARM_UP_REQUESTS)} warm-up ` +
+      `${mb(before.rssBytes)} (${mb(before.heapUsedBytes)}), after ${fixed(firstCount)} more ${mb(after.rssBytes)} (${mb(after.heapUsedBytes)}), ` +
+      `after ${fixed(secondCount)} more ${mb(again.rssBytes)} (${mb(again.heapUsedBytes)})`,
+  );
+  return [
+    {
+      figure: `d. RSS growth over ${fixed(MEMORY_REQUESTS)} mixed requests (after warm-up and GC)`,
+      measured: `after ${mb(after.rssBytes)}`,
+      baseline: `before ${mb(before.rssBytes)}`,
+      value: (after.rssBytes - before.rssBytes) / 1024 / 1024,
+      // The heap after a GC tells real growth from the allocator keeping (or returning) pages.
+      spread: `next 100k ${((again.rssBytes - after.rssBytes) / 1024 / 1024).toFixed(1)} MB; heap ${(
+        (after.heapUsedBytes - before.heapUsedBytes) / 1024 / 1024
+      ).toFixed(1)}, ${((again.heapUsedBytes - after.heapUsedBytes) / 1024 / 1024).toFixed(1)} MB`,
+      target: { kind: 'below', limit: 20, unit: ' MB' },
+    },
+  ];
+}
+
+// ---------- e. idle CPU with the window's event stream open ----------
+
+/** User + system CPU time of a process, in milliseconds, read from outside it (no wake-up). */
+async function cpuMillis(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+async function idleCpu(headless: ServerProcess): Promise<Row[]> {
+  const url = new URL(headless.uiUrl ?? '');
+  const stream = request({
+    host: '127.0.0.1',
+    port: Number(url.port),
+    path: `/control/events?token=${encodeURIComponent(url.searchParams.get('token') ?? '')}`,
+  });
+  let chunks = 0;
+  stream.on('response', (response) => response.on('data', () => chunks++));
+  stream.on('error', () => undefined);
+  stream.end();
+  // A process that does nothing at all but run under node and tsx: the floor of what idle costs here.
+  const floor = await startServerProcess('fastify');
   try {
-    const mix = [
-      CONNECTION,
-      json('/api/field/name', {
-        connectionDetails: {},
-        query: { conditions: [], startTime: NOW - DAY, endTime: NOW },
-      }),
-      json('/api/field/value', {
-        connectionDetails: {},
-        query: {
-          conditions: [],
-          field: { fieldName: dimension },
-          fieldValuePrefix: '',
-          startTime: NOW - DAY,
-          endTime: NOW,
-        },
-      }),
-      metricRequest(HOUR, 60_000),
-    ];
-    const atStart = (await mirror.ask({ type: 'rss' }, 'rss')).rssBytes;
-    await runCount(mirror.port, mix, { concurrency: CONCURRENCY, count: MEMORY_WARM_UP_REQUESTS });
-    const before = (await mirror.ask({ type: 'rss' }, 'rss')).rssBytes;
-    const started = performance.now();
-    await runCount(mirror.port, mix, { concurrency: CONCURRENCY, count: MEMORY_REQUESTS });
-    const seconds = (performance.now() - started) / 1000;
-    const after = (await mirror.ask({ type: 'rss' }, 'rss')).rssBytes;
-    const { count } = await mirror.ask({ type: 'exchanges' }, 'exchanges');
+    // Let the load before settle (its last batches, a GC), then measure in microseconds from inside.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const cpuOf = async (server: ServerProcess) => (await server.ask({ type: 'cpu' }, 'cpu')).micros;
+    const start = await Promise.all([cpuOf(headless), cpuOf(floor)]);
+    const chunksBefore = chunks;
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
+    const end = await Promise.all([cpuOf(headless), cpuOf(floor)]);
+    const [mine = 0, base = 0] = end.map((micros, i) => (micros - (start[i] ?? 0)) / 1000);
+    const percent = (millis: number) => (millis / (IDLE_SECONDS * 1000)) * 100;
     log(
-      `  RSS at start ${megabytes(atStart)}, after ${fixed(MEMORY_WARM_UP_REQUESTS)} warm-up requests ${megabytes(before)}, ` +
-        `after ${fixed(MEMORY_REQUESTS)} more ${megabytes(after)} (${fixed(MEMORY_REQUESTS / seconds)} req/s, ${fixed(count)} exchanges reported)`,
+      `  idle ${IDLE_SECONDS} s with the event stream open: ${mine.toFixed(1)} ms CPU (${chunks - chunksBefore} chunks received); ` +
+        `an idle minimal fastify app: ${base.toFixed(1)} ms`,
     );
     return [
       {
-        figure: `c. RSS growth over ${fixed(MEMORY_REQUESTS)} requests (after warm-up)`,
-        measured: `after ${megabytes(after)}`,
-        baseline: `before ${megabytes(before)}`,
-        value: (after - before) / 1024 / 1024,
-        target: { kind: 'below', limit: 20, unit: ' MB' },
+        figure: `e. idle CPU over ${IDLE_SECONDS} s, window's event stream open, above an idle fastify app`,
+        measured: `${percent(mine).toFixed(2)} % (${mine.toFixed(1)} ms)`,
+        baseline: `${percent(base).toFixed(2)} % (${base.toFixed(1)} ms)`,
+        value: percent(mine) - percent(base),
+        target: { kind: 'atMost', limit: 0.1, unit: ' %' },
       },
     ];
   } finally {
-    await mirror.stop();
+    stream.destroy();
+    await floor.stop();
   }
 }
 
-log(
-  `StackState mirror benchmark: node ${process.version}, ${os.cpus().length} CPUs, ${os.platform()} ${os.arch()}`,
-);
-log(
-  `a. throughput (${CONCURRENCY} in flight, ${WARM_UP_MILLIS / 1000} s warm-up, then ${TURNS} turns of ${TURN_MILLIS} ms each)`,
-);
-const rows = [...(await throughput())];
-log(`b. window scaling (median of ${QUERY_RUNS} runs, one request at a time)`);
-rows.push(...(await windowScaling()));
-log(`c. memory (${fixed(MEMORY_REQUESTS)} requests, ${CONCURRENCY} in flight)`);
-rows.push(...(await memoryGrowth()));
+// ---------- a CPU profile under load, on request ----------
 
-process.stdout.write(`\n${formatTable(rows)}\n`);
-process.stdout.write(
-  [
-    '',
-    'Value: req/s mirror/baseline and p99 baseline/mirror (higher is better for both); window 30 d/1 h; memory in MB.',
-    'Baseline for a.: a bare fastify route in a process of its own answering the same JSON (serialised per request).',
-    'The fixed-source row isolates the mirror (parsing, validation, hooks) from the demo source computing the answer.',
-    '',
-  ].join('\n'),
-);
+async function profile(profileDir: string, dir: string): Promise<void> {
+  await mkdir(profileDir, { recursive: true });
+  const headless = await startServerProcess('headless');
+  try {
+    for (const [name, request] of [
+      ['connection', CONNECTION],
+      ['metric', DAY_OF_MINUTES],
+    ] as const) {
+      // Warm (the JIT has compiled the path), then profile the steady state only.
+      await externalLoad(headless.port, [request], { connections: CONNECTIONS, seconds: 4, dir });
+      await headless.ask({ type: 'profile', action: 'start' }, 'profiled');
+      const load = await externalLoad(headless.port, [request], {
+        connections: CONNECTIONS,
+        seconds: 6,
+        dir,
+      });
+      await headless.ask(
+        { type: 'profile', action: 'stop', path: join(profileDir, `${name}.cpuprofile`) },
+        'profiled',
+      );
+      log(`  ${name}: ${fixed(load.requestsPerSecond)} req/s while profiled`);
+    }
+  } finally {
+    await headless.stop();
+  }
+  log(
+    `  CPU profiles of 6 s of /api/connection and of the 1,440-point query (after 4 s of warm-up each) in ${profileDir}`,
+  );
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'mirror-bench-'));
+  log(
+    `StackState mirror benchmark: node ${process.version}, ${os.cpus().length} CPUs, ${os.platform()} ${os.arch()}; ` +
+      `load: ${loadTool(CONNECTIONS)}; ${TURNS} interleaved turns of ${TURN_SECONDS} s after ${WARM_UP_SECONDS} s of warm-up`,
+  );
+  const rows: Row[] = [];
+  try {
+    if (flags.profile) await profile(flags.profile, dir);
+    if (flags['profile-only']) return;
+    const headless = await startServerProcess('headless');
+    try {
+      const only = (letters: string) => [...letters].some((letter) => flags.only.includes(letter));
+      if (only('ab')) {
+        log('a./b. throughput');
+        rows.push(...(await throughput(dir, headless)));
+      }
+      if (only('c')) {
+        log('c. window scaling');
+        rows.push(...(await windowScaling(dir, headless)));
+      }
+      if (only('e')) {
+        log('e. idle CPU');
+        rows.push(...(await idleCpu(headless)));
+      }
+      if (only('d')) {
+        log(`d. memory (${fixed(MEMORY_REQUESTS)} requests twice, ${CONNECTIONS} connections)`);
+        rows.push(...(await memoryGrowth(dir, headless)));
+      }
+      log(`  the headless process printed ${fixed(headless.linesPrinted)} lines`);
+    } finally {
+      await headless.stop();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  process.stdout.write(`\n${formatTable(rows)}\n`);
+  process.stdout.write(
+    [
+      '',
+      'Value: a./b. req/s mirror/baseline over the same turns (Spread: per turn); c. time 30 d/1 h; d. MB; e. % of one core.',
+      'The mirror is the headless mode (request log on, a JSON line per request on stdout) in its own process.',
+      'a. baseline: a minimal fastify app, same route and answer; b. baseline: a bare node:http server sending the same bytes.',
+      '',
+    ].join('\n'),
+  );
+}
+
+await main();

@@ -24,6 +24,8 @@ export class BoundedOutput {
   #dropped = 0;
   /** The newest `latest()` line while behind. */
   #held: string | null = null;
+  /** Request lines of this turn of the event loop, written together at its end: one write, not one each. */
+  #pending: Array<() => string> = [];
 
   constructor(out: Writable, options: BoundedOutputOptions) {
     this.#out = out;
@@ -41,20 +43,37 @@ export class BoundedOutput {
    * only when it is written.
    */
   droppable(line: () => string): void {
-    if (this.#behind) this.#dropped++;
-    else this.#write(line());
+    if (this.#behind) {
+      this.#dropped++;
+      return;
+    }
+    // A busy mirror answers many requests a turn; a write (a system call) per line was a large
+    // part of its cost. The turn's lines go out together once it ends (no timer while idle).
+    if (this.#pending.length === 0) setImmediate(() => this.#flush());
+    this.#pending.push(line);
   }
 
   /** A line of which only the newest matters (a state): held while the reader is behind. */
   latest(line: string): void {
+    this.#flush();
     if (this.#behind) this.#held = line;
     else this.#write(line);
   }
 
   /** A line that is always written, after the report of what was dropped and the held line. */
   always(line: string): void {
+    this.#flush();
     this.#catchUp();
     this.#write(line);
+  }
+
+  /** Writes the turn's request lines in one go, or counts them as dropped if the reader fell behind. */
+  #flush(): void {
+    const lines = this.#pending;
+    if (lines.length === 0) return;
+    this.#pending = [];
+    if (this.#behind) this.#dropped += lines.length;
+    else this.#write(lines.map((line) => line()).join('\n'));
   }
 
   #write(line: string): void {

@@ -1,5 +1,6 @@
 // What the mirror reports about each request it answered. The mirror knows nothing of the
 // request log: it calls the `onExchange` callback it was given, and the session records it.
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { Operation } from './protocol';
 
 /**
@@ -27,8 +28,17 @@ export interface MirrorExchange {
   requestBody: unknown;
   /** The JSON body the mirror sent. */
   responseBody: unknown;
-  /** A one-line human summary of the query, e.g. "cpu.usage · host = a-host · MEAN per 1 min · last 24 h". */
-  summary: string;
+  /** The request body text exactly as received ('' when there was none). */
+  rawRequest: string;
+  /** The response body text exactly as sent. */
+  rawResponse: string;
+  /** The response headers as sent (X-MIRROR-API-KEY included), names lower-case, in the order set. */
+  responseHeaders: OutgoingHttpHeaders;
+  /**
+   * A one-line summary, only where the reporter knows better than the request (an edge answer);
+   * otherwise the log derives it from the request when asked, e.g. "cpu.usage · host = a-host · MEAN per 1 min · last 24 h".
+   */
+  summary?: string;
   /** Points, fields or values returned; null when the operation returns none. */
   resultCount: number | null;
   /** The error `_type` and its summary when the mirror answered with an error object. */

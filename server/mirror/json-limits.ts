@@ -24,3 +24,10 @@ export function jsonDepthExceeds(text: string, limit = MAX_JSON_DEPTH): boolean 
   }
   return false;
 }
+
+/** JSON.parse, minus `__proto__` keys: a body is cloned and merged later, and must not carry a prototype. */
+export function parseJsonSafely(text: string): unknown {
+  return text.includes('__proto__')
+    ? JSON.parse(text, (key, value) => (key === '__proto__' ? undefined : value))
+    : JSON.parse(text);
+}
