@@ -139,6 +139,14 @@ export async function startControlServer(options: ControlServerOptions): Promise
 function registerActions(app: FastifyInstance, session: MirrorSession): void {
   app.get(ROUTES.state, async () => session.state);
   app.get(ROUTES.log, async () => session.log.snapshot());
+  app.get(`${ROUTES.raw}/:id`, async (request, reply) => {
+    const id = Number((request.params as { id: string }).id);
+    const raw = Number.isInteger(id) ? session.log.raw(id) : undefined;
+    if (raw) return raw;
+    return reply
+      .code(404)
+      .send({ error: `no full exchange kept for id ${(request.params as { id: string }).id}` });
+  });
   app.delete(ROUTES.clearLog, async () => {
     session.log.clear();
     return { cleared: true };

@@ -179,6 +179,12 @@ function report(
       status: answer.status,
       requestBody: '',
       responseBody: answer.body,
+      rawRequest: '',
+      rawResponse: JSON.stringify(answer.body),
+      responseHeaders: {
+        'content-type': 'application/json; charset=utf-8',
+        [API_KEY_HEADER.toLowerCase()]: headerSafe(options.apiKey()),
+      },
       summary: `${facts.method} ${facts.url}`.replace(/\p{Cc}+/gu, ' '),
       resultCount: null,
       error: `${answer.body._type}: ${answer.body.summary}`,

@@ -1,5 +1,6 @@
 // What the mirror reports about each request it answered. The mirror knows nothing of the
 // request log: it calls the `onExchange` callback it was given, and the session records it.
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { Operation } from './protocol';
 
 /**
@@ -27,6 +28,12 @@ export interface MirrorExchange {
   requestBody: unknown;
   /** The JSON body the mirror sent. */
   responseBody: unknown;
+  /** The request body text exactly as received ('' when there was none). */
+  rawRequest: string;
+  /** The response body text exactly as sent. */
+  rawResponse: string;
+  /** The response headers as sent (X-MIRROR-API-KEY included), names lower-case, in the order set. */
+  responseHeaders: OutgoingHttpHeaders;
   /** A one-line human summary of the query, e.g. "cpu.usage · host = a-host · MEAN per 1 min · last 24 h". */
   summary: string;
   /** Points, fields or values returned; null when the operation returns none. */

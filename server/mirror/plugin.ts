@@ -66,6 +66,8 @@ interface ExchangeDraft {
   /** The body as StackState sent it: what a pass-through source forwards. */
   rawBody: string;
   responseBody: unknown;
+  /** The response body exactly as sent (the serialised payload fastify wrote). */
+  rawResponse: string;
   resultCount: number | null;
   error?: string;
   findings: ExchangeFinding[];
@@ -104,6 +106,7 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
         requestBody: '',
         rawBody: '',
         responseBody: undefined,
+        rawResponse: '',
         resultCount: null,
         findings: [],
       };
@@ -176,6 +179,11 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
 
   if (options.onExchange) {
     const listener = options.onExchange;
+    // The payload as it goes out, after serialisation: what the caller receives, byte for byte.
+    app.addHook('onSend', (request, _reply, payload, done) => {
+      draftOf(request).rawResponse = payloadText(payload);
+      done(null, payload);
+    });
     app.addHook('onResponse', (request, reply, done) => {
       const draft = draftOf(request);
       const exchange: MirrorExchange = {
@@ -187,6 +195,9 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
         status: reply.statusCode,
         requestBody: draft.requestBody,
         responseBody: draft.responseBody,
+        rawRequest: draft.rawBody,
+        rawResponse: draft.rawResponse,
+        responseHeaders: reply.raw.getHeaders(),
         summary: safeSummary(
           draft.operation,
           request.method,
@@ -349,6 +360,13 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
       send(request, reply, 200, homeJson(options.appInfo));
     }
   });
+}
+
+/** A sent payload as text: fastify hands onSend a string, a Buffer (pass-through) or nothing. */
+function payloadText(payload: unknown): string {
+  if (typeof payload === 'string') return payload;
+  if (Buffer.isBuffer(payload)) return payload.toString('utf8');
+  return '';
 }
 
 /** The signal of a source that answers at once: nothing ever aborts it. */

@@ -50,7 +50,9 @@ export class Replayer {
   async replay(id: number, localUrl: string | null, timeoutMillis: number): Promise<LogEntry> {
     const entry = this.log.find(id);
     if (!entry) throw new ActionError(`no logged request with id ${id}`);
-    if (entry.requestTruncated)
+    // The body as received while the log keeps it; the logged text is the same only when it was not cut.
+    const body = this.log.raw(id)?.request ?? (entry.requestTruncated ? null : entry.requestBody);
+    if (body === null)
       throw new ActionError('that request body was cut short in the log, so it cannot be replayed exactly');
     if (!localUrl) throw new ActionError('the mirror is not running');
     // The logged URL is whatever the client sent (an absolute form, `/\host`…): only its path and
@@ -72,7 +74,7 @@ export class Replayer {
       const response = await fetch(target, {
         method: entry.method,
         headers: { 'content-type': 'application/json', [SELF_REQUEST_HEADER]: marker },
-        body: entry.method === 'GET' || entry.method === 'HEAD' ? undefined : entry.requestBody,
+        body: entry.method === 'GET' || entry.method === 'HEAD' ? undefined : body,
         signal: AbortSignal.timeout(timeoutMillis),
       });
       await response.arrayBuffer();

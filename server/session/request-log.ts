@@ -1,12 +1,14 @@
 // A bounded record of every exchange with the mirror, with subscribers. The window's live
 // inspector, the headless output and the tray all read from here; the mirror never does.
 
+import type { OutgoingHttpHeaders } from 'node:http';
 import { clip, ownCopy } from '../clip';
 import {
   type HeaderPair,
   LOG_CAPACITY,
   type LogEntry,
   type LogSnapshot,
+  type RawExchange,
   type RequestOrigin,
   type RequestPurpose,
 } from '../control/contract';
@@ -44,6 +46,20 @@ export const ENTRY_LIMIT_CHARS =
   MAX_FINDINGS_KEPT * (FIELD_LIMIT_CHARS.finding + 60) +
   2 * MAX_HEADERS_KEPT * (HEADER_VALUE_LIMIT_CHARS + 64 + 20);
 
+/**
+ * The full bodies of recent exchanges (for the window's chart, and exact replays) are kept within
+ * this many bytes (UTF-8) in all; the oldest are let go first.
+ */
+export const RAW_BUDGET_BYTES = 16 * 1024 * 1024;
+/** An exchange whose two bodies together exceed this is not kept raw at all. */
+export const RAW_EXCHANGE_LIMIT_BYTES = 4 * 1024 * 1024;
+
+export interface RequestLogLimits {
+  capacity: number;
+  rawBudgetBytes: number;
+  rawExchangeLimitBytes: number;
+}
+
 /** Who made a request and what it replays, as the window's marker header says (see SELF_REQUEST_HEADER). */
 export interface RequestMaker {
   purpose: RequestPurpose;
@@ -54,14 +70,36 @@ export interface RequestMaker {
 export type LogEvent = { type: 'append'; entry: LogEntry } | { type: 'clear' };
 export type LogListener = (event: LogEvent) => void;
 
+/** One exchange's bodies in full, and what they count against the budget. */
+interface RawKept {
+  entry: LogEntry;
+  request: string;
+  response: string;
+  bytes: number;
+}
+
 export class RequestLog {
   private readonly entries: LogEntry[] = [];
   private readonly listeners = new Set<LogListener>();
   private nextId = 1;
   /** Requests recorded since start or the last clear, including those no longer kept. */
   private recorded = 0;
+  /** Raw bodies by entry id, oldest first (a Map keeps insertion order). */
+  private readonly raws = new Map<number, RawKept>();
+  private rawBytes = 0;
+  readonly capacity: number;
+  readonly rawBudgetBytes: number;
+  readonly rawExchangeLimitBytes: number;
 
-  constructor(readonly capacity = LOG_CAPACITY) {}
+  constructor(limits: number | Partial<RequestLogLimits> = {}) {
+    const given = typeof limits === 'number' ? { capacity: limits } : limits;
+    this.capacity = given.capacity ?? LOG_CAPACITY;
+    this.rawBudgetBytes = given.rawBudgetBytes ?? RAW_BUDGET_BYTES;
+    this.rawExchangeLimitBytes = Math.min(
+      given.rawExchangeLimitBytes ?? RAW_EXCHANGE_LIMIT_BYTES,
+      this.rawBudgetBytes,
+    );
+  }
 
   /** Records an exchange and tells every subscriber. Returns the stored entry. */
   append(
@@ -97,12 +135,16 @@ export class RequestLog {
       purpose: maker.purpose,
       replayOf: maker.replayOf,
       requestHeaders: keptHeaders(exchange.headers),
-      responseHeaders: [],
+      responseHeaders: keptHeaders(exchange.responseHeaders),
       rawKept: false,
     };
     this.recorded++;
     this.entries.push(entry);
-    if (this.entries.length > this.capacity) this.entries.shift();
+    if (this.entries.length > this.capacity) {
+      const dropped = this.entries.shift();
+      if (dropped) this.letRawGo(dropped.id);
+    }
+    this.keepRaw(entry, exchange.rawRequest, exchange.rawResponse);
     for (const listener of this.listeners) listener({ type: 'append', entry });
     return entry;
   }
@@ -130,7 +172,19 @@ export class RequestLog {
     return this.entries.length;
   }
 
+  /** Entry `id`'s bodies in full, or undefined when unknown or let go to stay within the budget. */
+  raw(id: number): RawExchange | undefined {
+    const kept = this.raws.get(id);
+    return kept && { id, request: kept.request, response: kept.response };
+  }
+
+  /** The UTF-8 bytes of raw bodies kept now (never above rawBudgetBytes). */
+  get rawBytesKept(): number {
+    return this.rawBytes;
+  }
+
   clear(): void {
+    for (const id of [...this.raws.keys()]) this.letRawGo(id);
     this.entries.length = 0;
     this.recorded = 0;
     for (const listener of this.listeners) listener({ type: 'clear' });
@@ -139,6 +193,28 @@ export class RequestLog {
   subscribe(listener: LogListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Keeps an exchange's bodies if they fit the per-exchange limit, letting the oldest go to make room. */
+  private keepRaw(entry: LogEntry, request: string, response: string): void {
+    const bytes = Buffer.byteLength(request) + Buffer.byteLength(response);
+    if (bytes > this.rawExchangeLimitBytes) return;
+    while (this.rawBytes + bytes > this.rawBudgetBytes) {
+      const oldest = this.raws.keys().next();
+      if (oldest.done) break;
+      this.letRawGo(oldest.value);
+    }
+    this.raws.set(entry.id, { entry, request, response, bytes });
+    this.rawBytes += bytes;
+    entry.rawKept = true;
+  }
+
+  private letRawGo(id: number): void {
+    const kept = this.raws.get(id);
+    if (!kept) return;
+    this.raws.delete(id);
+    this.rawBytes -= kept.bytes;
+    kept.entry.rawKept = false;
   }
 }
 
@@ -153,13 +229,13 @@ export function formatBody(body: unknown): { text: string; truncated: boolean } 
 }
 
 /** Headers in the order they came, names lower-case, cut to the log's bounds. */
-function keptHeaders(headers: MirrorExchange['headers']): HeaderPair[] {
+function keptHeaders(headers: MirrorExchange['headers'] | OutgoingHttpHeaders): HeaderPair[] {
   const kept: HeaderPair[] = [];
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
     for (const one of Array.isArray(value) ? value : [value]) {
       if (kept.length >= MAX_HEADERS_KEPT) return kept;
-      kept.push([clip(name.toLowerCase(), 64), clip(one, HEADER_VALUE_LIMIT_CHARS)]);
+      kept.push([clip(name.toLowerCase(), 64), clip(String(one), HEADER_VALUE_LIMIT_CHARS)]);
     }
   }
   return kept;

@@ -19,6 +19,9 @@ const exchange = (overrides: Partial<MirrorExchange> = {}): MirrorExchange => ({
   responseBody: {},
   summary: 'Test Connection',
   resultCount: null,
+  rawRequest: '{"connectionDetails":{}}',
+  rawResponse: '',
+  responseHeaders: {},
   localPort: 7007,
   remoteAddress: '127.0.0.1',
   headers: {},
@@ -72,10 +75,23 @@ test('only the path and query go, and only to this mirror', async () => {
   assert.equal(received.at(-1)?.url, '/api/connection');
 });
 
+test('a body cut in the log is replayed exactly from its raw text while the log keeps it', async () => {
+  const long = `{"connectionDetails":{"note":"${'x'.repeat(10_000)}"}}`;
+  const cut = log.append(exchange({ requestBody: JSON.parse(long), rawRequest: long }), 'local', '127.0.0.1');
+  assert.equal(cut.requestTruncated, true, 'the logged (pretty) body is cut');
+  await replays.replay(cut.id, localUrl, 5000);
+  assert.equal(received.at(-1)?.body, long, 'the replay sends the body as first received, byte for byte');
+});
+
 test('what cannot be replayed exactly is refused with a reason', async () => {
   await assert.rejects(replays.replay(99_999, localUrl, 5000), /no logged request with id 99999/);
-  const cut = log.append(exchange({ requestBody: 'x'.repeat(10_000) }), 'local', '127.0.0.1');
-  await assert.rejects(replays.replay(cut.id, localUrl, 5000), /cut short in the log/);
+  // A log whose raw budget is too small for the body: only the cut text is left.
+  const smallLog = new RequestLog({ rawBudgetBytes: 1000 });
+  const smallReplays = new Replayer(smallLog);
+  const long = 'x'.repeat(10_000);
+  const cut = smallLog.append(exchange({ requestBody: long, rawRequest: long }), 'local', '127.0.0.1');
+  assert.equal(cut.rawKept, false);
+  await assert.rejects(smallReplays.replay(cut.id, localUrl, 5000), /cut short in the log/);
   const fine = log.append(exchange(), 'local', '127.0.0.1');
   await assert.rejects(replays.replay(fine.id, null, 5000), /the mirror is not running/);
 });

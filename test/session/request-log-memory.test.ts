@@ -31,6 +31,9 @@ function hugeExchange(i: number): MirrorExchange {
     responseBody: `${key}-response`,
     summary: `metric ${key}`,
     resultCount: 0,
+    rawRequest: '',
+    rawResponse: '',
+    responseHeaders: {},
     error: `RemoteMirrorError: ${key}`,
     localPort: 1,
     remoteAddress: '127.0.0.1',
@@ -47,5 +50,34 @@ test('200 entries cut from 1 MB requests keep a few MB, not 200', () => {
   assert.ok(
     grown < 40,
     `the log holds ${grown.toFixed(0)} MB for 200 entries: cut text still keeps its original`,
+  );
+});
+
+test('raw bodies keep no more memory than the byte budget, however many arrive', () => {
+  const budget = 8 * 1024 * 1024;
+  /** The heap a log keeps after 64 exchanges of 1 MB request and 1 MB response, raw text included. */
+  const heapKept = (rawBudgetBytes: number) => {
+    const log = new RequestLog({ rawBudgetBytes });
+    const before = heapAfterGc();
+    for (let i = 0; i < 64; i++) {
+      // Fresh strings each time, as each exchange's are.
+      const rawRequest = `${i}`.padEnd(1_000_000, 'q');
+      const rawResponse = `${i}`.padEnd(1_000_000, 'r');
+      log.append({ ...hugeExchange(i), rawRequest, rawResponse }, 'local', '::1');
+    }
+    const grown = heapAfterGc() - before;
+    assert.ok(
+      log.rawBytesKept <= rawBudgetBytes,
+      `the log counts ${log.rawBytesKept} raw bytes, above ${rawBudgetBytes}`,
+    );
+    log.clear();
+    return grown;
+  };
+  const withoutRaw = heapKept(0);
+  const withRaw = heapKept(budget);
+  const rawMiB = (withRaw - withoutRaw) / 1024 / 1024;
+  assert.ok(
+    rawMiB < 8.5,
+    `128 MB of raw bodies passed through an 8 MiB budget, and the raw text kept ${rawMiB.toFixed(1)} MiB of heap`,
   );
 });

@@ -14,6 +14,9 @@ const exchange = (overrides: Partial<MirrorExchange> = {}): MirrorExchange => ({
   responseBody: { _type: 'MetricsResponse' },
   summary: 'metric cpu.usage',
   resultCount: 10,
+  rawRequest: '',
+  rawResponse: '',
+  responseHeaders: {},
   localPort: 7007,
   remoteAddress: '127.0.0.1',
   headers: {},
@@ -59,4 +62,63 @@ test('subscribers hear appends and clears until they unsubscribe', () => {
   log.append(exchange(), 'local', '127.0.0.1');
   assert.deepEqual(heard, ['append', 'clear']);
   assert.equal(log.size, 1);
+});
+
+test('raw bodies stay within the byte budget: the oldest go first and say so', () => {
+  const log = new RequestLog({ rawBudgetBytes: 10_000, rawExchangeLimitBytes: 4000 });
+  const raw = (i: number) => ({
+    rawRequest: `${i}`.padEnd(1000, 'q'),
+    rawResponse: `${i}`.padEnd(2000, 'r'),
+  });
+  const entries = Array.from({ length: 5 }, (_, i) => log.append(exchange(raw(i)), 'local', '127.0.0.1'));
+  // 3,000 bytes each: three fit in 10,000, so the first two were let go.
+  assert.deepEqual(
+    entries.map((entry) => entry.rawKept),
+    [false, false, true, true, true],
+  );
+  assert.equal(log.raw(entries[0]?.id ?? 0), undefined);
+  assert.deepEqual(log.raw(entries[4]?.id ?? 0), {
+    id: 5,
+    ...{ request: raw(4).rawRequest, response: raw(4).rawResponse },
+  });
+  assert.equal(log.rawBytesKept, 9000);
+
+  const tooBig = log.append(exchange({ rawResponse: 'x'.repeat(4001) }), 'local', '127.0.0.1');
+  assert.equal(tooBig.rawKept, false, 'an exchange above the per-exchange limit is not kept raw');
+  assert.equal(entries[2]?.rawKept, true, 'and it does not push out what is kept');
+
+  const utf8 = log.append(exchange({ rawResponse: 'é'.repeat(1500) }), 'local', '127.0.0.1');
+  assert.equal(utf8.rawKept, true);
+  assert.equal(log.rawBytesKept, 9000, 'counted in UTF-8 bytes (1,500 × é is 3,000 bytes)');
+  assert.equal(entries[2]?.rawKept, false);
+
+  log.clear();
+  assert.equal(log.rawBytesKept, 0);
+  assert.equal(utf8.rawKept, false);
+});
+
+test('an entry dropped at capacity lets its raw bodies go with it', () => {
+  const log = new RequestLog({ capacity: 2 });
+  const first = log.append(exchange({ rawRequest: 'first' }), 'local', '127.0.0.1');
+  log.append(exchange(), 'local', '127.0.0.1');
+  log.append(exchange(), 'local', '127.0.0.1');
+  assert.equal(first.rawKept, false);
+  assert.equal(log.raw(first.id), undefined);
+});
+
+test('response headers as sent are listed, lower-case, the key header included', () => {
+  const log = new RequestLog();
+  const entry = log.append(
+    exchange({
+      responseHeaders: { 'X-MIRROR-API-KEY': 'k1', 'content-length': 12, 'set-cookie': ['a', 'b'] },
+    }),
+    'local',
+    '127.0.0.1',
+  );
+  assert.deepEqual(entry.responseHeaders, [
+    ['x-mirror-api-key', 'k1'],
+    ['content-length', '12'],
+    ['set-cookie', 'a'],
+    ['set-cookie', 'b'],
+  ]);
 });
