@@ -138,6 +138,16 @@ describe('methods asked in a row', () => {
     assert.deepEqual(methodRun([q('MEAN'), q('MAX', 'a', 'mem')], 0), [0]);
   });
 
+  it('needs the same time window (within a minute): a chart asks for all its methods at once', () => {
+    const at = (method: string, start: number) => ({
+      ...q(method),
+      startTime: start,
+      endTime: start + 3_600_000,
+    });
+    assert.deepEqual(methodRun([at('MEAN', 0), at('MAX', 30_000)], 0), [0, 1]);
+    assert.deepEqual(methodRun([at('MEAN', 0), at('MAX', 3_600_000)], 0), [0]);
+  });
+
   it('keeps each method once: the request nearest to the one shown', () => {
     const log = [q('MEAN'), q('MAX'), q('MEAN'), q('MAX')];
     assert.deepEqual(methodRun(log, 2), [1, 2]);

@@ -122,21 +122,32 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** Whether two requests ask about the same series (same field, same conditions) with different methods. */
-export function sameSeriesOtherMethod(a: MetricQuery, b: MetricQuery): boolean {
-  return a.field === b.field && a.conditionsKey === b.conditionsKey && a.method !== b.method;
+/** Two windows StackState asked for in one go differ by the time between the requests: a minute at most. */
+const SAME_WINDOW_MILLIS = 60_000;
+
+const near = (a: number | null, b: number | null) =>
+  a === null || b === null ? a === b : Math.abs(a - b) <= SAME_WINDOW_MILLIS;
+
+/** Whether two requests ask about the same series (field and conditions) over the same time window. */
+export function sameSeries(a: MetricQuery, b: MetricQuery): boolean {
+  return (
+    a.field === b.field &&
+    a.conditionsKey === b.conditionsKey &&
+    near(a.startTime, b.startTime) &&
+    near(a.endTime, b.endTime)
+  );
 }
 
 /**
  * The requests StackState sent in a row about one series with different methods (a chart asking for
  * MEAN, MIN and MAX at once): from `index` in `queries` (in log order; null for entries that are not
- * metric requests), the adjacent run of same-series requests, each method once. Returns indexes.
+ * metric requests), the adjacent run of requests about the same series and window, each method
+ * once. Returns indexes.
  */
 export function methodRun(queries: ReadonlyArray<MetricQuery | null>, index: number): number[] {
   const own = queries[index];
   if (!own) return [];
-  const belongs = (q: MetricQuery | null | undefined): q is MetricQuery =>
-    !!q && q.field === own.field && q.conditionsKey === own.conditionsKey;
+  const belongs = (q: MetricQuery | null | undefined): q is MetricQuery => !!q && sameSeries(q, own);
   let first = index;
   while (first > 0 && belongs(queries[first - 1])) first--;
   let last = index;
