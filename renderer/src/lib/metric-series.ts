@@ -62,30 +62,44 @@ export function parseMetricResponse(text: string): MetricSeries | null {
   const valueAt = at('value', 0);
   const startAt = kind === 'raw' ? at('timestamp', 1) : at('startTimestamp', 1);
   const endAt = kind === 'raw' ? startAt : at('endTimestamp', 2);
-  const rows: Array<[number, number, number]> = [];
-  for (const point of telemetry.points) {
+  const points = telemetry.points as unknown[];
+  const starts = new Float64Array(points.length);
+  const ends = new Float64Array(points.length);
+  const values = new Float64Array(points.length);
+  let n = 0;
+  let sorted = true;
+  for (const point of points) {
     if (!Array.isArray(point)) continue;
     const start = finiteOrNull(point[startAt]);
     if (start === null) continue;
-    const end = finiteOrNull(point[endAt]) ?? start;
-    const value = finiteOrNull(point[valueAt]) ?? Number.NaN;
-    rows.push([start, end, value]);
+    if (n > 0 && start < (starts[n - 1] as number)) sorted = false;
+    starts[n] = start;
+    ends[n] = finiteOrNull(point[endAt]) ?? start;
+    values[n] = finiteOrNull(point[valueAt]) ?? Number.NaN;
+    n++;
   }
-  // Answers come in time order; a mirror that does not keep it still charts correctly.
-  if (rows.some((row, i) => i > 0 && row[0] < (rows[i - 1]?.[0] ?? 0))) rows.sort((a, b) => a[0] - b[0]);
   const series: MetricSeries = {
     kind,
-    starts: new Float64Array(rows.length),
-    ends: new Float64Array(rows.length),
-    values: new Float64Array(rows.length),
+    starts: starts.subarray(0, n),
+    ends: ends.subarray(0, n),
+    values: values.subarray(0, n),
     isPartial: telemetry.isPartial === true,
   };
-  rows.forEach(([start, end, value], i) => {
-    series.starts[i] = start;
-    series.ends[i] = end;
-    series.values[i] = value;
-  });
+  // Answers come in time order; a mirror that does not keep it still charts correctly.
+  if (!sorted) sortByStart(series);
   return series;
+}
+
+function sortByStart(series: MetricSeries): void {
+  const order = Array.from(series.starts.keys()).sort(
+    (a, b) => (series.starts[a] as number) - (series.starts[b] as number),
+  );
+  const starts = Float64Array.from(order, (i) => series.starts[i] as number);
+  const ends = Float64Array.from(order, (i) => series.ends[i] as number);
+  const values = Float64Array.from(order, (i) => series.values[i] as number);
+  series.starts = starts;
+  series.ends = ends;
+  series.values = values;
 }
 
 /** Reads a MetricsRequest body; null when it is not one. */

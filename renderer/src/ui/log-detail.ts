@@ -195,7 +195,12 @@ export class RequestDetail {
     fillHeaders(this.#responseHeaders, entry.responseHeaders);
     setText(this.#requestBody, entry.requestBody || '(empty)');
     setText(this.#responseBody, entry.responseBody || '(empty)');
-    const note = truncationNote(entry);
+    const cut = truncationNote(entry);
+    // The chart reads the full answer the log still keeps, so the cut body does not limit it.
+    const note =
+      cut && entry.responseTruncated && entry.rawKept && entry.operation === 'metrics'
+        ? `${cut} The chart above reads the full answer.`
+        : cut;
     show(this.#truncated, note !== null);
     setText(this.#truncated, note ?? '');
     this.#syncButtons(this.ctx.state);

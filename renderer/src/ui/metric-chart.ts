@@ -160,11 +160,13 @@ export class MetricChart {
     if (text === null && entry.rawKept) {
       try {
         text = (await this.ctx.api.get<RawExchange>(`${ROUTES.raw}/${entry.id}`)).response;
+        performance.mark('metric-raw-fetched', { detail: entry.id });
       } catch {
         text = null;
       }
     }
     const series = text === null ? null : parseMetricResponse(text);
+    performance.mark('metric-parsed', { detail: entry.id });
     this.#cache.set(entry.id, series);
     if (this.#cache.size > CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value as number);
     return series;
