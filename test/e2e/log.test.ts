@@ -262,6 +262,12 @@ describe('the Requests log', { skip: browserSkip }, () => {
         );
         assert.ok(chartOverflow <= 0, `the chart scrolls sideways by ${chartOverflow} px`);
         await page.getByTestId('metric-chart').scrollIntoViewIfNeeded();
+        // Under the pointer: the time and each shown method's value there.
+        await page.getByTestId('metric-chart').hover();
+        assert.match(
+          await text(page.getByTestId('chart-readout')),
+          /^\S+ \S+ \d\d:\d\d:\d\d · MEAN [\d.,]+ · MAX [\d.,]+$/,
+        );
         await screenshot(page, `log-chart-aggregated-${name}`);
         assert.deepEqual(problems, []);
       });

@@ -55,6 +55,9 @@ export class MetricChart {
   #entryId: number | null = null;
   #resize: ResizeObserver | null = null;
   #width = 0;
+  /** The last drawing's time axis: canvas x (CSS px) from `x0` to `x0 + w` spans `from`..`to`. */
+  #axis: { x0: number; w: number; from: number; to: number } | null = null;
+  readonly #readout = h('p', { class: 'chart-readout small', 'data-testid': 'chart-readout' }, '\u00a0');
 
   constructor(private readonly ctx: AppContext) {
     this.el = h(
@@ -63,9 +66,12 @@ export class MetricChart {
       h('h3', null, 'Chart'),
       this.#compare,
       h('div', { class: 'chart-frame' }, this.#canvas),
+      this.#readout,
       this.#summary,
       this.#note,
     );
+    this.#canvas.addEventListener('pointermove', (event) => this.#read(event.offsetX));
+    this.#canvas.addEventListener('pointerleave', () => setText(this.#readout, '\u00a0'));
     if (typeof ResizeObserver !== 'undefined') {
       this.#resize = new ResizeObserver(() => {
         const width = this.#canvas.parentElement?.clientWidth ?? 0;
@@ -225,6 +231,7 @@ export class MetricChart {
     const left = Math.ceil(Math.max(24, ...yTicks.map((t) => g.measureText(formatValue(t)).width)) + 8);
     const plot = { x: left, y: 8, w: Math.max(10, width - left - 8), h: HEIGHT - 8 - 22 };
     const xOf = (t: number) => plot.x + ((t - from) / (to - from)) * plot.w;
+    this.#axis = { x0: plot.x, w: plot.w, from, to };
     const yOf = (v: number) => plot.y + plot.h - ((v - lo) / (hi - lo)) * plot.h;
 
     g.clearRect(0, 0, width, HEIGHT);
@@ -265,6 +272,24 @@ export class MetricChart {
     this.#describe(own, visible);
   }
 
+  /** Under the pointer: each shown series' point nearest in time, as "17:42:10 · MEAN 31.2 · MAX 35". */
+  #read(x: number): void {
+    const axis = this.#axis;
+    if (!axis) return;
+    const t = axis.from + ((x - axis.x0) / axis.w) * (axis.to - axis.from);
+    if (t < axis.from || t > axis.to) return;
+    const parts: string[] = [];
+    let at: number | null = null;
+    for (const p of this.#plotted) {
+      if (!p.visible) continue;
+      const i = nearestIndex(p.series.starts, t);
+      if (i < 0) continue;
+      at ??= p.series.starts[i] as number;
+      parts.push(`${p.query.method ?? 'value'} ${formatValue(p.series.values[i] as number)}`);
+    }
+    if (at !== null) setText(this.#readout, `${localDateTime(at)} · ${parts.join(' · ')}`);
+  }
+
   /** The chart in words: what it shows, for everyone (and as the canvas's accessible name). */
   #describe(own: Plotted, visible: Plotted[]): void {
     const lines = visible.map((p) => {
@@ -289,6 +314,20 @@ export class MetricChart {
 }
 
 type Scale = (n: number) => number;
+
+/** The index of the time nearest `t` in ascending `starts` (binary search), or -1 when empty. */
+function nearestIndex(starts: Float64Array, t: number): number {
+  if (starts.length === 0) return -1;
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((starts[mid] as number) < t) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo > 0 && t - (starts[lo - 1] as number) < (starts[lo] as number) - t) return lo - 1;
+  return lo;
+}
 
 function drawSeries(
   g: CanvasRenderingContext2D,
