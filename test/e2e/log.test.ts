@@ -334,6 +334,17 @@ describe('the Requests log', { skip: browserSkip }, () => {
     await rowOf(page, last(app).id).waitFor();
     assert.equal(await page.locator('[data-testid="request-list"] li').count(), before + 3);
     assert.equal(await text(pause), 'Pause');
+
+    // With a filter, only what it lets through is counted (and shown on resume).
+    await page.getByTestId('filter-errors').check();
+    await pause.click();
+    await postMirror(app.mirrorUrl(), 'api/connection', TEST_CONNECTION_BODY);
+    await postMirror(app.mirrorUrl(), 'api/nothing-here-either', '{}');
+    const error = last(app).id;
+    await page.getByRole('button', { name: 'Resume (1 new)' }).waitFor();
+    await pause.click();
+    await rowOf(page, error).waitFor();
+    await page.getByTestId('filter-errors').uncheck();
   });
 
   it('counts the requests since start beside the 500 it keeps, in the list and on the tab', async () => {

@@ -157,7 +157,8 @@ export class Inspector {
       }
       if (this.#paused) {
         this.#buffer.forget(change.removed);
-        this.#buffer.hold(change.added);
+        // Counted as the list would show them: only those that pass the filter.
+        this.#buffer.hold(change.added.filter((entry) => matchesFilter(entry, this.#filter)));
         this.#renderPause();
       } else this.#prepend(change.added);
     }
@@ -188,6 +189,9 @@ export class Inspector {
 
   #setFilter(change: Partial<LogFilter>): void {
     this.#filter = { ...this.#filter, ...change };
+    // The list is drawn again from what the log keeps now, held entries included: none wait any more.
+    this.#buffer.release();
+    this.#renderPause();
     this.#redraw();
     this.#renderCount();
   }
