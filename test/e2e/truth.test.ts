@@ -288,7 +288,7 @@ describe('every message true', { skip: browserSkip }, () => {
       assert.equal(await page.evaluate(() => window.scrollY), 0, 'Setup opens at its top');
       await page.setViewportSize({ width: 420, height: 720 });
 
-      // With requests in the log (the self-test's, and this one) the tab reads "Requests, 2", not "Requests2".
+      // With requests in the log (the self-test's, and this one) the tab reads "Requests (2 since start)", not "Requests2".
       await postMirror(session.state.mirror.localUrl!, 'api/connection', TEST_CONNECTION_BODY);
       await page
         .getByTestId('tab-requests')
@@ -296,7 +296,7 @@ describe('every message true', { skip: browserSkip }, () => {
         .filter({ hasText: /^[1-9]/ })
         .waitFor();
       const snapshot = await page.getByTestId('tab-requests').ariaSnapshot();
-      assert.match(snapshot, /tab "Requests, \d+"/, `the tab's accessible name: ${snapshot}`);
+      assert.match(snapshot, /tab "Requests \(\d+ since start\)"/, `the tab's accessible name: ${snapshot}`);
       assert.deepEqual(problems, []);
     } finally {
       await context.close();

@@ -46,6 +46,13 @@ describe('curlFor', () => {
     );
   });
 
+  it('adds -i when asked, so curl prints the status line and the response headers', () => {
+    const entry = makeEntry(1, { requestBody: '{}' });
+    const words = shellWords(curlFor(entry, 'http://127.0.0.1:8080', { includeHeaders: true }).command);
+    assert.deepEqual(words.slice(0, 5), ['curl', '-sS', '-i', '-X', 'POST']);
+    assert.equal(curlFor(entry, 'http://127.0.0.1:8080').command.includes(' -i '), false);
+  });
+
   it('quotes single quotes inside the body, and the shell gives the body back exactly', () => {
     const body = JSON.stringify({ conditions: [{ key: 'host', value: "o'brien's host" }] }, null, 2);
     const { command, complete } = curlFor(makeEntry(2, { requestBody: body }), 'http://127.0.0.1:7007/');

@@ -87,4 +87,21 @@ describe('UpdateQueue', () => {
     runFrame();
     assert.equal(flushed.length, 1);
   });
+
+  it('passes on the count since start: the newest a batch said, 0 after a clear, null when none said', () => {
+    const { queue, flushed, runFrame } = harness();
+    queue.push({ type: 'log', total: 3999, entries: [makeEntry(3999)] });
+    queue.push({ type: 'log', total: 4000, entries: [makeEntry(4000)] });
+    runFrame();
+    assert.equal(flushed[0]?.total, 4000);
+    queue.push({ type: 'state', state: makeState() });
+    runFrame();
+    assert.equal(flushed[1]?.total, null);
+    queue.push({ type: 'log-cleared' });
+    runFrame();
+    assert.equal(flushed[2]?.total, 0);
+    queue.push({ type: 'log-snapshot', total: 12, entries: [makeEntry(12)] });
+    runFrame();
+    assert.equal(flushed[3]?.total, 12);
+  });
 });

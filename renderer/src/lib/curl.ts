@@ -37,11 +37,18 @@ export interface CurlCommand {
   complete: boolean;
 }
 
+export interface CurlOptions {
+  /** `-i`: print the response's status line and headers (X-MIRROR-API-KEY among them) before its body. */
+  includeHeaders?: boolean;
+}
+
 export function curlFor(
   entry: Pick<LogEntry, 'method' | 'url' | 'requestBody' | 'requestTruncated'>,
   base: string,
+  options: CurlOptions = {},
 ): CurlCommand {
-  const parts = ['curl', '-sS', '-X', entry.method, shellQuote(joinUrl(base, entry.url))];
+  const parts = ['curl', '-sS', ...(options.includeHeaders ? ['-i'] : [])];
+  parts.push('-X', entry.method, shellQuote(joinUrl(base, entry.url)));
   const hasBody = entry.method !== 'GET' && entry.method !== 'HEAD' && entry.requestBody !== '';
   if (hasBody) {
     parts.push('-H', shellQuote('Content-Type: application/json'));

@@ -1,5 +1,5 @@
 // Small formatting helpers shared by the views. Pure: no DOM.
-import type { LogEntry, RequestOrigin } from './contract';
+import type { LogEntry, RequestOrigin, RequestPurpose } from './contract';
 
 type Operation = NonNullable<LogEntry['operation']>;
 
@@ -79,16 +79,73 @@ export function truncationNote(
   return null;
 }
 
+/** How a request that the app itself made is marked (a caller's request has no mark). */
+export const PURPOSE_LABELS: Record<Exclude<RequestPurpose, 'caller'>, string> = {
+  replay: 'replay',
+  'self-test': 'self-test',
+};
+
+/** A count with thousands separators, as the user's locale writes it. */
+export const formatCount = (n: number): string => n.toLocaleString();
+
+const REASON_LIMIT_CHARS = 600;
+
+/**
+ * Why an exchange failed, in the mirror's own words: the `details` of the error body it answered
+ * (e.g. which field of the request was invalid), which the error's one-line summary leaves out.
+ * Null when the body says nothing more. Reads a body cut short at the log's bound too.
+ */
+export function errorReason(entry: Pick<LogEntry, 'status' | 'error' | 'responseBody'>): string | null {
+  if (entry.status < 400 && entry.error === null) return null;
+  const details = detailsOf(entry.responseBody);
+  if (details === null || details === '') return null;
+  const reason = details.length > REASON_LIMIT_CHARS ? `${details.slice(0, REASON_LIMIT_CHARS)}…` : details;
+  return entry.error?.includes(reason) ? null : reason;
+}
+
+function detailsOf(body: string): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    // Cut short: the details string may still be whole near the start.
+    const match = /"details"\s*:\s*("(?:[^"\\]|\\.)*")/.exec(body);
+    if (!match?.[1]) return null;
+    try {
+      return JSON.parse(match[1]) as string;
+    } catch {
+      return null;
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null) return null;
+  const record = parsed as Record<string, unknown>;
+  // A Test Connection failure wraps its error in the answer.
+  const inner = record.error;
+  const details =
+    record.details ??
+    (typeof inner === 'object' && inner !== null ? (inner as Record<string, unknown>).details : undefined);
+  if (typeof details === 'string') return details;
+  if (Array.isArray(details))
+    return details.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))).join('; ');
+  if (details === undefined || details === null) return null;
+  return JSON.stringify(details);
+}
+
 /** One row of the request list, ready to show. */
 export interface RowView {
   id: number;
   time: string;
   operation: string;
   summary: string;
+  /** The error's one-line summary and its reason, or '' when the exchange went well. */
+  error: string;
   status: string;
   statusTone: Tone;
   duration: string;
   results: string;
+  /** 'replay' or 'self-test' for requests the app made; null for a caller's. */
+  purpose: string | null;
+  replayOf: number | null;
   origin: RequestOrigin;
   originLabel: string;
   originTitle: string;
@@ -119,11 +176,14 @@ export function rowView(entry: LogEntry): RowView {
     id: entry.id,
     time: formatClock(entry.time),
     operation: operationLabel(entry),
-    summary: entry.error ? `${entry.summary} · ${entry.error}`.replace(/^ · /, '') : entry.summary,
+    summary: entry.summary,
+    error: [entry.error, errorReason(entry)].filter(Boolean).join(': '),
     status: String(entry.status),
     statusTone: statusCodeTone(entry),
     duration: formatDuration(entry.durationMillis),
     results: resultLabel(entry),
+    purpose: entry.purpose === 'caller' ? null : PURPOSE_LABELS[entry.purpose],
+    replayOf: entry.replayOf,
     origin: entry.origin,
     originLabel: ORIGIN_LABELS[entry.origin],
     originTitle: ORIGIN_TITLES[entry.origin],

@@ -16,12 +16,14 @@ export interface PendingUpdate {
   reset: boolean;
   /** Entries to add, oldest first, at most `capacity`. */
   entries: LogEntry[];
+  /** How many requests the log recorded since start (or the last clear), when an event said; else null. */
+  total: number | null;
 }
 
 export type Scheduler = (run: () => void) => void;
 
 export class UpdateQueue {
-  #pending: PendingUpdate = { state: null, reset: false, entries: [] };
+  #pending: PendingUpdate = { state: null, reset: false, entries: [], total: null };
   #scheduled = false;
 
   constructor(
@@ -39,13 +41,16 @@ export class UpdateQueue {
       case 'log-cleared':
         pending.reset = true;
         pending.entries = [];
+        pending.total = 0;
         break;
       case 'log-snapshot':
         pending.reset = true;
         pending.entries = event.entries.slice(-this.capacity);
+        pending.total = event.total;
         break;
       case 'log':
         for (const entry of event.entries) pending.entries.push(entry);
+        pending.total = event.total;
         // Trim in chunks, not on every push, so a long backlog costs O(1) per entry.
         if (pending.entries.length > 2 * this.capacity) {
           pending.entries = pending.entries.slice(-this.capacity);
@@ -59,9 +64,10 @@ export class UpdateQueue {
   flushNow(): void {
     this.#scheduled = false;
     const update = this.#pending;
-    this.#pending = { state: null, reset: false, entries: [] };
+    this.#pending = { state: null, reset: false, entries: [], total: null };
     if (update.entries.length > this.capacity) update.entries = update.entries.slice(-this.capacity);
-    if (update.state === null && !update.reset && update.entries.length === 0) return;
+    if (update.state === null && !update.reset && update.entries.length === 0 && update.total === null)
+      return;
     this.flush(update);
   }
 

@@ -2,7 +2,7 @@
 // Session state and log entries arrive on the event stream and are applied once per animation frame.
 import { ROUTES, type SessionState } from '../lib/contract';
 import { EntryList } from '../lib/entry-list';
-import type { Tone } from '../lib/format';
+import { formatCount, type Tone } from '../lib/format';
 import { statusView } from '../lib/status';
 import { type PendingUpdate, type Scheduler, UpdateQueue } from '../lib/update-queue';
 import type { ControlApi } from './api';
@@ -47,6 +47,14 @@ function overlaps(toast: HTMLElement, control: HTMLElement): boolean {
   );
 }
 
+/** A tab's badge stays narrow: 999, 1.2k, 45k. */
+const compactCount = (n: number): string =>
+  n < 1000
+    ? String(n)
+    : n < 10_000
+      ? `${(Math.floor(n / 100) / 10).toString()}k`
+      : `${Math.floor(n / 1000)}k`;
+
 export class App implements AppContext {
   readonly entries = new EntryList();
   #state: SessionState | null = null;
@@ -64,12 +72,14 @@ export class App implements AppContext {
   readonly #toast = h('div', { class: 'toast', role: 'status', 'aria-live': 'polite' });
   readonly #tabButtons = new Map<TabId, HTMLButtonElement>();
   readonly #panels = new Map<TabId, HTMLElement>();
-  /** Drawn only: the tab's name carries the count as words ("Requests, 15", not "Requests15"). */
-  readonly #requestCount = h('span', { class: 'count', 'aria-hidden': 'true' });
   /** The controls switched off while the app is gone, to switch back on when it returns. */
   readonly #disabledWhileGone = new Set<
     HTMLButtonElement | HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement
   >();
+  /** The count since start beside the Requests tab; read out as "Requests (4,000 since start)", not "Requests4000". */
+  readonly #requestCount = h('span', { class: 'count', 'aria-hidden': 'true', 'data-testid': 'tab-count' });
+  readonly #requestCountSpoken = h('span', { class: 'visually-hidden' });
+  #requestTotal = 0;
   readonly #main: HTMLElement;
   readonly #loading = h('p', { class: 'loading muted' }, 'Connecting to the app…');
   readonly #views: View[];
@@ -134,6 +144,7 @@ export class App implements AppContext {
         },
         label,
         id === 'requests' ? this.#requestCount : null,
+        id === 'requests' ? this.#requestCountSpoken : null,
       );
       this.#tabButtons.set(id, button);
       tablist.append(button);
@@ -236,16 +247,15 @@ export class App implements AppContext {
       this.#freshStream = false;
       this.#renderState(state);
     }
-    if (update.reset || update.entries.length > 0) {
+    if (update.reset || update.entries.length > 0 || update.total !== null) {
       if (update.reset) this.entries.clear();
       const change = this.entries.add(update.entries);
-      this.#inspector.apply(change, update.reset);
-      setText(this.#requestCount, this.entries.size > 0 ? String(this.entries.size) : '');
-      const requestsTab = this.#tabButtons.get('requests')!;
-      requestsTab.setAttribute(
-        'aria-label',
-        this.entries.size > 0 ? `Requests, ${this.entries.size}` : 'Requests',
-      );
+      this.#inspector.apply(change, update.reset, update.total);
+      // Requests since start, not the entries kept (the log keeps the last 500).
+      if (update.total !== null) this.#requestTotal = update.total;
+      const total = Math.max(this.#requestTotal, this.entries.size);
+      setText(this.#requestCount, total > 0 ? compactCount(total) : '');
+      setText(this.#requestCountSpoken, total > 0 ? `(${formatCount(total)} since start)` : '');
     }
   }
 
