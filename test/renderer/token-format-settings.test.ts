@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { copyAllText } from '../../renderer/src/lib/connection-text';
 import {
+  formatClock,
+  formatDateTime,
   formatDuration,
   resultLabel,
   rowView,
@@ -147,5 +149,13 @@ describe('truncationNote', () => {
     assert.match(request ?? '', /cannot send the same request/);
     assert.match(truncationNote(makeEntry(1, { responseTruncated: true })) ?? '', /after 4,096 characters/);
     assert.doesNotMatch(`${request}`, /KiB/);
+  });
+});
+
+describe('one time format', () => {
+  it("the detail's date and time is the list's clock with the day before it", () => {
+    const at = new Date(2026, 0, 5, 7, 8, 9, 42).getTime();
+    assert.equal(formatClock(at), '07:08:09');
+    assert.equal(formatDateTime(at), '2026-01-05 07:08:09.042');
   });
 });

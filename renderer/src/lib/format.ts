@@ -39,6 +39,12 @@ export function formatClock(epochMillis: number, withMillis = false): string {
   return withMillis ? `${base}.${pad(d.getMilliseconds(), 3)}` : base;
 }
 
+/** Local date and time, YYYY-MM-DD HH:MM:SS.mmm: the clock's format with the day before it. */
+export function formatDateTime(epochMillis: number): string {
+  const d = new Date(epochMillis);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${formatClock(epochMillis, true)}`;
+}
+
 export function formatDuration(millis: number): string {
   if (millis < 1) return '<1 ms';
   if (millis < 1000) return `${Math.round(millis)} ms`;

@@ -33,7 +33,8 @@ export class Inspector {
   readonly #empty = h(
     'p',
     { class: 'empty muted', 'data-testid': 'log-empty' },
-    'No requests yet. They appear here as StackState (or curl) calls the mirror.',
+    // The count above already says "No requests": this says only what will fill the list.
+    'They appear here as StackState (or curl) calls the mirror.',
   );
   readonly #placeholder = h(
     'div',

@@ -7,7 +7,7 @@ import { curlBase, curlFor, detailActions } from '../lib/curl';
 import {
   errorReason,
   FINDING_TONES,
-  formatClock,
+  formatDateTime,
   formatDuration,
   ORIGIN_TITLES,
   operationLabel,
@@ -156,7 +156,7 @@ export class RequestDetail {
     this.#showOrigin(entry);
     const result = resultLabel(entry);
     const rows: Array<[string, string | Node]> = [
-      ['Time', `${new Date(entry.time).toLocaleDateString()} ${formatClock(entry.time, true)}`],
+      ['Time', formatDateTime(entry.time)],
       ['Request', `${entry.method} ${entry.url}`],
       ['Status', String(entry.status)],
       ['Duration', formatDuration(entry.durationMillis)],
