@@ -1,19 +1,14 @@
-// The Requests tab in real Chromium at the window's own sizes (360×600, 420×720, 900×700), light
-// and dark: rows read in full (no summary cut, no sideways scroll), fixed status and duration
-// columns, errors with their reason, replays and self-tests marked, filters, pause, the count since
-// start, headers in the detail, Copy as cURL with -i, and the chart of metric answers (raw,
-// aggregated, 10,000 points, and methods asked in a row), with the time from click to drawn chart.
+// The Requests list in real Chromium at 360×600, 420×720 and 900×700, light and dark: rows read in
+// full (no summary cut, no sideways scroll), straight status and duration columns, errors with their
+// reason, replays and self-tests marked, filters, pause, and the count since start.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { LogEntry } from '../../server/control/contract';
 import { ROUTES } from '../../server/control/contract';
 import {
   browserSkip,
   launchBrowser,
-  metricRequestBody,
   type OpenedPage,
   openPage,
   postMirror,
@@ -23,111 +18,19 @@ import {
   type TestApp,
   text,
 } from './harness';
-
-const SIZES = [
-  { width: 360, height: 600 },
-  { width: 420, height: 720 },
-  { width: 900, height: 700 },
-] as const;
-const SCHEMES = ['light', 'dark'] as const;
-
-/** A metric request about one series; `method` null asks for raw points. */
-function metricBody(options: {
-  method: string | null;
-  windowMillis: number;
-  conditions?: unknown[];
-}): string {
-  const body = JSON.parse(metricRequestBody(Date.now(), options.windowMillis));
-  if (options.conditions) body.query.conditions = options.conditions;
-  if (options.method === null) delete body.query.aggregation;
-  else body.query.aggregation.method = options.method;
-  return JSON.stringify(body);
-}
-
-/** Calls the control API as the window does (bearer token). */
-async function control<T>(app: TestApp, method: 'GET' | 'POST', route: string): Promise<T> {
-  const response = await fetch(`${app.controlOrigin}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${app.token}` },
-  });
-  assert.ok(response.ok, `${method} ${route}: HTTP ${response.status}`);
-  return (await response.json()) as T;
-}
-
-const last = (app: TestApp): LogEntry => app.session.log.list().at(-1)!;
-const rowOf = (page: Page, id: number) => page.locator(`[data-testid="request-list"] li[data-id="${id}"]`);
-
-async function openRequests(page: Page): Promise<void> {
-  await page.getByTestId('tab-requests').click();
-  await page.locator('[data-testid="request-list"] li').first().waitFor();
-}
-
-/** What sticks out past the window's right edge (a cause of sideways scroll), named for the failure message. */
-const overflowing = (page: Page) =>
-  page.evaluate(() =>
-    [...document.querySelectorAll<HTMLElement>('*')]
-      .filter(
-        (el) =>
-          el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5 ||
-          (el.scrollWidth > el.clientWidth + 1 &&
-            getComputedStyle(el).overflowX === 'visible' &&
-            el.clientWidth > 0),
-      )
-      .map(
-        (el) =>
-          `${el.tagName.toLowerCase()}.${el.className} "${el.textContent?.slice(0, 30)}" ${Math.round(el.getBoundingClientRect().right)}`,
-      )
-      .slice(0, 5),
-  );
-
-/** Text inside the list that is cut (clipped or ellipsised) or runs out of its row: it should be none. */
-const cutText = (page: Page) =>
-  page.evaluate(() => {
-    const cut: string[] = [];
-    for (const row of document.querySelectorAll<HTMLElement>('[data-testid="request-list"] button.row')) {
-      const box = row.getBoundingClientRect();
-      for (const el of row.querySelectorAll<HTMLElement>('*')) {
-        const style = getComputedStyle(el);
-        const r = el.getBoundingClientRect();
-        const clipped = style.overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 1;
-        const ellipsis = style.textOverflow === 'ellipsis' && el.scrollWidth > el.clientWidth;
-        const outside = r.right > box.right + 1 || r.left < box.left - 1;
-        if (clipped || ellipsis || outside) cut.push(`${el.className}: ${el.textContent?.slice(0, 60)}`);
-      }
-    }
-    return cut;
-  });
-
-/** The right edges of each row's cells of one class: one value when the column is straight. */
-const rightEdges = (page: Page, cell: string) =>
-  page.evaluate(
-    (selector) => [
-      ...new Set(
-        [...document.querySelectorAll(`[data-testid="request-list"] ${selector}`)].map((el) =>
-          Math.round(el.getBoundingClientRect().right),
-        ),
-      ),
-    ],
-    cell,
-  );
-
-/** Pixels of the canvas in a series colour (the entry's own: #2f7ff0): the line was drawn. */
-const seriesPixels = (page: Page, rgb: [number, number, number] = [0x2f, 0x7f, 0xf0]) =>
-  page.getByTestId('metric-chart').evaluate((canvas, [r, g, b]) => {
-    const c = canvas as HTMLCanvasElement;
-    const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      if (
-        Math.abs(data[i]! - r) < 40 &&
-        Math.abs(data[i + 1]! - g) < 40 &&
-        Math.abs(data[i + 2]! - b) < 40 &&
-        data[i + 3]! > 200
-      )
-        n++;
-    }
-    return n;
-  }, rgb);
+import {
+  control,
+  cutText,
+  last,
+  metricBody,
+  openRequests,
+  overflowing,
+  rightEdges,
+  rowOf,
+  SCHEMES,
+  SIZES,
+  seriesPixels,
+} from './log-helpers';
 
 describe('the Requests log', { skip: browserSkip }, () => {
   let browser: Browser;
@@ -389,137 +292,5 @@ describe('the Requests log', { skip: browserSkip }, () => {
       overflow <= 0,
       `the page scrolls sideways by ${overflow} px: ${await overflowing(narrow.page)}`,
     );
-  });
-});
-
-describe('the detail: headers, cURL -i, and metric charts', { skip: browserSkip }, () => {
-  let browser: Browser;
-  let app: TestApp;
-  const pages: OpenedPage[] = [];
-
-  before(async () => {
-    browser = await launchBrowser();
-    app = await startApp();
-  });
-
-  after(async () => {
-    for (const opened of pages) await opened.context.close();
-    await browser?.close();
-    await app?.stop();
-  });
-
-  const open = async (options: { width: number; height: number; colorScheme: 'light' | 'dark' }) => {
-    const opened = await openPage(browser, app, options);
-    pages.push(opened);
-    await openRequests(opened.page);
-    return opened;
-  };
-
-  it('shows request and response headers, X-MIRROR-API-KEY as sent, and copies cURL with -i', async () => {
-    await postMirror(app.mirrorUrl(), 'api/connection', TEST_CONNECTION_BODY);
-    const entry = last(app);
-    const { page } = await open({ width: 420, height: 720, colorScheme: 'light' });
-    await rowOf(page, entry.id).locator('button').click();
-    const request = page.getByTestId('request-headers');
-    assert.match(await text(request), /content-typeapplication\/json/);
-    const response = page.getByTestId('response-headers');
-    const key = app.session.state.connection.apiKey;
-    const names = await response.locator('dt').allTextContents();
-    const index = names.indexOf('x-mirror-api-key');
-    assert.ok(index >= 0, `response headers: ${names.join(', ')}`);
-    assert.equal(await response.locator('dd').nth(index).textContent(), key);
-
-    await page.getByTestId('curl-include-headers').check();
-    await page.getByTestId('copy-curl').click();
-    const command = await page.evaluate(() => navigator.clipboard.readText());
-    assert.ok(command.startsWith('curl -sS -i -X POST '), command);
-    const { stdout } = await promisify(execFile)('sh', ['-c', command], {
-      encoding: 'utf8',
-      timeout: 10_000,
-    });
-    assert.match(stdout, /^HTTP\/1\.1 200/);
-    assert.match(stdout, new RegExp(`x-mirror-api-key: ${key}`, 'i'));
-    await screenshot(page, 'log-headers-420x720-light', true);
-  });
-
-  it('draws a raw answer as a line, read in full from the raw exchange when the log cut it', async () => {
-    await postMirror(app.mirrorUrl(), 'api/metric', metricBody({ method: null, windowMillis: 10 * 60_000 }));
-    const entry = last(app);
-    assert.equal(entry.responseTruncated, true, 'a 600-point answer is longer than the log keeps');
-    assert.equal(entry.rawKept, true);
-    for (const colorScheme of SCHEMES) {
-      const { page } = await open({ width: 420, height: 720, colorScheme });
-      await rowOf(page, entry.id).locator('button').click();
-      await page.locator(`[data-testid="metric-chart"][data-drawn-for="${entry.id}"]`).waitFor();
-      assert.ok((await seriesPixels(page)) > 300, 'the line is drawn');
-      const summary = await text(page.getByTestId('chart-summary'));
-      assert.match(summary, /^(600|601) points \(raw points\) from /);
-      assert.match(summary, /min [\d.,-]+, max [\d.,-]+/);
-      assert.equal(
-        await page.getByTestId('metric-chart').getAttribute('aria-label'),
-        `Chart: ${summary}`,
-        'the canvas is named by the same summary',
-      );
-      await page.getByTestId('metric-chart').scrollIntoViewIfNeeded();
-      await screenshot(page, `log-chart-raw-420x720-${colorScheme}`);
-    }
-  });
-
-  it('says why there is no chart when the full answer is no longer kept', async () => {
-    await postMirror(app.mirrorUrl(), 'api/metric', metricBody({ method: null, windowMillis: 10 * 60_000 }));
-    const entry = last(app);
-    const { page } = await open({ width: 420, height: 720, colorScheme: 'light' });
-    // The raw copy is let go (as the byte budget would) before the detail asks for it.
-    await page.route(`**${ROUTES.raw}/${entry.id}`, (route) =>
-      route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"gone"}' }),
-    );
-    await rowOf(page, entry.id).locator('button').click();
-    const note = page.getByTestId('chart-note');
-    await note.waitFor();
-    assert.match(await text(note), /no longer kept/);
-  });
-
-  it('draws 10,000 points quickly, and measures the time from the click to the drawn chart', async () => {
-    await postMirror(
-      app.mirrorUrl(),
-      'api/metric',
-      metricBody({ method: null, windowMillis: 3 * 3_600_000 }),
-    );
-    const entry = last(app);
-    assert.equal(entry.resultCount, 10_000);
-    const timings: string[] = [];
-    for (const size of SIZES) {
-      for (const colorScheme of SCHEMES) {
-        const { page } = await open({ ...size, colorScheme });
-        await page.evaluate(() => performance.clearMarks());
-        await rowOf(page, entry.id).locator('button').click();
-        await page.locator(`[data-testid="metric-chart"][data-drawn-for="${entry.id}"]`).waitFor();
-        const millis = await page.evaluate(async () => {
-          // Until the frame that shows the chart.
-          await new Promise((resolve) => requestAnimationFrame(resolve));
-          const click = performance.getEntriesByName('log-row-click').at(-1)!;
-          const drawn = performance.getEntriesByName('metric-chart-drawn').at(-1)!;
-          // (No named functions in here: the page has no tsx helpers.)
-          const [fetched, parsed] = ['metric-raw-fetched', 'metric-parsed'].map(
-            (name) => (performance.getEntriesByName(name).at(-1)?.startTime ?? Number.NaN) - click.startTime,
-          );
-          return {
-            fetched: fetched ?? Number.NaN,
-            parsed: parsed ?? Number.NaN,
-            drawn: drawn.startTime - click.startTime,
-            painted: performance.now() - click.startTime,
-          };
-        });
-        timings.push(
-          `${size.width}x${size.height} ${colorScheme}: raw answer fetched ${millis.fetched.toFixed(1)} ms, parsed ${millis.parsed.toFixed(1)} ms, drawn ${millis.drawn.toFixed(1)} ms, next frame ${millis.painted.toFixed(1)} ms`,
-        );
-        assert.ok(millis.drawn < 1000, `click to drawn chart took ${millis.drawn} ms`);
-        assert.ok((await seriesPixels(page)) > 300, 'the 10,000 points are drawn');
-        assert.match(await text(page.getByTestId('chart-summary')), /^10,000 points \(raw points\)/);
-        await page.getByTestId('metric-chart').scrollIntoViewIfNeeded();
-        await screenshot(page, `log-chart-10000-${size.width}x${size.height}-${colorScheme}`);
-      }
-    }
-    console.log(`click → 10,000-point chart:\n  ${timings.join('\n  ')}`);
   });
 });
