@@ -461,6 +461,9 @@ describe('every message true', { skip: browserSkip }, () => {
         assert.ok(seconds < 5, `said within ${seconds} s`);
         assert.match(await text(banner), /open its window from the tray icon/);
         assert.equal(await text(page.getByTestId('status-pill')), 'App stopped');
+        // The card no longer says "Ready" over a URL that does not answer.
+        assert.equal(await text(page.getByTestId('status-headline')), 'App not running');
+        assert.match(await text(page.getByTestId('status-message')), /last state it reported was "Ready"/);
         for (const id of ['copy-mirrorUrl', 'copy-all', 'self-test', 'stop-cleanup']) {
           assert.ok(await page.getByTestId(id).isDisabled(), `${id} is off`);
         }

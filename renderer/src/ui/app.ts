@@ -86,6 +86,7 @@ export class App implements AppContext {
   readonly #firstRun: FirstRunForm;
   readonly #stopped: StoppedView;
   readonly #inspector: Inspector;
+  readonly #status: StatusCard;
   readonly #dialog: CleanupDialog;
   readonly #connectionEl: HTMLElement;
   readonly #checklistEl: HTMLElement;
@@ -101,6 +102,7 @@ export class App implements AppContext {
     this.#root = root;
     this.#queue = new UpdateQueue(nextFrame, (update) => this.#apply(update));
     const status = new StatusCard(this);
+    this.#status = status;
     this.#firstRun = new FirstRunForm(this);
     this.#stopped = new StoppedView();
     const connection = new ConnectionCard(this);
@@ -376,6 +378,7 @@ export class App implements AppContext {
     this.#pill.dataset.tone = 'error';
     this.#headerButton.disabled = true;
     this.#dialog.el.close();
+    this.#status.showAppGone();
     this.#setActionsEnabled(false);
     this.#banner.className = 'banner';
     this.#banner.setAttribute('data-testid', 'link-banner');

@@ -40,6 +40,26 @@ export class StatusCard implements View {
     this.#headline.id = 'status-headline';
   }
 
+  /**
+   * The app went away (see App's appGone): the card stops claiming the last state it heard, which
+   * said "Ready" over a dead URL, and its countdown stops. The next state from the app redraws it.
+   */
+  showAppGone(): void {
+    window.clearInterval(this.#countdown);
+    if (this.el.dataset.phase === 'gone') return;
+    const lastHeard = this.#headline.textContent;
+    this.el.dataset.tone = 'error';
+    this.el.dataset.phase = 'gone';
+    setText(this.#headline, 'App not running');
+    setText(
+      this.#message,
+      `The last state it reported was "${lastHeard}"; nothing here is current until it runs again.`,
+    );
+    // "Mirror: running at …" would be the same stale claim.
+    for (const stale of [this.#hint, this.#lines, this.#warning, this.#actions]) show(stale, false);
+    this.#actionsKey = ''; // so the next state rebuilds (and shows) its buttons
+  }
+
   update(state: SessionState): void {
     const view = statusView(state);
     this.el.dataset.tone = view.tone;
@@ -49,6 +69,7 @@ export class StatusCard implements View {
     this.#showHint(state, view.hint);
     const lines = `${view.mirrorLine}\n${view.tunnelLine}`;
     if (this.#lines.textContent !== lines) fill(this.#lines, view.mirrorLine, h('br'), view.tunnelLine);
+    show(this.#lines, true);
     show(this.#warning, view.networkWarning !== null);
     setText(this.#warning, view.networkWarning ? `⚠ ${view.networkWarning}` : '');
     this.#renderActions(state);
