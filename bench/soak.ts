@@ -6,12 +6,11 @@
 //   npm run soak                        60 s
 //   npm run soak -- --seconds 10        or SOAK_SECONDS=10
 // The load comes from wrk (with a Lua script for the bodies) when it is installed, else (or with
-// SOAK_LOAD=node) from a Node load generator in a child process of its own: never from the measured process, nor from this one,
+// BENCH_LOAD=node) from a Node load generator (both from external-load.ts, as `npm run bench` uses) in a child process of its own: never from the measured process, nor from this one,
 // which runs the slow reader.
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { type IncomingMessage, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,14 +18,14 @@ import { fileURLToPath } from 'node:url';
 import type { SessionState } from '../server/control/contract';
 import { headlessJsonArgs } from '../test/cli/headless-args';
 import { fixture, fixtureText } from '../test/mirror/fixtures';
-import { type BenchRequest, drive, keepAliveAgent, summarize } from './load';
+import { externalLoad, loadTool } from './external-load';
+import type { BenchRequest } from './load';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONNECTIONS = 16;
 /** The slow reader reads for this long, then pauses for PAUSE_MILLIS. */
 const READ_MILLIS = 50;
 const PAUSE_MILLIS = 2000;
-const WRK = '/usr/bin/wrk';
 
 /** A docs example for the last three hours of `metricField`, with the example's conditions. */
 function onMetric(name: 'docs-metric-aggregated.request' | 'docs-metric-raw.request', metricField: string) {
@@ -58,18 +57,6 @@ async function firstMetric(uiUrl: string): Promise<string> {
   const state = (await response.json()) as SessionState;
   return state.catalog.metrics[0] ?? 'cpu.usage';
 }
-
-interface LoadFigures {
-  tool: string;
-  requests: number;
-  requestsPerSecond: number;
-  p50Millis: number;
-  p99Millis: number;
-  errors: number;
-}
-
-/** Messages from the Node load generator's child process. */
-type FromLoadChild = { type: 'done'; figures: LoadFigures };
 
 function seconds(): number {
   const flag = process.argv.indexOf('--seconds');
@@ -208,98 +195,6 @@ function slowReader(uiUrl: string) {
   };
 }
 
-/** wrk with a Lua script that cycles through the bodies. */
-async function runWrk(
-  base: string,
-  requests: readonly BenchRequest[],
-  durationSeconds: number,
-  dir: string,
-): Promise<LoadFigures> {
-  const longString = (text: string) => `[==[${text}]==]`;
-  const script = [
-    'local bodies = {',
-    ...requests.map((r) => `  { ${JSON.stringify(r.path)}, ${longString(r.body)} },`),
-    '}',
-    'local requests = {}',
-    'local counter = 0',
-    'init = function(args)',
-    '  for i, b in ipairs(bodies) do',
-    '    requests[i] = wrk.format("POST", b[1], { ["Content-Type"] = "application/json" }, b[2])',
-    '  end',
-    'end',
-    'request = function()',
-    '  counter = counter % #requests + 1',
-    '  return requests[counter]',
-    'end',
-  ].join('\n');
-  const scriptPath = join(dir, 'soak.lua');
-  await writeFile(scriptPath, script);
-  const wrk = spawn(
-    WRK,
-    ['-t1', `-c${CONNECTIONS}`, `-d${durationSeconds}s`, '--latency', '-s', scriptPath, base],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const kill = setTimeout(() => wrk.kill('SIGKILL'), (durationSeconds + 20) * 1000);
-  let output = '';
-  wrk.stdout.setEncoding('utf8');
-  wrk.stdout.on('data', (chunk: string) => {
-    output += chunk;
-  });
-  await once(wrk, 'exit');
-  clearTimeout(kill);
-  const number = (pattern: RegExp) => Number(pattern.exec(output)?.[1] ?? Number.NaN);
-  const millis = (pattern: RegExp) => {
-    const match = pattern.exec(output);
-    if (!match) return Number.NaN;
-    const scale = { us: 0.001, ms: 1, s: 1000, m: 60_000 }[match[2] as 'us' | 'ms' | 's' | 'm'] ?? Number.NaN;
-    return Number(match[1]) * scale;
-  };
-  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
-  return {
-    tool: `wrk, 1 thread, ${CONNECTIONS} connections`,
-    requests: number(/(\d+) requests in/),
-    requestsPerSecond: number(/Requests\/sec:\s+([\d.]+)/),
-    p50Millis: millis(/^\s+50%\s+([\d.]+)(us|ms|s|m)$/m),
-    p99Millis: millis(/^\s+99%\s+([\d.]+)(us|ms|s|m)$/m),
-    errors:
-      (socketErrors ? socketErrors.slice(1).reduce((total, n) => total + Number(n), 0) : 0) +
-      (number(/Non-2xx or 3xx responses: (\d+)/) || 0),
-  };
-}
-
-/** The Node load generator, in a child process of its own. */
-async function runNodeLoad(port: number, metricField: string, durationSeconds: number): Promise<LoadFigures> {
-  const child: ChildProcess = fork(
-    fileURLToPath(import.meta.url),
-    ['--load-child', String(port), metricField, String(durationSeconds)],
-    {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    },
-  );
-  const kill = setTimeout(() => child.kill('SIGKILL'), (durationSeconds + 30) * 1000);
-  const [message] = (await once(child, 'message')) as [FromLoadChild];
-  clearTimeout(kill);
-  child.kill();
-  return message.figures;
-}
-
-async function loadChild(port: number, metricField: string, durationSeconds: number): Promise<void> {
-  const agent = keepAliveAgent(CONNECTIONS);
-  const slice = await drive(port, agent, requestMix(metricField), {
-    concurrency: CONNECTIONS,
-    durationMillis: durationSeconds * 1000,
-  });
-  agent.destroy();
-  const result = summarize([slice]);
-  const figures: LoadFigures = {
-    tool: `node load generator, ${CONNECTIONS} connections`,
-    errors: 0,
-    ...result,
-  };
-  process.send?.({ type: 'done', figures } satisfies FromLoadChild);
-}
-
 async function main(): Promise<void> {
   const durationSeconds = seconds();
   const dir = await mkdtemp(join(tmpdir(), 'mirror-soak-'));
@@ -322,17 +217,18 @@ async function main(): Promise<void> {
     peak = rssStart;
     const base = app.ready.localUrl;
     const port = Number(new URL(base).port);
-    const useWrk = existsSync(WRK) && process.env.SOAK_LOAD !== 'node';
     const metricField = await firstMetric(app.ready.uiUrl);
     const requests = requestMix(metricField);
     console.log(
       `soak: ${durationSeconds} s of mixed traffic (${requests.length} bodies over the 4 operations) against the ` +
-        `headless process (pid ${pid}), ${useWrk ? 'wrk' : 'a Node load generator'}, ` +
+        `headless process (pid ${pid}), ${loadTool(CONNECTIONS)}, ` +
         `a slow event-stream reader (reads ${READ_MILLIS} ms every ${PAUSE_MILLIS} ms)…`,
     );
-    const load = useWrk
-      ? await runWrk(base, requests, durationSeconds, dir)
-      : await runNodeLoad(port, metricField, durationSeconds);
+    const load = await externalLoad(port, requests, {
+      connections: CONNECTIONS,
+      seconds: durationSeconds,
+      dir,
+    });
     const rssEnd = await rssBytes(pid);
     peak = Math.max(peak, rssEnd);
     // Let the reader and stdout catch up, so the counts below are complete.
@@ -340,7 +236,7 @@ async function main(): Promise<void> {
     const { stats } = reader;
     const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
     const lines = [
-      `load           ${load.tool}`,
+      `load           ${loadTool(CONNECTIONS)}`,
       `throughput     ${Math.round(load.requestsPerSecond)} req/s (${load.requests} requests, ${load.errors} errors)`,
       `latency        p50 ${load.p50Millis.toFixed(2)} ms, p99 ${load.p99Millis.toFixed(2)} ms`,
       `RSS            start ${mib(rssStart)}, peak ${mib(peak)}, end ${mib(rssEnd)} (growth ${mib(rssEnd - rssStart)})`,
@@ -359,6 +255,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === '--load-child') {
-  await loadChild(Number(process.argv[3]), process.argv[4] ?? 'cpu.usage', Number(process.argv[5]));
-} else await main();
+await main();
