@@ -13,9 +13,12 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
-import type { SessionState } from '../../server/control/contract';
 import { type Runtime, startRuntime } from '../../server/runtime';
 import type { MirrorSession } from '../../server/session';
+import { waitForState } from '../fixtures/wait-for-state';
+
+export { waitForState };
+
 import { FileSettingsStore } from '../../server/settings/file-store';
 import type { Settings } from '../../server/settings/settings';
 import { LocalForwarderTunnel } from '../../server/tunnel/local-forwarder';
@@ -151,27 +154,6 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-export async function waitForState(
-  session: MirrorSession,
-  predicate: (state: SessionState) => boolean,
-  timeoutMillis = 5000,
-): Promise<SessionState> {
-  if (predicate(session.state)) return session.state;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      session.off('state', listener);
-      reject(new Error(`state not reached within ${timeoutMillis} ms; phase ${session.state.phase}`));
-    }, timeoutMillis);
-    const listener = (state: SessionState) => {
-      if (!predicate(state)) return;
-      clearTimeout(timer);
-      session.off('state', listener);
-      resolve(state);
-    };
-    session.on('state', listener);
-  });
 }
 
 export interface OpenedPage {

@@ -15,6 +15,7 @@ import { FileSettingsStore } from '../../server/settings/file-store';
 import { LocalForwarderTunnel } from '../../server/tunnel/local-forwarder';
 import { NgrokTunnel } from '../../server/tunnel/ngrok';
 import type { Tunnel, TunnelEvents, TunnelStatus } from '../../server/tunnel/tunnel';
+import { waitForState as waitFor } from '../fixtures/wait-for-state';
 
 const FAKE_TOKEN = '2fakeAuthtokenForTests_0123456789abcdef';
 const sessions: MirrorSession[] = [];
@@ -32,25 +33,6 @@ async function newSession(options: Partial<SessionOptions> = {}): Promise<Mirror
   });
   sessions.push(session);
   return session;
-}
-
-/** The state once `predicate` holds (checked on every state event). */
-function waitFor(
-  session: MirrorSession,
-  predicate: (state: SessionState) => boolean,
-  timeoutMillis = 15_000,
-): Promise<SessionState> {
-  if (predicate(session.state)) return Promise.resolve(session.state);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not reached after ${timeoutMillis} ms`)), timeoutMillis);
-    const listener = (state: SessionState) => {
-      if (!predicate(state)) return;
-      clearTimeout(timer);
-      session.off('state', listener);
-      resolve(state);
-    };
-    session.on('state', listener);
-  });
 }
 
 function waitForPhase(

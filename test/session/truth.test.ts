@@ -8,11 +8,11 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import type { SessionState } from '../../server/control/contract';
 import { MirrorSession, type SessionOptions } from '../../server/session';
 import { FileSettingsStore } from '../../server/settings/file-store';
 import { LocalForwarderTunnel } from '../../server/tunnel/local-forwarder';
 import { TunnelError, type TunnelEvents, type TunnelStatus } from '../../server/tunnel/tunnel';
+import { waitForState as waitFor } from '../fixtures/wait-for-state';
 
 const TOKEN = '2fakeAuthtokenForTests_0123456789abcdef';
 const sessions: MirrorSession[] = [];
@@ -41,20 +41,6 @@ async function occupiedPort(): Promise<number> {
   servers.push(server);
   await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
   return (server.address() as { port: number }).port;
-}
-
-function waitFor(session: MirrorSession, predicate: (s: SessionState) => boolean, ms = 5000) {
-  if (predicate(session.state)) return Promise.resolve(session.state);
-  return new Promise<SessionState>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not reached; phase ${session.state.phase}`)), ms);
-    const listener = (state: SessionState) => {
-      if (!predicate(state)) return;
-      clearTimeout(timer);
-      session.off('state', listener);
-      resolve(state);
-    };
-    session.on('state', listener);
-  });
 }
 
 /** ngrok without a network: every open fails with ERR_TUNNEL_NETWORK (retryable). */
