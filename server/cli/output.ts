@@ -20,12 +20,21 @@ export function readyText(state: SessionState, uiUrl: string): string {
   return lines.join('\n');
 }
 
-export function stateText(state: SessionState): string {
+export function stateText(state: SessionState, now = Date.now()): string {
   const url =
     state.phase === 'online' && state.connection.mirrorUrl
       ? `  Mirror URL: ${state.connection.mirrorUrl}`
       : '';
-  return `[${state.phase}] ${state.message}${url && !state.message.includes(state.connection.mirrorUrl ?? '') ? url : ''}`;
+  const shownUrl = url && !state.message.includes(state.connection.mirrorUrl ?? '') ? url : '';
+  return `[${state.phase}] ${state.message}${shownUrl}${nextTryText(state, now)}`;
+}
+
+/** The tunnel's next automatic try, as the window's countdown says it (the line is printed once). */
+function nextTryText(state: SessionState, now: number): string {
+  const { retryAt } = state.tunnel;
+  if (retryAt === null) return '';
+  const seconds = Math.max(0, Math.ceil((retryAt - now) / 1000));
+  return ` Next try in ${seconds} s (at ${new Date(retryAt).toISOString().slice(11, 19)} UTC).`;
 }
 
 export function requestText(entry: LogEntry): string {
@@ -63,6 +72,8 @@ export const stateEvent = (state: SessionState) => ({
   mirrorUrl: state.connection.mirrorUrl,
   publicUrl: state.tunnel.publicUrl,
   tunnel: state.tunnel.status,
+  /** When the tunnel is tried again by itself (ISO time), or null. */
+  nextTunnelTry: state.tunnel.retryAt === null ? null : new Date(state.tunnel.retryAt).toISOString(),
 });
 
 export const requestEvent = (entry: LogEntry) => ({
