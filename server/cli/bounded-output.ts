@@ -9,6 +9,10 @@ import type { Writable } from 'node:stream';
 /** Bytes waiting in this process for the reader beyond which request lines are dropped. */
 export const OUTPUT_MAX_BUFFERED_BYTES = 256 * 1024;
 
+/** How long a request line may wait for others to go out with it, and the most that wait together. */
+const BATCH_MILLIS = 10;
+const BATCH_LINES = 256;
+
 export interface BoundedOutputOptions {
   /** The line written when the reader catches up, for `count` dropped lines. */
   droppedLine(count: number): string;
@@ -24,7 +28,7 @@ export class BoundedOutput {
   #dropped = 0;
   /** The newest `latest()` line while behind. */
   #held: string | null = null;
-  /** Request lines of this turn of the event loop, written together at its end: one write, not one each. */
+  /** Request lines of the last few milliseconds, written together: one write, not one each. */
   #pending: Array<() => string> = [];
 
   constructor(out: Writable, options: BoundedOutputOptions) {
@@ -47,10 +51,12 @@ export class BoundedOutput {
       this.#dropped++;
       return;
     }
-    // A busy mirror answers many requests a turn; a write (a system call) per line was a large
-    // part of its cost. The turn's lines go out together once it ends (no timer while idle).
-    if (this.#pending.length === 0) setImmediate(() => this.#flush());
+    // A busy mirror answers thousands of requests a second; a write (a system call, and a wake-up
+    // of the reader) per line, or even per turn of the event loop, was a large part of its cost.
+    // The lines of a short moment go out together (no timer while idle; a bounded batch).
+    if (this.#pending.length === 0) setTimeout(() => this.#flush(), BATCH_MILLIS);
     this.#pending.push(line);
+    if (this.#pending.length >= BATCH_LINES) this.#flush();
   }
 
   /** A line of which only the newest matters (a state): held while the reader is behind. */

@@ -72,6 +72,13 @@ interface ExchangeDraft {
   findings: ExchangeFinding[];
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** What the mirror routes learn about this request while serving it (plugin.ts). */
+    mirrorDraft: ExchangeDraft | null;
+  }
+}
+
 /** A source cannot make an exchange's record large: past this many findings, the rest are dropped. */
 const MAX_FINDINGS = 20;
 
@@ -80,9 +87,11 @@ const OPERATION_BY_PATH = new Map<string, Operation>(
 );
 
 export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOptions): void {
-  const drafts = new WeakMap<FastifyRequest, ExchangeDraft>();
+  // A decorated field rather than a WeakMap keyed by request: fastify gives every request the
+  // field from the start (one shape), and a WeakMap entry per request is work for the GC.
+  app.decorateRequest('mirrorDraft', null);
   const draftOf = (request: FastifyRequest): ExchangeDraft => {
-    let draft = drafts.get(request);
+    let draft = request.mirrorDraft;
     if (!draft) {
       draft = {
         startedAt: Date.now(),
@@ -94,7 +103,7 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
         resultCount: null,
         findings: [],
       };
-      drafts.set(request, draft);
+      request.mirrorDraft = draft;
     }
     return draft;
   };

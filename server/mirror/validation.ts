@@ -18,8 +18,8 @@ export type BodyValidator = (body: unknown) => { value: unknown } | { error: Err
 export function compileBodyValidator(schema: TSchema): BodyValidator {
   const check = TypeCompiler.Compile(schema);
   return (body) => {
-    // Work on a copy: the exchange log keeps the body exactly as the client sent it.
-    const value = prepare(schema, structuredClone(body));
+    // prepare copies what it changes: the exchange log keeps the body exactly as the client sent it.
+    const value = prepare(schema, body);
     if (check.Check(value)) return { value };
     return { error: validationFailed(describeValueErrors(check.Errors(value))) };
   };
@@ -29,9 +29,11 @@ const DECIMAL_DIGITS = /^\s*-?\d+\s*$/;
 
 /**
  * Fills in the schema's defaults where a key is absent, and turns "1000" into 1000 wherever the
- * schema wants an integer; mutates and returns `value`. (Not TypeBox's Value.Default: it merges an
- * object sent where the default is an array into that array, so `"conditions": {…}` would pass as
- * no conditions at all.)
+ * schema wants an integer. Returns a new value and leaves `value` as it was: every object and array
+ * the schema describes is copied (cheaper than a structuredClone of the whole body on every
+ * request); what the schema leaves open, such as `connectionDetails`' contents, is shared. (Not
+ * TypeBox's Value.Default: it merges an object sent where the default is an array into that array,
+ * so `"conditions": {…}` would pass as no conditions at all.)
  */
 export function prepare(schema: TSchema, value: unknown): unknown {
   switch (schema[Kind]) {
@@ -39,12 +41,15 @@ export function prepare(schema: TSchema, value: unknown): unknown {
       return typeof value === 'string' && DECIMAL_DIGITS.test(value) ? Number(value) : value;
     case 'Object': {
       if (!isRecord(value)) return value;
+      // A spread copies own keys as data properties (parseJsonSafely has already dropped `__proto__`).
+      const copy: Record<string, unknown> = { ...value };
       const properties: Record<string, TSchema> = schema.properties;
-      for (const [key, property] of Object.entries(properties)) {
-        if (Object.hasOwn(value, key)) value[key] = prepare(property, value[key]);
-        else if ('default' in property) value[key] = structuredClone(property.default);
+      for (const key in properties) {
+        const property = properties[key]!;
+        if (Object.hasOwn(copy, key)) copy[key] = prepare(property, copy[key]);
+        else if ('default' in property) copy[key] = structuredClone(property.default);
       }
-      return value;
+      return copy;
     }
     case 'Array':
       // Array.from, not value.map: a body can give an array its own `constructor` key, which map would call.

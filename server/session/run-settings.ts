@@ -62,8 +62,18 @@ export class RunSettings {
     return { settings: new RunSettings(store, settings, overrides, env), warnings };
   }
 
-  /** Saved settings with the command-line overrides on top. */
+  /**
+   * Saved settings with the command-line overrides on top. Composed once per change, not per
+   * read: every mirror request reads the API key and the deadline through here.
+   */
   get effective(): Settings {
+    this.composed ??= this.compose();
+    return this.composed;
+  }
+
+  private composed: Settings | null = null;
+
+  private compose(): Settings {
     const { ngrokDomain, allowCidrs, ...rest } = this.overrides;
     return {
       ...this.saved,
@@ -201,10 +211,12 @@ export class RunSettings {
     await this.store.clear();
     const { settings } = await this.store.load();
     this.saved = settings;
+    this.composed = null;
   }
 
   private async save(settings: Settings): Promise<void> {
     await this.store.save(settings);
     this.saved = settings;
+    this.composed = null;
   }
 }

@@ -155,3 +155,23 @@ test('regenerate, forget the authtoken, reset to defaults', async () => {
   await settings.reset();
   assert.equal(settings.publicView.mirrorPort, 7007);
 });
+
+test('what is in effect follows every change at once: an update, a new key, a reset (the mirror reads it on each request)', async () => {
+  const { settings } = await load({
+    stored: { ngrokAuthtoken: TOKEN },
+    overrides: { requestTimeoutSeconds: 5 },
+  });
+  assert.equal(settings.effective.ngrokAuthtoken, TOKEN);
+  await settings.forgetAuthtoken();
+  assert.equal(settings.effective.ngrokAuthtoken, null, 'a forgotten authtoken is gone at once');
+  const firstKey = settings.effective.apiKey;
+  assert.equal(settings.deadlineMillis, 5000, 'the command line first');
+  await settings.update({ requestTimeoutSeconds: 12 });
+  assert.equal(settings.deadlineMillis, 12_000, 'a change in the window replaces the command-line value');
+  await settings.regenerateApiKey();
+  const secondKey = settings.effective.apiKey;
+  assert.notEqual(secondKey, firstKey, 'a new key is in effect at once');
+  await settings.reset();
+  assert.notEqual(settings.effective.apiKey, secondKey, 'a reset brings a new key');
+  assert.equal(settings.deadlineMillis, defaultSettings().requestTimeoutSeconds * 1000);
+});
