@@ -4,29 +4,12 @@ import { describe, test } from 'node:test';
 import type { MirrorExchange } from '../../server/mirror/exchange';
 import { Checklist, originOf } from '../../server/session/checklist';
 import { SELF_REQUEST_HEADER } from '../../server/session/self-test';
+import { makeExchange } from '../fixtures/exchange';
 
-const MIRROR_PORT = 7007;
+const _MIRROR_PORT = 7007;
 const TUNNEL_PORT = 40_123;
 
-const exchange = (overrides: Partial<MirrorExchange> = {}): MirrorExchange => ({
-  startedAt: 1_700_000_000_000,
-  durationMillis: 2,
-  operation: 'connection',
-  method: 'POST',
-  url: '/api/connection',
-  status: 200,
-  requestBody: {},
-  responseBody: {},
-  summary: 'Test Connection',
-  resultCount: null,
-  rawRequest: '',
-  rawResponse: '',
-  responseHeaders: {},
-  localPort: MIRROR_PORT,
-  remoteAddress: '127.0.0.1',
-  headers: {},
-  ...overrides,
-});
+const exchange = (overrides: Partial<MirrorExchange> = {}) => makeExchange({ requestBody: {}, ...overrides });
 
 describe('where an exchange came from', () => {
   test('the tunnel-only port is tunnel traffic; its caller is the last X-Forwarded-For entry, trimmed', () => {

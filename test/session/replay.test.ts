@@ -7,26 +7,10 @@ import type { MirrorExchange } from '../../server/mirror/exchange';
 import { Replayer } from '../../server/session/replay';
 import { RequestLog } from '../../server/session/request-log';
 import { SELF_REQUEST_HEADER } from '../../server/session/self-test';
+import { makeExchange } from '../fixtures/exchange';
 
-const exchange = (overrides: Partial<MirrorExchange> = {}): MirrorExchange => ({
-  startedAt: Date.now(),
-  durationMillis: 1,
-  operation: 'connection',
-  method: 'POST',
-  url: '/api/connection',
-  status: 200,
-  requestBody: { connectionDetails: {} },
-  responseBody: {},
-  summary: 'Test Connection',
-  resultCount: null,
-  rawRequest: '{"connectionDetails":{}}',
-  rawResponse: '',
-  responseHeaders: {},
-  localPort: 7007,
-  remoteAddress: '127.0.0.1',
-  headers: {},
-  ...overrides,
-});
+const exchange = (overrides: Partial<MirrorExchange> = {}) =>
+  makeExchange({ startedAt: Date.now(), ...overrides });
 
 const log = new RequestLog();
 const replays = new Replayer(log);

@@ -3,40 +3,20 @@ import { test } from 'node:test';
 import type { LogEntry } from '../../server/control/contract';
 import type { MirrorExchange } from '../../server/mirror/exchange';
 import { BODY_LIMIT_CHARS, type LogEvent, RequestLog } from '../../server/session/request-log';
+import { makeExchange } from '../fixtures/exchange';
 
-/** An exchange; its raw texts are its bodies' JSON (or text) unless given. */
-const exchange = (overrides: Partial<MirrorExchange> = {}): MirrorExchange =>
-  withRaws(
-    {
-      startedAt: 1_700_000_000_000,
-      durationMillis: 3,
-      operation: 'metrics',
-      method: 'POST',
-      url: '/api/metric',
-      status: 200,
-      requestBody: { query: { metricField: 'cpu.usage' } },
-      responseBody: { _type: 'MetricsResponse' },
-      summary: 'metric cpu.usage',
-      resultCount: 10,
-      rawRequest: '',
-      rawResponse: '',
-      responseHeaders: {},
-      localPort: 7007,
-      remoteAddress: '127.0.0.1',
-      headers: {},
-      ...overrides,
-    },
-    overrides,
-  );
-
-function withRaws(made: MirrorExchange, overrides: Partial<MirrorExchange>): MirrorExchange {
-  const text = (body: unknown) => (typeof body === 'string' ? body : JSON.stringify(body));
-  return {
-    ...made,
-    rawRequest: overrides.rawRequest ?? text(made.requestBody),
-    rawResponse: overrides.rawResponse ?? text(made.responseBody),
-  };
-}
+/** A metric exchange (see makeExchange). */
+const exchange = (overrides: Partial<MirrorExchange> = {}) =>
+  makeExchange({
+    durationMillis: 3,
+    operation: 'metrics',
+    url: '/api/metric',
+    requestBody: { query: { metricField: 'cpu.usage' } },
+    responseBody: { _type: 'MetricsResponse' },
+    summary: 'metric cpu.usage',
+    resultCount: 10,
+    ...overrides,
+  });
 
 test('keeps the newest entries up to its capacity, oldest first', () => {
   const log = new RequestLog(3);
