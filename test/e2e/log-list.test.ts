@@ -131,6 +131,7 @@ describe('the Requests log', { skip: browserSkip }, () => {
         await box.waitFor();
         assert.match(await text(box), /Request validation errors\./);
         assert.match(await text(box.getByTestId('error-reason')), /startTime/);
+        assert.equal(await placeholder.isVisible(), false, 'the placeholder gives way to the detail');
         const detailOverflow = await page.evaluate(
           () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
         );
