@@ -178,9 +178,9 @@ function report(
       url: facts.url,
       status: answer.status,
       requestBody: '',
-      responseBody: answer.body,
+      responseIsJson: true,
       rawRequest: '',
-      rawResponse: JSON.stringify(answer.body),
+      rawResponse: Buffer.from(JSON.stringify(answer.body)),
       responseHeaders: {
         'content-type': 'application/json; charset=utf-8',
         [API_KEY_HEADER.toLowerCase()]: headerSafe(options.apiKey()),

@@ -26,12 +26,15 @@ export interface MirrorExchange {
   status: number;
   /** The parsed request body when it was JSON, else the raw text (possibly empty). */
   requestBody: unknown;
-  /** The JSON body the mirror sent. */
-  responseBody: unknown;
+  /** Whether the mirror's answer is JSON (every protocol answer; not GET /'s page, nor a pass-through's text). */
+  responseIsJson: boolean;
   /** The request body text exactly as received ('' when there was none). */
   rawRequest: string;
-  /** The response body text exactly as sent. */
-  rawResponse: string;
+  /**
+   * The response body exactly as sent: the very bytes written to the socket. A Buffer lives outside
+   * the JS heap, so a log that keeps many large answers costs the garbage collector nothing.
+   */
+  rawResponse: Buffer;
   /** The response headers as sent (X-MIRROR-API-KEY included), names lower-case, in the order set. */
   responseHeaders: OutgoingHttpHeaders;
   /**

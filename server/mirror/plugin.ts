@@ -10,6 +10,7 @@ import {
   type SourceContext,
   type TelemetrySource,
 } from '../telemetry/source';
+import { AnswerCache } from './answer-cache';
 import { DEFAULT_DEADLINE_MILLIS, withDeadline } from './deadline';
 import {
   describeErrorBody,
@@ -46,6 +47,8 @@ export interface MirrorOptions {
   deadlineMillis?: () => number;
   onExchange?: ExchangeListener;
   appInfo: AppInfo;
+  /** Where answers of a deterministic source are kept for repeats (a bounded one of its own when absent). */
+  answerCache?: AnswerCache;
 }
 
 /**
@@ -64,9 +67,9 @@ interface ExchangeDraft {
   requestBody: unknown;
   /** The body as StackState sent it: what a pass-through source forwards. */
   rawBody: string;
-  responseBody: unknown;
-  /** The response body exactly as sent (the serialised payload fastify wrote). */
-  rawResponse: string;
+  responseIsJson: boolean;
+  /** The response body exactly as sent (the serialised payload, encoded once, as it went out). */
+  rawResponse: Buffer;
   resultCount: number | null;
   error?: string;
   findings: ExchangeFinding[];
@@ -98,8 +101,8 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
         operation: null,
         requestBody: '',
         rawBody: '',
-        responseBody: undefined,
-        rawResponse: '',
+        responseIsJson: false,
+        rawResponse: NO_BYTES,
         resultCount: null,
         findings: [],
       };
@@ -117,7 +120,7 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     error?: MirrorErrorBody,
   ): FastifyReply => {
     const draft = draftOf(request);
-    draft.responseBody = body;
+    draft.responseIsJson = isJsonBody(body);
     draft.resultCount = resultCount;
     if (error) draft.error = describeErrorBody(error);
     return reply.code(status).send(body);
@@ -173,9 +176,11 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
   if (options.onExchange) {
     const listener = options.onExchange;
     // The payload as it goes out, after serialisation: what the caller receives, byte for byte.
+    // Encoded here once; the same bytes go to the socket and to the log.
     app.addHook('onSend', (request, _reply, payload, done) => {
-      draftOf(request).rawResponse = payloadText(payload);
-      done(null, payload);
+      const bytes = payloadBytes(payload);
+      draftOf(request).rawResponse = bytes ?? NO_BYTES;
+      done(null, bytes ?? payload);
     });
     app.addHook('onResponse', (request, reply, done) => {
       const draft = draftOf(request);
@@ -187,7 +192,7 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
         url: request.url,
         status: reply.statusCode,
         requestBody: draft.requestBody,
-        responseBody: draft.responseBody,
+        responseIsJson: draft.responseIsJson,
         rawRequest: draft.rawBody,
         rawResponse: draft.rawResponse,
         responseHeaders: reply.raw.getHeaders(),
@@ -258,7 +263,7 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     if (answer.apiKey === null) reply.raw.removeHeader(API_KEY_HEADER);
     else reply.raw.setHeader(API_KEY_HEADER, answer.apiKey);
     if (answer.contentType !== null) reply.header('content-type', answer.contentType);
-    draft.responseBody = answer.logBody;
+    draft.responseIsJson = isJsonBody(answer.logBody);
     draft.resultCount = answer.resultCount;
     if (answer.error !== undefined) draft.error = answer.error;
     return reply.code(answer.status).send(answer.body);
@@ -277,7 +282,13 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     },
   );
 
-  /** The three query operations: pass-through, or the window's check, the source's answer and its count. */
+  const answers = options.answerCache ?? new AnswerCache();
+
+  /**
+   * The three query operations: pass-through, or the window's check, then the source's answer and
+   * its count. A deterministic source's answer is kept as sent, and a repeat of the query gets
+   * those bytes (answer-cache.ts).
+   */
   const answerQuery = async <Query extends { startTime: number; endTime: number }, Answer>(
     operation: Exclude<Operation, 'connection'>,
     body: { query: Query; connectionDetails?: Record<string, unknown> | undefined },
@@ -285,12 +296,31 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     call: (source: TelemetrySource, query: Query, context: SourceContext) => Promise<Answer>,
     count: (answer: Answer) => number,
   ): Promise<FastifyReply> => {
-    if (options.source().forward) return relay(operation, body, reply);
+    const source = options.source();
+    if (source.forward) return relay(operation, body, reply);
     assertTimeWindow(body.query);
+    const generation = source.answerGeneration?.();
+    const key = generation === undefined ? null : AnswerCache.keyOf(operation, body.query);
+    if (generation === undefined) answers.clear();
+    else if (key !== null) {
+      const kept = answers.get(source, generation, key);
+      if (kept) return sendJsonBytes(reply, kept.bytes, kept.resultCount);
+    }
     const answer = await ask(operation, body, reply, (source, context) => call(source, body.query, context));
-    // Serialised by fastify's JSON.stringify: on a real 1,440-point answer it took 0.40–0.47 ms, a
+    if (generation === undefined || key === null) return send(reply.request, reply, 200, answer, count(answer));
+    // JSON.stringify, as fastify would: on a real 1,440-point answer it took 0.40–0.47 ms, a
     // hand-written serialiser 0.74–0.85 ms and fast-json-stringify 0.67–0.71 ms (bench, measured).
-    return send(reply.request, reply, 200, answer, count(answer));
+    const bytes = Buffer.from(JSON.stringify(answer));
+    answers.set(source, generation, key, { bytes, resultCount: count(answer) });
+    return sendJsonBytes(reply, bytes, count(answer));
+  };
+
+  /** A 200 with an answer already serialised. */
+  const sendJsonBytes = (reply: FastifyReply, bytes: Buffer, resultCount: number): FastifyReply => {
+    const draft = draftOf(reply.request);
+    draft.responseIsJson = true;
+    draft.resultCount = resultCount;
+    return reply.code(200).type(JSON_TYPE).send(bytes);
   };
 
   api.post(OPERATIONS.fieldNames.path, { schema: { body: FieldNamesRequest } }, (request, reply) =>
@@ -350,12 +380,20 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
   });
 }
 
-/** A sent payload as text: fastify hands onSend a string, a Buffer (pass-through) or nothing. */
-function payloadText(payload: unknown): string {
-  if (typeof payload === 'string') return payload;
-  if (Buffer.isBuffer(payload)) return payload.toString('utf8');
-  return '';
+/** A sent payload as bytes: fastify hands onSend a string (serialised), a Buffer (pass-through, a kept answer) or nothing. */
+function payloadBytes(payload: unknown): Buffer | null {
+  if (typeof payload === 'string') return Buffer.from(payload);
+  if (Buffer.isBuffer(payload)) return payload;
+  return null;
 }
+
+const NO_BYTES = Buffer.alloc(0);
+
+/** What fastify sends a serialised object as. */
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** A body the mirror sends as JSON (a protocol answer) rather than as text (GET /'s page). */
+const isJsonBody = (body: unknown) => typeof body !== 'string' && body !== undefined;
 
 /** The signal of a source that answers at once: nothing ever aborts it. */
 const NEVER_ABORTED = new AbortController().signal;

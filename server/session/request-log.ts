@@ -81,10 +81,10 @@ class EntrySource {
   /** The parsed request body, only while the exchange is being appended (its listeners may ask). */
   parsedRequest: unknown;
   rawRequest: string | null;
-  rawResponse: string | null;
-  /** The raw bodies' first characters, once the raw text is let go before the bodies were laid out. */
-  requestHead: string | null = null;
-  responseHead: string | null = null;
+  rawResponse: Buffer | null;
+  /** The raw bodies' first characters, once the raw bodies are let go before they were laid out. */
+  requestHead: BodyHead | null = null;
+  responseHead: BodyHead | null = null;
   /** UTF-8 bytes of the raw bodies, as counted against the budget. */
   rawBytes = 0;
   private summaryText: string | null;
@@ -96,8 +96,6 @@ class EntrySource {
   private responseHeaders: OutgoingHttpHeaders | null;
   private readonly requestIsJson: boolean;
   private readonly responseIsJson: boolean;
-  private readonly requestLength: number;
-  private readonly responseLength: number;
 
   constructor(
     private readonly exchange: Pick<MirrorExchange, 'operation' | 'startedAt'> & {
@@ -114,9 +112,7 @@ class EntrySource {
     this.responseHeaders = from.responseHeaders;
     // A body that was not JSON (empty, malformed, HTML) is shown as its text.
     this.requestIsJson = typeof from.requestBody !== 'string' && from.requestBody !== undefined;
-    this.responseIsJson = typeof from.responseBody !== 'string' && from.responseBody !== undefined;
-    this.requestLength = from.rawRequest.length;
-    this.responseLength = from.rawResponse.length;
+    this.responseIsJson = from.responseIsJson;
   }
 
   summary(): string {
@@ -136,20 +132,12 @@ class EntrySource {
   }
 
   request(): { text: string; truncated: boolean } {
-    this.requestLaidOut ??= layOut(
-      this.rawRequest ?? this.requestHead ?? '',
-      this.requestLength,
-      this.requestIsJson,
-    );
+    this.requestLaidOut ??= layOut(this.requestHead ?? headOf(this.rawRequest ?? ''), this.requestIsJson);
     return this.requestLaidOut;
   }
 
   response(): { text: string; truncated: boolean } {
-    this.responseLaidOut ??= layOut(
-      this.rawResponse ?? this.responseHead ?? '',
-      this.responseLength,
-      this.responseIsJson,
-    );
+    this.responseLaidOut ??= layOut(this.responseHead ?? headOf(this.rawResponse ?? ''), this.responseIsJson);
     return this.responseLaidOut;
   }
 
@@ -386,7 +374,7 @@ export class RequestLog {
   raw(id: number): RawExchange | undefined {
     const kept = this.raws.get(id)?.source;
     if (!kept || kept.rawRequest === null || kept.rawResponse === null) return undefined;
-    return { id, request: kept.rawRequest, response: kept.rawResponse };
+    return { id, request: kept.rawRequest, response: kept.rawResponse.toString('utf8') };
   }
 
   /** The UTF-8 bytes of raw bodies kept now (never above rawBudgetBytes). */
@@ -408,7 +396,7 @@ export class RequestLog {
 
   /** Keeps an exchange's bodies if they fit the per-exchange limit, letting the oldest go to make room. */
   private keepRaw(entry: LogEntry, source: EntrySource): void {
-    const bytes = Buffer.byteLength(source.rawRequest ?? '') + Buffer.byteLength(source.rawResponse ?? '');
+    const bytes = Buffer.byteLength(source.rawRequest ?? '') + (source.rawResponse?.length ?? 0);
     if (bytes > this.rawExchangeLimitBytes) {
       source.letRawGo();
       return;
@@ -434,9 +422,23 @@ export class RequestLog {
   }
 }
 
-/** The first BODY_LIMIT_CHARS characters of a raw text, copied only when it is longer (see ownCopy). */
-function headOf(raw: string): string {
-  return raw.length <= BODY_LIMIT_CHARS ? raw : ownCopy(raw.slice(0, BODY_LIMIT_CHARS));
+/** The first characters of a raw body, enough to lay it out, and whether they are all of it. */
+interface BodyHead {
+  text: string;
+  whole: boolean;
+}
+
+/**
+ * The first BODY_LIMIT_CHARS characters of a raw body (copied when the body is longer, see ownCopy).
+ * Of bytes, only the first 4 × BODY_LIMIT_CHARS are decoded: UTF-8 takes at most 4 bytes a character.
+ */
+function headOf(raw: string | Buffer): BodyHead {
+  const text =
+    typeof raw === 'string' || raw.length <= 4 * BODY_LIMIT_CHARS
+      ? raw.toString()
+      : raw.toString('utf8', 0, 4 * BODY_LIMIT_CHARS);
+  const whole = text.length <= BODY_LIMIT_CHARS && (typeof raw === 'string' || raw.length <= 4 * BODY_LIMIT_CHARS);
+  return whole ? { text, whole } : { text: ownCopy(text.slice(0, BODY_LIMIT_CHARS)), whole };
 }
 
 /** At most MAX_FINDINGS_KEPT findings, each cut to the log's bounds. */
@@ -461,13 +463,10 @@ function readBody(raw: string): unknown {
 
 /**
  * A body laid out for the log: pretty JSON when it was JSON, the text otherwise; cut at
- * BODY_LIMIT_CHARS with a mark. `text` is the whole raw text or its start, of `length` in all.
+ * BODY_LIMIT_CHARS with a mark.
  */
-function layOut(text: string, length: number, isJson: boolean): { text: string; truncated: boolean } {
-  const whole = text.length >= length;
-  const laidOut = isJson
-    ? prettyJsonText(text, BODY_LIMIT_CHARS, whole)
-    : { text: text.slice(0, BODY_LIMIT_CHARS), truncated: length > BODY_LIMIT_CHARS };
+function layOut({ text, whole }: BodyHead, isJson: boolean): { text: string; truncated: boolean } {
+  const laidOut = isJson ? prettyJsonText(text, BODY_LIMIT_CHARS, whole) : { text, truncated: !whole };
   // A cut body is copied out, so the entry does not keep the whole original alive (see ownCopy).
   return laidOut.truncated ? { text: ownCopy(`${laidOut.text}\n… (truncated)`), truncated: true } : laidOut;
 }

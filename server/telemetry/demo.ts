@@ -97,6 +97,8 @@ export const RAW_POINT_CAP = 10_000;
 /** The demo's answers, computed at once (tests call these directly). */
 export function createDemoAnswers(cache = new ChunkCache()): InstantAnswers {
   let incidents: readonly Incident[] = [];
+  // Every answer is a pure function of the query and the incidents: a new set is a new generation.
+  let generation = 0;
 
   const seriesFor = (field: SelectField, hosts: readonly HostSpec[]): Series[] =>
     hosts.map((host): Series => {
@@ -155,7 +157,9 @@ export function createDemoAnswers(cache = new ChunkCache()): InstantAnswers {
     }),
     setIncidents: (next) => {
       incidents = [...next];
+      generation++;
     },
+    answerGeneration: () => generation,
   };
 }
 

@@ -7,7 +7,7 @@ import type { TelemetrySource } from './source';
 type QueryOperation = 'fieldNames' | 'fieldValues' | 'metrics';
 
 /** The four operations as immediate answers (the same queries and answers, without the waiting), plus the incident hooks. */
-export type InstantAnswers = Pick<TelemetrySource, 'kind' | 'catalog' | 'setIncidents'> & {
+export type InstantAnswers = Pick<TelemetrySource, 'kind' | 'catalog' | 'setIncidents' | 'answerGeneration'> & {
   testConnection(connectionDetails: Record<string, unknown>): TestConnectionResponse;
 } & {
   [Operation in QueryOperation]: (
@@ -29,5 +29,6 @@ export function instantSource(answers: InstantAnswers): TelemetrySource {
     metrics: async (query) => answers.metrics(query),
     catalog: () => answers.catalog(),
     setIncidents: (incidents) => answers.setIncidents(incidents),
+    ...(answers.answerGeneration ? { answerGeneration: answers.answerGeneration } : {}),
   };
 }

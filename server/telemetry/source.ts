@@ -80,6 +80,13 @@ export interface TelemetrySource {
   /** Overlay incidents (replaces the current set). Sources without incidents ignore them. */
   setIncidents(incidents: readonly Incident[]): void;
   /**
+   * Present on a source whose answers depend on nothing but the query and this number, which
+   * changes whenever they would (the demo: its incidents). The mirror may then send the bytes it
+   * sent before for the same query (answer-cache.ts). Absent where an answer can change on its own:
+   * a backend's data (Prometheus), a random stream (the tutorial).
+   */
+  answerGeneration?(): number;
+  /**
    * Pass-through (the `upstream` kind): when present, the mirror plugin calls this with the request
    * body as StackState sent it, instead of the typed operation, and sends the answer as it came.
    */

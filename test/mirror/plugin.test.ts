@@ -549,7 +549,8 @@ describe('the exchange report', () => {
       assert.equal(exchange.headers['x-test'], path);
       assert.ok(exchange.durationMillis >= 0);
       assert.ok(exchange.startedAt >= now);
-      assert.ok(typeof exchange.responseBody === 'object' && exchange.responseBody !== null);
+      assert.ok(exchange.responseIsJson, `${path}: the answer is reported as JSON`);
+      assert.ok(JSON.parse(exchange.rawResponse.toString()) !== null, `${path}: the raw answer is JSON`);
     }
   });
 
@@ -560,7 +561,7 @@ describe('the exchange report', () => {
     assert.equal(invalid.url, '//api/metric/');
     assert.equal(invalid.status, 500);
     assert.equal(invalid.resultCount, null);
-    assert.equal((invalid.responseBody as Json).summary, 'Request validation errors.');
+    assert.equal((JSON.parse(invalid.rawResponse.toString()) as Json).summary, 'Request validation errors.');
 
     await app.inject({ method: 'GET', url: '/favicon.ico' });
     const missing = lastExchange();

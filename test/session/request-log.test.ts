@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LogEntry } from '../../server/control/contract';
-import type { MirrorExchange } from '../../server/mirror/exchange';
 import { BODY_LIMIT_CHARS, type LogEvent, RequestLog } from '../../server/session/request-log';
-import { makeExchange } from '../fixtures/exchange';
+import { type ExchangeOverrides, makeExchange } from '../fixtures/exchange';
 
 /** A metric exchange (see makeExchange). */
-const exchange = (overrides: Partial<MirrorExchange> = {}) =>
+const exchange = (overrides: ExchangeOverrides = {}) =>
   makeExchange({
     durationMillis: 3,
     operation: 'metrics',
@@ -124,7 +123,7 @@ test('response headers as sent are listed, lower-case, the key header included',
 
 test('an entry shows the same whether read at once or after its raw text was let go', () => {
   const long = { query: { metricField: 'cpu.usage', note: 'n'.repeat(BODY_LIMIT_CHARS) } };
-  const samples: Partial<MirrorExchange>[] = [
+  const samples: ExchangeOverrides[] = [
     {},
     { requestBody: long, responseBody: { points: Array.from({ length: 2000 }, (_, i) => [i, i * 60_000]) } },
     {
