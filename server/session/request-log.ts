@@ -437,7 +437,8 @@ function headOf(raw: string | Buffer): BodyHead {
     typeof raw === 'string' || raw.length <= 4 * BODY_LIMIT_CHARS
       ? raw.toString()
       : raw.toString('utf8', 0, 4 * BODY_LIMIT_CHARS);
-  const whole = text.length <= BODY_LIMIT_CHARS && (typeof raw === 'string' || raw.length <= 4 * BODY_LIMIT_CHARS);
+  const whole =
+    text.length <= BODY_LIMIT_CHARS && (typeof raw === 'string' || raw.length <= 4 * BODY_LIMIT_CHARS);
   return whole ? { text, whole } : { text: ownCopy(text.slice(0, BODY_LIMIT_CHARS)), whole };
 }
 

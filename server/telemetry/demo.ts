@@ -58,6 +58,10 @@
 // Incidents (setIncidents): while an incident is active, [start, start + duration), the chosen
 // metric of the series that match its dimensions is multiplied by its factor (percentages are
 // clamped to 100). Overlapping incidents multiply.
+//
+// Repeats. An answer depends on nothing but the query and the incidents, so `answerGeneration`
+// changes with each new set of incidents, and the mirror may send a repeated query the bytes it
+// sent before (answer-cache.ts).
 import type {
   AggregationMethod,
   FieldDescriptor,

@@ -7,7 +7,10 @@ import type { TelemetrySource } from './source';
 type QueryOperation = 'fieldNames' | 'fieldValues' | 'metrics';
 
 /** The four operations as immediate answers (the same queries and answers, without the waiting), plus the incident hooks. */
-export type InstantAnswers = Pick<TelemetrySource, 'kind' | 'catalog' | 'setIncidents' | 'answerGeneration'> & {
+export type InstantAnswers = Pick<
+  TelemetrySource,
+  'kind' | 'catalog' | 'setIncidents' | 'answerGeneration'
+> & {
   testConnection(connectionDetails: Record<string, unknown>): TestConnectionResponse;
 } & {
   [Operation in QueryOperation]: (
