@@ -10,7 +10,6 @@ import {
   type SourceContext,
   type TelemetrySource,
 } from '../telemetry/source';
-import { answerBytes } from './answer-bytes';
 import { AnswerCache } from './answer-cache';
 import { DEFAULT_DEADLINE_MILLIS, withDeadline } from './deadline';
 import {
@@ -308,8 +307,10 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
       if (kept) return sendJsonBytes(reply, kept.bytes, kept.resultCount);
     }
     const answer = await ask(operation, body, reply, (source, context) => call(source, body.query, context));
-    // The bytes JSON.stringify would give, its points written faster (answer-bytes.ts).
-    const bytes = answerBytes(answer);
+    // JSON.stringify, encoded once. Measured on the demo's 1,440-point answers: a byte writer for the
+    // points (integers digit by digit) was within noise of it (355–430 µs against 410–430 µs), a
+    // string-building serialiser and fast-json-stringify slower (0.74–0.85 and 0.67–0.71 ms).
+    const bytes = Buffer.from(JSON.stringify(answer));
     if (generation !== undefined && key !== null) {
       answers.set(source, generation, key, { bytes, resultCount: count(answer) });
     }
