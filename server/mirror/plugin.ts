@@ -297,12 +297,13 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     count: (answer: Answer) => number,
   ): Promise<FastifyReply> => {
     const source = options.source();
+    const generation = source.answerGeneration?.();
+    // Another kind of source serves now: the kept answers (and the source they hold) can go.
+    if (generation === undefined) answers.clear();
     if (source.forward) return relay(operation, body, reply);
     assertTimeWindow(body.query);
-    const generation = source.answerGeneration?.();
     const key = generation === undefined ? null : AnswerCache.keyOf(operation, body.query);
-    if (generation === undefined) answers.clear();
-    else if (key !== null) {
+    if (generation !== undefined && key !== null) {
       const kept = answers.get(source, generation, key);
       if (kept) return sendJsonBytes(reply, kept.bytes, kept.resultCount);
     }
