@@ -10,7 +10,9 @@
 // Node times a request from its first byte. Its parser does not tell us when that byte came, so a
 // kept-alive connection's next request is taken to start at the first check that sees new bytes on
 // its socket (socket.bytesRead): at most one check late, as Node's own check is at most one late.
-// The first request on a connection is timed from the connection, as Node does.
+// The first request on a connection is timed from the connection, as Node does. One difference:
+// bytes of the next request that came before the last answer went out (pipelining) are not seen
+// as new, so its clock starts with its next byte; until then the keep-alive time-out applies.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
