@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -15,6 +15,8 @@ import { headlessJsonArgs } from './headless-args';
 
 /** Longer than every period the idle app used to wake at: 1 s (socket checks), 15 s (keep-alive). */
 const IDLE_SECONDS = 16;
+/** Time for the use before to be over: the control port's keep-alive time-out, and a check. */
+const SETTLE_MILLIS = 7000;
 /** Wake-ups allowed in that time: none are expected; one leaves room for a stray one. */
 const MAX_WAKE_UPS = 1;
 /** CPU time of the main thread allowed in that time: a sleeping thread uses none. */
@@ -36,10 +38,10 @@ async function mainThread(pid: number): Promise<{ wakeUps: number; cpuMillis: nu
   return { wakeUps, cpuMillis };
 }
 
-/** One request on a connection of its own (closed after the answer), as curl sends it. */
-function getOnce(url: string, method = 'GET'): Promise<number> {
+/** One request: on a connection of its own (closed after the answer, as curl does), or on `agent`'s. */
+function getOnce(url: string, method = 'GET', agent: Agent | false = false): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent: false }, (response) => {
+    const req = request(url, { method, agent }, (response) => {
       response.resume();
       response.on('end', () => resolve(response.statusCode ?? 0));
     });
@@ -74,10 +76,14 @@ test('left idle with the window’s event stream open, the headless process slee
   const ui = new URL(ready.uiUrl);
   const token = ui.searchParams.get('token') ?? '';
 
-  // Some use first: the mirror answers a request and the window loads, then all goes quiet.
+  // Some use first: the mirror answers curl, and the window asks for the state over a connection
+  // it keeps open afterwards, as a browser does; then all goes quiet.
   const mirror = new URL(ready.mirrorUrl);
   assert.equal(await getOnce(`http://127.0.0.1:${mirror.port}/api/connection`, 'POST'), 200);
-  assert.equal(await getOnce(`http://127.0.0.1:${ui.port}/control/state?token=${token}`), 200);
+  const browserLike = new Agent({ keepAlive: true });
+  after(() => browserLike.destroy());
+  const state = `http://127.0.0.1:${ui.port}/control/state?token=${token}`;
+  assert.equal(await getOnce(state, 'GET', browserLike), 200);
 
   let received = 0;
   const stream = request(`http://127.0.0.1:${ui.port}/control/events?token=${token}`);
@@ -92,8 +98,9 @@ test('left idle with the window’s event stream open, the headless process slee
   stream.end();
   await opened;
   try {
-    // The mirror's answer reaches the log and the stream, the last batch goes out: then nothing is due.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // The last log batch goes out, and the control port closes the idle kept-alive connection
+    // (5 s): then nothing is due.
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MILLIS));
     const receivedBefore = received;
     const before = await mainThread(child.pid ?? 0);
     await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
