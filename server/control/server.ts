@@ -69,6 +69,8 @@ export interface ControlServerOptions {
   token?: string;
   /** Tests shorten these; EVENT_STREAM_LIMITS otherwise. */
   eventStream?: Partial<EventStreamLimits>;
+  /** Tests shorten it; CONTROL_HEADERS_TIMEOUT_MILLIS otherwise. */
+  headersTimeoutMillis?: number;
 }
 
 export class ControlPortInUseError extends Error {
@@ -112,7 +114,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
   });
   let port = 0;
   enforceRequestTimeouts(app.server, {
-    headersTimeout: CONTROL_HEADERS_TIMEOUT_MILLIS,
+    headersTimeout: options.headersTimeoutMillis ?? CONTROL_HEADERS_TIMEOUT_MILLIS,
     requestTimeout: 0,
     checkMillis: 1000,
   });
