@@ -68,16 +68,19 @@ export function enforceRequestTimeouts(server: Server, limits: RequestTimeoutLim
 
   const check = () => {
     const now = Date.now();
+    let needed = false;
     for (const [socket, connection] of connections) {
       if (connection.since === null && connection.request === null) {
         if (socket.bytesRead > connection.bytesWhenAnswered) connection.since = now;
-        continue;
+        needed = true;
+      } else if (connection.since !== null && isLate(connection, connection.since, now, limits)) {
+        connections.delete(socket);
+        if (!server.emit('clientError', requestTimeoutError(), socket)) socket.destroy();
+      } else {
+        needed ||= needsChecks(connection);
       }
-      if (connection.since === null || !isLate(connection, connection.since, now, limits)) continue;
-      connections.delete(socket);
-      if (!server.emit('clientError', requestTimeoutError(), socket)) socket.destroy();
     }
-    if (![...connections.values()].some(needsChecks)) stopChecks();
+    if (!needed) stopChecks();
   };
   const startChecks = () => {
     timer ??= setInterval(check, limits.checkMillis).unref();
@@ -93,19 +96,22 @@ export function enforceRequestTimeouts(server: Server, limits: RequestTimeoutLim
     socket.once('close', () => connections.delete(socket));
     startChecks();
   });
+  // One listener for every answer (no closure a request): the connection waits for the next request.
+  function onAnswered(this: ServerResponse) {
+    const connection = connections.get(this.req.socket);
+    if (!connection || connection.request !== this.req) return;
+    connection.request = null;
+    connection.since = null;
+    connection.bytesWhenAnswered = this.req.socket.bytesRead;
+    startChecks();
+  }
   const onRequest = (request: IncomingMessage, response: ServerResponse) => {
     const connection = connections.get(request.socket);
     if (!connection) return;
     connection.request = request;
     // The whole request came between two checks: its time starts now.
     connection.since ??= Date.now();
-    response.once('finish', () => {
-      if (connection.request !== request) return;
-      connection.request = null;
-      connection.since = null;
-      connection.bytesWhenAnswered = request.socket.bytesRead;
-      startChecks();
-    });
+    response.on('finish', onAnswered);
   };
   server.on('request', onRequest);
   // A request with an unknown `Expect` goes to this event instead, when someone listens to it (the
