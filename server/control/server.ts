@@ -3,6 +3,7 @@
 
 import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { enforceRequestTimeouts, NODE_TIMEOUTS_OFF } from '../request-timeouts';
 import type { MirrorSession } from '../session';
 import { ActionError } from '../session';
 import { checkMirrorFromUi } from './check-mirror';
@@ -29,7 +30,17 @@ import { loadStaticFiles, MISSING_UI_PAGE } from './static-files';
 
 /** Log entries reach the page in batches at most this often, so a busy mirror cannot flood it. */
 export const LOG_BATCH_MILLIS = 100;
-const HEARTBEAT_MILLIS = 15_000;
+/**
+ * Node's default headers time-out, kept for the control port; checked by request-timeouts.ts, which
+ * (unlike Node's own check every 30 s) does not wake the idle app while only the event stream is open.
+ */
+const CONTROL_HEADERS_TIMEOUT_MILLIS = 60_000;
+/**
+ * How long an idle kept-alive connection of the page stays open (Node's default; fastify's 72 s
+ * is for load balancers). While one is open, the time-outs above are checked every second; on
+ * 127.0.0.1 a new connection for the next click costs next to nothing.
+ */
+const CONTROL_KEEP_ALIVE_MILLIS = 5000;
 
 /** How the event stream treats a client that does not read (see registerEventStream). */
 export interface EventStreamLimits {
@@ -58,6 +69,8 @@ export interface ControlServerOptions {
   token?: string;
   /** Tests shorten these; EVENT_STREAM_LIMITS otherwise. */
   eventStream?: Partial<EventStreamLimits>;
+  /** Tests shorten it; CONTROL_HEADERS_TIMEOUT_MILLIS otherwise. */
+  headersTimeoutMillis?: number;
 }
 
 export class ControlPortInUseError extends Error {
@@ -94,10 +107,17 @@ export async function startControlServer(options: ControlServerOptions): Promise
     logger: false,
     bodyLimit: 64 * 1024,
     forceCloseConnections: true,
+    keepAliveTimeout: CONTROL_KEEP_ALIVE_MILLIS,
+    http: NODE_TIMEOUTS_OFF,
     // Refuse what the schemas do not name, instead of silently dropping it.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   });
   let port = 0;
+  enforceRequestTimeouts(app.server, {
+    headersTimeout: options.headersTimeoutMillis ?? CONTROL_HEADERS_TIMEOUT_MILLIS,
+    requestTimeout: 0,
+    checkMillis: 1000,
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     const query = new URL(request.url, 'http://control').searchParams;
@@ -279,9 +299,9 @@ function registerEventStream(app: FastifyInstance, session: MirrorSession, limit
       flushTimer ??= setTimeout(flush, LOG_BATCH_MILLIS);
     });
     session.on('state', onState);
-    const heartbeat = setInterval(() => {
-      if (!stalled) write(': keep-alive\n\n');
-    }, HEARTBEAT_MILLIS);
+    // No heartbeat: the page is on 127.0.0.1, with no proxy between to time an idle stream out, and
+    // a page that is gone closes its socket (the kernel does it even if it crashed). One that is
+    // frozen costs nothing until something is written, and then the backpressure rules above apply.
 
     /** Stops listening to the session and every timer but the one that destroys an ended socket. */
     const stop = () => {
@@ -289,7 +309,6 @@ function registerEventStream(app: FastifyInstance, session: MirrorSession, limit
       done = true;
       session.off('state', onState);
       unsubscribeLog();
-      clearInterval(heartbeat);
       if (flushTimer) clearTimeout(flushTimer);
       if (stalled) clearTimeout(stalled.cutOff);
       out.off('drain', resume);

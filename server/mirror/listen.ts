@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { enforceRequestTimeouts, NODE_TIMEOUTS_OFF } from '../request-timeouts';
 import { answerClientError, answerMalformedUrl, installEdgeAnswers } from './edge-answers';
 import { MAX_BODY_BYTES } from './errors';
 import { type MirrorOptions, registerMirrorRoutes } from './plugin';
@@ -18,22 +19,30 @@ export const MIRROR_TIMEOUTS = {
   /** Time to receive the headers; at most the request time-out. */
   headersTimeout: 20_000,
   /**
-   * How often Node looks for requests past their time-outs. Its default (30 s) lets a request that
-   * trickles in live up to twice the time-out; a check a second keeps it near the configured 30 s.
+   * How often requests on their way in are checked against the two time-outs above, only while a
+   * connection is open (request-timeouts.ts). Node's default pace (30 s) would let a request that
+   * trickles in live up to twice its time-out; a check a second keeps it near the configured 30 s.
    */
-  connectionsCheckingInterval: 1000,
+  timeoutCheckMillis: 1000,
 } as const;
 
 export type MirrorTimeouts = { [K in keyof typeof MIRROR_TIMEOUTS]: number };
 
 /** Node's server options for both listeners. */
-const httpOptions = (timeouts: MirrorTimeouts) => ({
-  requestTimeout: timeouts.requestTimeout,
-  headersTimeout: timeouts.headersTimeout,
-  connectionsCheckingInterval: timeouts.connectionsCheckingInterval,
+const HTTP_OPTIONS = {
+  // Node's own check of the time-outs would wake the idle app every second: see request-timeouts.ts.
+  ...NODE_TIMEOUTS_OFF,
   // A request without Host is answered by the mirror (a protocol error with the key header), not by Node.
   requireHostHeader: false,
-});
+};
+
+/** Cuts off requests that take too long to arrive, on either listener. */
+const enforceTimeouts = (server: Server, timeouts: MirrorTimeouts) =>
+  enforceRequestTimeouts(server, {
+    headersTimeout: timeouts.headersTimeout,
+    requestTimeout: timeouts.requestTimeout,
+    checkMillis: timeouts.timeoutCheckMillis,
+  });
 
 /** How long close() lets in-flight requests finish before it cuts every connection. */
 const CLOSE_GRACE_MILLIS = 1500;
@@ -49,8 +58,9 @@ export function createMirrorApp(
     logger: false,
     connectionTimeout: timeouts.connectionTimeout,
     keepAliveTimeout: timeouts.keepAliveTimeout,
-    requestTimeout: timeouts.requestTimeout,
-    http: httpOptions(timeouts),
+    // Node's own; see HTTP_OPTIONS.
+    requestTimeout: 0,
+    http: HTTP_OPTIONS,
     bodyLimit: MAX_BODY_BYTES,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
@@ -59,6 +69,7 @@ export function createMirrorApp(
     frameworkErrors: (_error, request, reply) => answerMalformedUrl(options, request.raw, reply.raw),
   });
   installEdgeAnswers(app.server, options, false);
+  enforceTimeouts(app.server, timeouts);
   registerMirrorRoutes(app, options);
   return app;
 }
@@ -106,10 +117,11 @@ export async function startMirror(options: StartMirrorOptions): Promise<RunningM
     throw describeListenError(error, host, port);
   }
 
-  const tunnelServer = createServer(httpOptions(timeouts), app.routing);
+  const tunnelServer = createServer(HTTP_OPTIONS, app.routing);
   tunnelServer.keepAliveTimeout = timeouts.keepAliveTimeout;
   tunnelServer.setTimeout(timeouts.connectionTimeout);
   installEdgeAnswers(tunnelServer, options, true);
+  enforceTimeouts(tunnelServer, timeouts);
   try {
     await listen(tunnelServer, TUNNEL_HOST, 0);
   } catch (error) {
