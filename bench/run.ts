@@ -45,6 +45,7 @@ const WARM_UP_SECONDS = 3;
 const MEMORY_REQUESTS = 100_000;
 const MEMORY_WARM_UP_REQUESTS = 10_000;
 const IDLE_SECONDS = 10;
+const IDLE_SETTLE_SECONDS = 20;
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -384,8 +385,10 @@ async function idleCpu(headless: ServerProcess): Promise<Row[]> {
   // A process that does nothing at all but run under node and tsx: the floor of what idle costs here.
   const floor = await startServerProcess('fastify');
   try {
-    // Let the load before settle (its last batches, a GC), then measure in microseconds from inside.
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // Let both settle before measuring (in microseconds, from inside): the load before (its last
+    // batches, V8's memory reducer collecting after it) and tsx's start-up (its esbuild service is
+    // pinged every second for about 15 s after a process starts).
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_SECONDS * 1000));
     const cpuOf = async (server: ServerProcess) => (await server.ask({ type: 'cpu' }, 'cpu')).micros;
     const start = await Promise.all([cpuOf(headless), cpuOf(floor)]);
     const chunksBefore = chunks;
