@@ -46,6 +46,7 @@ const MEMORY_REQUESTS = 100_000;
 const MEMORY_WARM_UP_REQUESTS = 10_000;
 const IDLE_SECONDS = 10;
 const IDLE_SETTLE_SECONDS = 20;
+const IDLE_WINDOWS = 3;
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -371,6 +372,12 @@ async function cpuMillis(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** CPU time of a process's main thread in milliseconds, to the nanosecond (its schedstat: time on a CPU). */
+async function mainThreadMillis(pid: number): Promise<number> {
+  const schedstat = await readFile(`/proc/${pid}/task/${pid}/schedstat`, 'utf8');
+  return Number(schedstat.split(' ')[0]) / 1e6;
+}
+
 async function idleCpu(headless: ServerProcess): Promise<Row[]> {
   const url = new URL(headless.uiUrl ?? '');
   const stream = request({
@@ -389,23 +396,43 @@ async function idleCpu(headless: ServerProcess): Promise<Row[]> {
     // batches, V8's memory reducer collecting after it) and tsx's start-up (its esbuild service is
     // pinged every second for about 15 s after a process starts).
     await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_SECONDS * 1000));
-    const cpuOf = async (server: ServerProcess) => (await server.ask({ type: 'cpu' }, 'cpu')).micros;
-    const start = await Promise.all([cpuOf(headless), cpuOf(floor)]);
+    // Read from outside (no wake-up): the main thread, where the app's own timers and I/O run, and
+    // the whole process, which adds V8's collector threads and tsx's module-hooks thread.
+    const read = (server: ServerProcess) =>
+      Promise.all([mainThreadMillis(server.pid), cpuMillis(server.pid)]);
+    // V8's memory reducer collects once, some 20–50 s after the last activity, in either process:
+    // of IDLE_WINDOWS windows of IDLE_SECONDS, the quietest tells the steady state.
     const chunksBefore = chunks;
-    await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
-    const end = await Promise.all([cpuOf(headless), cpuOf(floor)]);
-    const [mine = 0, base = 0] = end.map((micros, i) => (micros - (start[i] ?? 0)) / 1000);
+    const windows: number[][] = [];
+    for (let w = 0; w < IDLE_WINDOWS; w++) {
+      const start = await Promise.all([read(headless), read(floor)]);
+      await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
+      const end = await Promise.all([read(headless), read(floor)]);
+      const spent = (i: number, which: 0 | 1) => (end[i]?.[which] ?? 0) - (start[i]?.[which] ?? 0);
+      windows.push([spent(0, 0), spent(1, 0), spent(0, 1), spent(1, 1)]);
+    }
+    const quietest = (k: number) => Math.min(...windows.map((w) => w[k] ?? 0));
+    const [mine, base, mineAll, baseAll] = [quietest(0), quietest(1), quietest(2), quietest(3)];
     const percent = (millis: number) => (millis / (IDLE_SECONDS * 1000)) * 100;
     log(
-      `  idle ${IDLE_SECONDS} s with the event stream open: ${mine.toFixed(1)} ms CPU (${chunks - chunksBefore} chunks received); ` +
-        `an idle minimal fastify app: ${base.toFixed(1)} ms`,
+      `  idle, the quietest ${IDLE_SECONDS} s of ${IDLE_WINDOWS}, with the event stream open: main thread ${mine.toFixed(1)} ms CPU, whole process ${mineAll} ms ` +
+        `(${chunks - chunksBefore} chunks received); an idle minimal fastify app: ${base.toFixed(1)} ms, ${baseAll} ms`,
     );
     return [
       {
-        figure: `e. idle CPU over ${IDLE_SECONDS} s, window's event stream open, above an idle fastify app`,
-        measured: `${percent(mine).toFixed(2)} % (${mine.toFixed(1)} ms)`,
-        baseline: `${percent(base).toFixed(2)} % (${base.toFixed(1)} ms)`,
+        figure: `e. idle CPU, quietest ${IDLE_SECONDS} s of ${IDLE_WINDOWS}, window's event stream open, main thread, above an idle fastify app`,
+        measured: `${percent(mine).toFixed(3)} % (${mine.toFixed(1)} ms)`,
+        baseline: `${percent(base).toFixed(3)} % (${base.toFixed(1)} ms)`,
         value: percent(mine) - percent(base),
+        // 0 % within the 1 ms a stray wake-up costs: the code before (Node's 1 s time-out check, a
+        // 15 s heartbeat) measured 0.058 % here.
+        target: { kind: 'atMost', limit: 0.01, unit: ' %' },
+      },
+      {
+        figure: "e. same, whole process (with V8's collector threads; 10 ms ticks)",
+        measured: `${percent(mineAll).toFixed(2)} % (${mineAll} ms)`,
+        baseline: `${percent(baseAll).toFixed(2)} % (${baseAll} ms)`,
+        value: percent(mineAll) - percent(baseAll),
         target: { kind: 'atMost', limit: 0.1, unit: ' %' },
       },
     ];
