@@ -160,6 +160,27 @@ const meanRps = (figures: LoadFigures[]) =>
 const maxP99 = (figures: LoadFigures[]) =>
   Math.max(...figures.map((f) => f.p99Millis).filter(Number.isFinite));
 
+type Ratio = Awaited<ReturnType<typeof ratioOf>>;
+
+/** A row of requests a second, mirror against baseline over the same turns. */
+const rateRow = (figure: string, ratio: Ratio, atLeast: number): Row => ({
+  figure,
+  measured: `${fixed(meanRps(ratio.mirror))} req/s, p99 ${millis(maxP99(ratio.mirror))}`,
+  baseline: `${fixed(meanRps(ratio.baseline))} req/s, p99 ${millis(maxP99(ratio.baseline))}`,
+  value: ratio.ratio,
+  spread: range(ratio.perTurn),
+  target: { kind: 'atLeast', limit: atLeast },
+});
+
+/** A row of CPU time a request, baseline over mirror (less sensitive to the machine's other load). */
+const cpuRow = (figure: string, ratio: Ratio, atLeast: number): Row => ({
+  figure,
+  measured: `${ratio.cpuPerRequest.mirror.toFixed(0)} µs`,
+  baseline: `${ratio.cpuPerRequest.baseline.toFixed(0)} µs`,
+  value: ratio.cpuPerRequest.baseline / ratio.cpuPerRequest.mirror,
+  target: { kind: 'atLeast', limit: atLeast },
+});
+
 // ---------- a. and b.: throughput against minimal servers ----------
 
 async function throughput(dir: string, headless: ServerProcess): Promise<Row[]> {
@@ -188,51 +209,20 @@ async function throughput(dir: string, headless: ServerProcess): Promise<Row[]> 
       (await isExact(await post(headless.port, keepAliveAgent(1), lastWindow), lastWindow));
     const points = (JSON.parse(answer) as { telemetry: { points: unknown[] } }).telemetry.points.length;
     return [
-      {
-        figure: 'a. POST /api/connection vs minimal fastify app',
-        measured: `${fixed(meanRps(a.mirror))} req/s, p99 ${millis(maxP99(a.mirror))}`,
-        baseline: `${fixed(meanRps(a.baseline))} req/s, p99 ${millis(maxP99(a.baseline))}`,
-        value: a.ratio,
-        spread: range(a.perTurn),
-        target: { kind: 'atLeast', limit: 0.6 },
-      },
-      {
-        figure: `b. ${points}-point 24 h MEAN /api/metric (${fixed(Buffer.byteLength(answer))} B) vs bare server, same bytes; the query repeated`,
-        measured: `${fixed(meanRps(b.mirror))} req/s, p99 ${millis(maxP99(b.mirror))}`,
-        baseline: `${fixed(meanRps(b.baseline))} req/s, p99 ${millis(maxP99(b.baseline))}`,
-        value: b.ratio,
-        spread: range(b.perTurn),
-        target: { kind: 'atLeast', limit: 0.15 },
-      },
-      {
-        figure: `b. same, over ${fixed(MOVING_WINDOWS)} windows 10 s apart (each answer computed and serialised)`,
-        measured: `${fixed(meanRps(moving.mirror))} req/s, p99 ${millis(maxP99(moving.mirror))}`,
-        baseline: `${fixed(meanRps(moving.baseline))} req/s, p99 ${millis(maxP99(moving.baseline))}`,
-        value: moving.ratio,
-        spread: range(moving.perTurn),
-        target: { kind: 'atLeast', limit: 0.15 },
-      },
-      {
-        figure: 'a. same, CPU time a request (baseline / mirror)',
-        measured: `${a.cpuPerRequest.mirror.toFixed(0)} µs`,
-        baseline: `${a.cpuPerRequest.baseline.toFixed(0)} µs`,
-        value: a.cpuPerRequest.baseline / a.cpuPerRequest.mirror,
-        target: { kind: 'atLeast', limit: 0.6 },
-      },
-      {
-        figure: 'b. same, CPU time a request (baseline / mirror); the query repeated',
-        measured: `${b.cpuPerRequest.mirror.toFixed(0)} µs`,
-        baseline: `${b.cpuPerRequest.baseline.toFixed(0)} µs`,
-        value: b.cpuPerRequest.baseline / b.cpuPerRequest.mirror,
-        target: { kind: 'atLeast', limit: 0.15 },
-      },
-      {
-        figure: 'b. same, CPU time a request (baseline / mirror); moving windows',
-        measured: `${moving.cpuPerRequest.mirror.toFixed(0)} µs`,
-        baseline: `${moving.cpuPerRequest.baseline.toFixed(0)} µs`,
-        value: moving.cpuPerRequest.baseline / moving.cpuPerRequest.mirror,
-        target: { kind: 'atLeast', limit: 0.15 },
-      },
+      rateRow('a. POST /api/connection vs minimal fastify app', a, 0.6),
+      rateRow(
+        `b. ${points}-point 24 h MEAN /api/metric (${fixed(Buffer.byteLength(answer))} B) vs bare server, same bytes; the query repeated`,
+        b,
+        0.15,
+      ),
+      rateRow(
+        `b. same, over ${fixed(MOVING_WINDOWS)} windows 10 s apart (each answer computed and serialised)`,
+        moving,
+        0.15,
+      ),
+      cpuRow('a. same, CPU time a request (baseline / mirror)', a, 0.6),
+      cpuRow('b. same, CPU time a request (baseline / mirror); the query repeated', b, 0.15),
+      cpuRow('b. same, CPU time a request (baseline / mirror); moving windows', moving, 0.15),
       {
         figure: 'b. the answers equal the demo source’s own (before and after the load)',
         measured: exact && stillExact ? 'equal' : 'DIFFERENT',
