@@ -47,8 +47,6 @@ export interface MirrorOptions {
   deadlineMillis?: () => number;
   onExchange?: ExchangeListener;
   appInfo: AppInfo;
-  /** Where answers of a deterministic source are kept for repeats (a bounded one of its own when absent). */
-  answerCache?: AnswerCache;
 }
 
 /**
@@ -282,7 +280,8 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     },
   );
 
-  const answers = options.answerCache ?? new AnswerCache();
+  /** A deterministic source's answers, for repeats (bounded: answer-cache.ts). */
+  const answers = new AnswerCache();
 
   /**
    * The three query operations: pass-through, or the window's check, then the source's answer and
