@@ -7,7 +7,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ExchangeListener } from './exchange';
-import { API_KEY_HEADER, type RemoteMirrorError } from './protocol';
+import { API_KEY_HEADER, JSON_CONTENT_TYPE, type RemoteMirrorError } from './protocol';
 
 export interface EdgeOptions {
   apiKey: () => string;
@@ -117,7 +117,7 @@ export function installEdgeAnswers(server: Server, options: EdgeOptions, withCli
 function writeResponse(response: ServerResponse, status: number, body: RemoteMirrorError, apiKey: string) {
   const text = JSON.stringify(body);
   response.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
+    'content-type': JSON_CONTENT_TYPE,
     'content-length': Buffer.byteLength(text),
     [API_KEY_HEADER]: headerSafe(apiKey),
   });
@@ -130,7 +130,7 @@ function writeRaw(socket: Duplex, answer: EdgeAnswer, apiKey: string, extraHeade
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${answer.status} ${answer.reason}\r\n` +
-        'Content-Type: application/json; charset=utf-8\r\n' +
+        `Content-Type: ${JSON_CONTENT_TYPE}\r\n` +
         `Content-Length: ${Buffer.byteLength(text)}\r\n` +
         `${API_KEY_HEADER}: ${headerSafe(apiKey)}\r\n` +
         extraHeaders +
@@ -182,7 +182,7 @@ function report(
       rawRequest: '',
       rawResponse: Buffer.from(JSON.stringify(answer.body)),
       responseHeaders: {
-        'content-type': 'application/json; charset=utf-8',
+        'content-type': JSON_CONTENT_TYPE,
         [API_KEY_HEADER.toLowerCase()]: headerSafe(options.apiKey()),
       },
       summary: `${facts.method} ${facts.url}`.replace(/\p{Cc}+/gu, ' '),

@@ -30,6 +30,7 @@ import {
   API_KEY_HEADER,
   FieldNamesRequest,
   FieldValuesRequest,
+  JSON_CONTENT_TYPE,
   MetricsRequest,
   type MirrorErrorBody,
   OPERATIONS,
@@ -322,7 +323,7 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     const draft = draftOf(reply.request);
     draft.responseIsJson = true;
     draft.resultCount = resultCount;
-    return reply.code(200).type(JSON_TYPE).send(bytes);
+    return reply.code(200).type(JSON_CONTENT_TYPE).send(bytes);
   };
 
   api.post(OPERATIONS.fieldNames.path, { schema: { body: FieldNamesRequest } }, (request, reply) =>
@@ -390,9 +391,6 @@ function payloadBytes(payload: unknown): Buffer | null {
 }
 
 const NO_BYTES = Buffer.alloc(0);
-
-/** What fastify sends a serialised object as. */
-const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** A body the mirror sends as JSON (a protocol answer) rather than as text (GET /'s page). */
 const isJsonBody = (body: unknown) => typeof body !== 'string' && body !== undefined;

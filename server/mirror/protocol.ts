@@ -238,3 +238,6 @@ export type Operation = keyof typeof OPERATIONS;
 
 /** The header that identifies this mirror to StackState (§2). Sent on every response. */
 export const API_KEY_HEADER = 'X-MIRROR-API-KEY';
+
+/** The Content-Type of every JSON answer the mirror sends (fastify's own for a serialised object). */
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
