@@ -21,16 +21,14 @@ import {
   aggregatedPoints,
   aggregatedPointsOf,
   assertClose,
+  DAY,
+  HOUR,
+  MINUTE,
   metricsQuery,
   rawPointsOf,
   stringIs,
+  T0,
 } from './helpers';
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-/** Monday 15 January 2024, 00:00 UTC. */
-const T0 = Date.UTC(2024, 0, 15);
 
 const inSet = (hosts: readonly string[]) => ({
   _type: 'EqualityCondition' as const,

@@ -16,17 +16,15 @@ import { type Incident, TelemetryError } from '../../server/telemetry/source';
 import {
   aggregatedPoints,
   assertClose,
+  DAY,
   fieldValuesQuery,
+  HOUR,
+  MINUTE,
   metricsQuery,
   rawPoints,
   stringIs,
+  T0,
 } from './helpers';
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-/** Monday 15 January 2024, 00:00 UTC. */
-const T0 = Date.UTC(2024, 0, 15);
 
 const source = createDemoAnswers();
 const condition = (key: string, value: EqualityCondition['value']): EqualityCondition => ({

@@ -11,6 +11,12 @@ import type {
 import { INT_MAX } from '../../server/mirror/protocol';
 import type { InstantAnswers } from '../../server/telemetry/instant-source';
 
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+/** Monday 15 January 2024, 00:00 UTC: the demo tests' fixed day. */
+export const T0 = Date.UTC(2024, 0, 15);
+
 /** Equal up to floating-point rounding (and +0 equals -0); `undefined` only equals `undefined`. */
 export function assertClose(
   actual: number | undefined,
