@@ -8,7 +8,6 @@
 // Excel's PERCENTILE.INC and Hyndman & Fan's type 7: for sorted x[0..n-1] and p in [0, 1],
 // h = (n - 1) * p and the result is x[⌊h⌋] + (h - ⌊h⌋) * (x[⌊h⌋ + 1] - x[⌊h⌋]).
 import type { AggregatedPoint, AggregationMethod } from '../mirror/protocol';
-import { remoteMirrorError } from './source';
 
 /** Each percentile method's rank, as a fraction. */
 export const PERCENTILES: Partial<Record<AggregationMethod, number>> = {
@@ -119,9 +118,9 @@ function weightedSum(values: readonly number[], weights: readonly number[]): num
 // ---------- tumbling buckets ----------
 
 /**
- * The most buckets one aggregated query may ask for. StackState picks the bucket size from the
- * window and the chart width, so real queries stay far below; the cap protects the mirror from a
- * 1 ms bucket over a month.
+ * The most buckets one answer holds. StackState picks the bucket size from the window and the
+ * chart width, so real queries stay far below; past it (a 1 ms bucket over a month) the mirror
+ * answers the first MAX_BUCKETS buckets as a partial answer rather than compute them all at once.
  */
 export const MAX_BUCKETS = 10_000;
 
@@ -151,18 +150,21 @@ export function tumblingBuckets(startTime: number, endTime: number, bucketSizeMi
   return buckets;
 }
 
-/** `tumblingBuckets`, refusing (as a RemoteMirrorError) a query that would make more than MAX_BUCKETS. */
-export function checkedBuckets(startTime: number, endTime: number, bucketSizeMillis: number): Bucket[] {
-  const count = bucketCount(startTime, endTime, bucketSizeMillis);
-  if (count > MAX_BUCKETS) {
-    const smallest = Math.ceil((endTime - startTime) / MAX_BUCKETS);
-    throw remoteMirrorError(
-      'Bucket size too small',
-      `A ${bucketSizeMillis} ms bucket over this ${endTime - startTime} ms window makes ${count} buckets; ` +
-        `this mirror computes at most ${MAX_BUCKETS}. Use a bucket of at least ${smallest} ms.`,
-    );
-  }
-  return tumblingBuckets(startTime, endTime, bucketSizeMillis);
+/**
+ * Where the first answer to a window ends: after at most `maxBuckets` whole buckets from
+ * `startTime`, or at `endTime` if that comes first. A window cut short is answered in part, with
+ * `isPartial` (mirror-api.md §4.4): the caller's follow-up from the last point's end starts on a
+ * bucket edge, so its buckets line up with the ones a single answer would have had.
+ */
+export function firstPartEnd(
+  startTime: number,
+  endTime: number,
+  bucketSizeMillis: number,
+  maxBuckets = MAX_BUCKETS,
+): number {
+  return bucketCount(startTime, endTime, bucketSizeMillis) > maxBuckets
+    ? startTime + maxBuckets * bucketSizeMillis
+    : endTime;
 }
 
 /**

@@ -40,11 +40,13 @@
 // (demo-buckets.ts says how). The cost stays flat in the window's width because every metric
 // series is cached in blocks with their sums, mins, maxes and sketches (demo-series.ts): a wide
 // bucket merges blocks; only its edges look at single samples. The cache is bounded (400 blocks,
-// 31.5 MB measured with every sketch made). A query that needs more blocks than the cache holds
-// (over 37 days of five hosts, 189 days of one) is a RemoteMirrorError "Window too wide": every
-// sample of it would be evaluated, in the event loop, on every request. EVENT_COUNT and the
-// dimensions need no samples and serve any window.
-// More than MAX_BUCKETS buckets is a RemoteMirrorError "Bucket size too small".
+// 31.5 MB measured with every sketch made). A window that needs more blocks than the cache holds
+// (over 37 days of five hosts, 189 days of one) is answered in parts: the widest run of whole
+// buckets that fits, with isPartial, and the follow-up from the last point's end carries on
+// exactly (evaluating it all at once would take every sample, in the event loop, on every
+// request). Only a single bucket wider than that is a RemoteMirrorError "Bucket too wide".
+// EVENT_COUNT and the dimensions need no samples and serve any window. Past MAX_BUCKETS buckets,
+// likewise, the first MAX_BUCKETS are the answer, with isPartial (aggregate.ts).
 //
 // Raw queries: the native 10 s grid, at most min(limit, RAW_POINT_CAP) points. When cut,
 // isPartial is true and the earliest points are kept: the protocol's follow-up request starts at
@@ -70,7 +72,7 @@ import type {
   RawPoint,
   ValueDescriptor,
 } from '../mirror/protocol';
-import { aggregate, type Bucket, bucketPoints, checkedBuckets } from './aggregate';
+import { aggregate, type Bucket, bucketPoints, firstPartEnd, tumblingBuckets } from './aggregate';
 import { canonicalText, type DimensionValue, matchesAll } from './conditions';
 import { chunksNeeded, MAX_CHUNKS_PER_QUERY, MetricBuckets, needsValues } from './demo-buckets';
 import {
@@ -140,20 +142,32 @@ export function createDemoAnswers(cache = new ChunkCache()): InstantAnswers {
         const { items, isPartial } = takeFirst(points, limit);
         return rawResponse(items, isPartial);
       }
-      const { method, bucketSizeMillis } = query.aggregation;
-      const buckets = checkedBuckets(query.startTime, query.endTime, bucketSizeMillis);
       // No series is no data at all, not a run of empty buckets: even SUM gets no zeros.
       if (series.length === 0) return emptyResponse(query);
+      const { method, bucketSizeMillis } = query.aggregation;
       const metricSeries = series.flatMap((s) => (s.kind === 'metric' ? [s] : []));
-      if (needsValues(method)) refuseTooWide(metricSeries.length, query.startTime, query.endTime);
       const evaluator = new MetricBuckets(cache, metricSeries, method);
       const bucketValue =
         field.kind === 'metric'
           ? (bucket: Bucket) => evaluator.value(bucket)
           : (bucket: Bucket) => constantBucket(series, bucket, method);
-      const points = bucketPoints(buckets, bucketValue);
-      const { items, isPartial } = takeFirst(points, query.limit);
-      return aggregatedResponse(items, isPartial);
+      // The first part of the window one answer covers (isPartial past it); an empty first part
+      // skips to the bucket of the next sample, so a partial answer always has a last point.
+      let startTime = query.startTime;
+      while (true) {
+        let partEnd = firstPartEnd(startTime, query.endTime, bucketSizeMillis);
+        if (needsValues(method))
+          partEnd = widestExactEnd(metricSeries.length, startTime, partEnd, bucketSizeMillis);
+        const points = bucketPoints(tumblingBuckets(startTime, partEnd, bucketSizeMillis), bucketValue);
+        const { items, isPartial } = takeFirst(points, query.limit);
+        if (items.length > 0 || partEnd >= query.endTime) {
+          return aggregatedResponse(items, isPartial || partEnd < query.endTime);
+        }
+        // No sample in the first part (SUM and EVENT_COUNT would have zeros), so none was missed.
+        const next = nextSampleAfter(series, partEnd);
+        if (next >= query.endTime) return aggregatedResponse([], false);
+        startTime += Math.floor((next - startTime) / bucketSizeMillis) * bucketSizeMillis;
+      }
     },
     catalog: () => ({
       dimensions: Object.fromEntries(DIMENSIONS.map((d) => [d.name, distinctValues(HOSTS.map(d.of))])),
@@ -255,17 +269,43 @@ function* rawPoints(
 const nextSampleTime = (series: Series, t: number) =>
   series.host.availability.timeOf(series.host.availability.countBefore(t));
 
-/** Refuses a window whose samples would not fit in the block cache at once (demo-buckets.ts). */
-function refuseTooWide(seriesCount: number, startTime: number, endTime: number): void {
-  const needed = chunksNeeded(seriesCount, startTime, endTime);
-  if (needed <= MAX_CHUNKS_PER_QUERY) return;
+/**
+ * The end of the widest run of whole buckets from `startTime` (up to `endTime`) whose samples fit
+ * in the block cache at once (demo-buckets.ts): the rest of the window is a follow-up's. Refuses
+ * only a single bucket too wide to compute exactly.
+ */
+function widestExactEnd(
+  seriesCount: number,
+  startTime: number,
+  endTime: number,
+  bucketSizeMillis: number,
+): number {
+  const fits = (end: number) => chunksNeeded(seriesCount, startTime, end) <= MAX_CHUNKS_PER_QUERY;
+  if (fits(endTime)) return endTime;
+  // The largest whole number of buckets that fits, by bisection (the blocks needed grow with the end).
+  let low = 0;
+  let high = Math.ceil((endTime - startTime) / bucketSizeMillis);
+  while (high - low > 1) {
+    const middle = Math.floor((low + high) / 2);
+    if (fits(startTime + middle * bucketSizeMillis)) low = middle;
+    else high = middle;
+  }
+  if (low > 0) return startTime + low * bucketSizeMillis;
   const chunkDays = (CHUNK_SAMPLES * NATIVE_STEP_MILLIS) / DAY_MILLIS;
   const widest = Math.floor((MAX_CHUNKS_PER_QUERY / seriesCount - 1) * chunkDays);
   throw remoteMirrorError(
-    'Window too wide',
-    `The demo computes every sample of ${seriesCount} series over this ${Math.round((endTime - startTime) / DAY_MILLIS)}-day window exactly, ` +
-      `which is more than it holds at once. Use a window of at most ${widest} days for ${seriesCount} series, or filter to fewer hosts.`,
+    'Bucket too wide',
+    `The demo computes every sample of ${seriesCount} series in a bucket exactly, and one ` +
+      `${Math.round(bucketSizeMillis / DAY_MILLIS)}-day bucket holds more than it keeps at once. ` +
+      `Use buckets of at most ${widest} days for ${seriesCount} series, or filter to fewer hosts.`,
   );
+}
+
+/** The time of the first sample at or after `t` of any of `series` (Infinity if none). */
+function nextSampleAfter(series: readonly Series[], t: number): number {
+  let next = Number.POSITIVE_INFINITY;
+  for (const s of series) next = Math.min(next, nextSampleTime(s, t));
+  return next;
 }
 
 /**

@@ -39,7 +39,7 @@ import type {
   TestConnectionResponse,
   ValueDescriptor,
 } from '../mirror/protocol';
-import { bucketPoints, checkedBuckets } from './aggregate';
+import { bucketPoints, firstPartEnd, tumblingBuckets } from './aggregate';
 import { takeFirst } from './page';
 import {
   apiGet,
@@ -211,10 +211,13 @@ async function metrics(
   query: MetricsQuery,
   context: SourceContext,
 ): Promise<MetricsResponse> {
-  const { startTime, endTime, aggregation } = query;
-  if (startTime >= endTime) return emptyResponse(query);
-  // Refuse impossible bucket sizes before asking Prometheus anything.
-  const buckets = aggregation ? checkedBuckets(startTime, endTime, aggregation.bucketSizeMillis) : null;
+  const { startTime, aggregation } = query;
+  if (startTime >= query.endTime) return emptyResponse(query);
+  // More buckets than one answer holds: answer the first part, with isPartial (aggregate.ts).
+  const endTime = aggregation
+    ? firstPartEnd(startTime, query.endTime, aggregation.bucketSizeMillis)
+    : query.endTime;
+  const buckets = aggregation ? tumblingBuckets(startTime, endTime, aggregation.bucketSizeMillis) : null;
   const selection = selectionOf(query.conditions);
   if (!selection) return emptyResponse(query);
   // The Select field (metricField): `value` or none is the sample value of the metric the
@@ -293,7 +296,7 @@ async function metrics(
   if (series.length === 0) return emptyResponse(query);
   const points = bucketPoints(buckets, bucketValues(series, buckets, aggregation.method));
   const { items, isPartial } = takeFirst(points, query.limit);
-  return aggregatedResponse(items, isPartial);
+  return aggregatedResponse(items, isPartial || endTime < query.endTime);
 }
 
 /** A series read as events: each sample counts 1, whatever its value. */

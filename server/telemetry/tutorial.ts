@@ -17,7 +17,7 @@ import type {
   RawPoint,
   ValueDescriptor,
 } from '../mirror/protocol';
-import { aggregate, bucketPoints, checkedBuckets } from './aggregate';
+import { aggregate, bucketPoints, firstPartEnd, tumblingBuckets } from './aggregate';
 import { unitHash } from './hash';
 import { type InstantAnswers, instantSource } from './instant-source';
 import { takeFirst } from './page';
@@ -88,7 +88,8 @@ function tutorialMetrics(query: MetricsQuery): MetricsResponse {
     const { items, isPartial } = takeFirst(rawPoints(sampleCount, sampleTime), query.limit);
     return rawResponse(items, isPartial);
   }
-  const buckets = checkedBuckets(startTime, endTime, aggregation.bucketSizeMillis);
+  const partEnd = firstPartEnd(startTime, endTime, aggregation.bucketSizeMillis);
+  const buckets = tumblingBuckets(startTime, partEnd, aggregation.bucketSizeMillis);
   const points = bucketPoints(buckets, (bucket) => {
     // The raw samples in [bucket.start, bucket.end), found by arithmetic rather than a scan.
     const first = Math.ceil((bucket.start - startTime) / step);
@@ -98,7 +99,7 @@ function tutorialMetrics(query: MetricsQuery): MetricsResponse {
     return aggregate(aggregation.method, values);
   });
   const { items, isPartial } = takeFirst(points, query.limit);
-  return aggregatedResponse(items, isPartial);
+  return aggregatedResponse(items, isPartial || partEnd < endTime);
 }
 
 function* rawPoints(count: number, timeOf: (i: number) => number): Generator<RawPoint> {

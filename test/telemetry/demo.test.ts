@@ -15,6 +15,7 @@ import { HOSTS } from '../../server/telemetry/demo-catalog';
 import { type Incident, TelemetryError } from '../../server/telemetry/source';
 import {
   aggregatedPoints,
+  aggregatedPointsOf,
   assertClose,
   DAY,
   fieldValuesQuery,
@@ -519,31 +520,23 @@ describe('demo profile: aggregated queries', () => {
     assert.equal(all.telemetry.isPartial, false);
   });
 
-  it(`refuses more than MAX_BUCKETS (${MAX_BUCKETS}) buckets with "Bucket size too small"`, () => {
-    assert.throws(
-      () =>
-        source.metrics(
-          metricsQuery({
-            startTime: T0,
-            endTime: T0 + DAY,
-            aggregation: { method: 'MEAN', bucketSizeMillis: 1000 },
-          }),
-        ),
-      (error: unknown) => {
-        assert.ok(error instanceof TelemetryError && error.body._type === 'RemoteMirrorError');
-        assert.equal(error.body.summary, 'Bucket size too small');
-        assert.match(String(error.body.details), /86400 buckets.*at most 10000/);
-        return true;
-      },
-    );
-    // Exactly MAX_BUCKETS is fine.
-    const atCap = aggregatedPoints(source, {
+  it(`answers the first MAX_BUCKETS (${MAX_BUCKETS}) buckets of a longer window, with isPartial`, () => {
+    const query = {
       startTime: T0,
-      endTime: T0 + MAX_BUCKETS * 1000,
+      endTime: T0 + DAY,
       conditions: [hostIs('a-host')],
-      aggregation: { method: 'EVENT_COUNT', bucketSizeMillis: 1000 },
-    });
-    assert.equal(atCap.length, MAX_BUCKETS);
+      aggregation: { method: 'MEAN' as const, bucketSizeMillis: 1000 },
+    };
+    const first = source.metrics(metricsQuery(query));
+    assert.equal(first.telemetry.isPartial, true);
+    const points = aggregatedPointsOf(first);
+    // One sample every 10 s: a tenth of the 1 s buckets hold one.
+    assert.equal(points.length, MAX_BUCKETS / 10);
+    assert.ok(points.at(-1)![2] <= T0 + MAX_BUCKETS * 1000, 'no bucket past the first MAX_BUCKETS');
+    // Exactly MAX_BUCKETS is one whole answer.
+    const atCap = source.metrics(metricsQuery({ ...query, endTime: T0 + MAX_BUCKETS * 1000 }));
+    assert.equal(atCap.telemetry.isPartial, false);
+    assert.deepEqual(aggregatedPointsOf(atCap), points);
   });
 });
 

@@ -79,3 +79,28 @@ export function aggregatedPoints(
 ): AggregatedPoint[] {
   return aggregatedPointsOf(source.metrics(metricsQuery(query)));
 }
+
+/**
+ * A whole aggregated window as StackState assembles it from partial answers: each follow-up starts
+ * at the previous answer's last point's end (mirror-api.md §4.4). Also returns how many answers it took.
+ */
+export function aggregatedFollowUps(
+  source: InstantAnswers,
+  query: Parameters<typeof metricsQuery>[0],
+): { points: AggregatedPoint[]; answers: number } {
+  const points: AggregatedPoint[] = [];
+  let answers = 0;
+  let startTime = query.startTime;
+  while (true) {
+    const response = source.metrics(metricsQuery({ ...query, startTime }));
+    answers++;
+    const part = aggregatedPointsOf(response);
+    points.push(...part);
+    if (!response.telemetry.isPartial) return { points, answers };
+    assert.ok(
+      part.length > 0,
+      `a partial answer from ${new Date(startTime).toISOString()} has no last point`,
+    );
+    startTime = part.at(-1)![2];
+  }
+}
