@@ -6,7 +6,11 @@ import { describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
-import { AGGREGATION_METHODS, type AggregationMethod } from '../../server/mirror/protocol';
+import {
+  AGGREGATION_METHODS,
+  type AggregatedPoint,
+  type AggregationMethod,
+} from '../../server/mirror/protocol';
 import { aggregate, PERCENTILES } from '../../server/telemetry/aggregate';
 import {
   createDemoAnswers,
@@ -27,6 +31,7 @@ import {
   MINUTE,
   metricsQuery,
   rawPointsOf,
+  requestSpikeOnWeb1,
   stringIs,
   T0,
 } from './helpers';
@@ -61,15 +66,20 @@ function samplesOf(source: InstantAnswers, host: string, metric: string, start: 
   return { times, values };
 }
 
+/** One aggregated question: these hosts' metric, by this method, over this window and bucket size. */
+interface ZoomCase {
+  hosts: readonly string[];
+  metric: string;
+  method: AggregationMethod;
+  startTime: number;
+  endTime: number;
+  bucketSizeMillis: number;
+}
+
 /** The naive answer: per bucket, every pooled sample through `aggregate`. */
 function naiveBuckets(
   source: InstantAnswers,
-  hosts: readonly string[],
-  metric: string,
-  method: AggregationMethod,
-  startTime: number,
-  endTime: number,
-  bucketSizeMillis: number,
+  { hosts, metric, method, startTime, endTime, bucketSizeMillis }: ZoomCase,
 ): { value: number | undefined; start: number; end: number; count: number }[] {
   const perHost = hosts.map((h) => samplesOf(source, h, metric, startTime, endTime));
   const cursors = perHost.map(() => 0);
@@ -105,28 +115,27 @@ function assertMatches(
   }
 }
 
+/** The mirror's `points` for `zoom` equal the naive buckets (those with a value), bucket for bucket. */
 function assertAgainstNaive(
   source: InstantAnswers,
-  hosts: readonly string[],
-  metric: string,
-  method: AggregationMethod,
-  startTime: number,
-  endTime: number,
-  bucketSizeMillis: number,
+  zoom: ZoomCase,
+  points?: readonly AggregatedPoint[],
 ): void {
-  const points = aggregatedPoints(source, {
-    startTime,
-    endTime,
-    conditions: [inSet(hosts)],
-    metricField: metric,
-    aggregation: { method, bucketSizeMillis },
-  });
-  const expected = naiveBuckets(source, hosts, metric, method, startTime, endTime, bucketSizeMillis);
-  const withValues = expected.filter((b) => b.value !== undefined);
-  assert.equal(points.length, withValues.length, `${method}: buckets with a value`);
-  points.forEach(([value, start, end], i) => {
+  const { hosts, metric, method, startTime, endTime, bucketSizeMillis } = zoom;
+  const actual =
+    points ??
+    aggregatedPoints(source, {
+      startTime,
+      endTime,
+      conditions: [inSet(hosts)],
+      metricField: metric,
+      aggregation: { method, bucketSizeMillis },
+    });
+  const withValues = naiveBuckets(source, zoom).filter((b) => b.value !== undefined);
+  assert.equal(actual.length, withValues.length, `${method}: buckets with a value`);
+  actual.forEach(([value, start, end], i) => {
     const bucket = withValues[i]!;
-    assert.deepEqual([start, end], [bucket.start, bucket.end]);
+    assert.deepEqual([start, end], [bucket.start, bucket.end], `bucket ${i} of ${withValues.length}`);
     const what = `${method} of ${metric} on ${hosts} in [${new Date(start).toISOString()}, ${end - start} ms) of ${bucket.count} samples`;
     assertMatches(value, bucket.value, method, bucket.count, what);
   });
@@ -199,7 +208,14 @@ describe('demo profile: exact at every zoom, against a naive reference', () => {
             }),
           );
           source.setIncidents(chosen);
-          assertAgainstNaive(source, hosts, metric, m, startTime, startTime + width, bucketSizeMillis);
+          assertAgainstNaive(source, {
+            hosts,
+            metric,
+            method: m,
+            startTime,
+            endTime: startTime + width,
+            bucketSizeMillis,
+          });
         },
       ),
       { numRuns: 120 },
@@ -216,7 +232,14 @@ describe('demo profile: exact at every zoom, against a naive reference', () => {
         (offset, m, metric) => {
           const startTime = T0 + offset;
           const hosts = HOSTS.map((h) => h.host);
-          assertAgainstNaive(source, hosts, metric, m, startTime, startTime + 2 * DAY, DAY / 2);
+          assertAgainstNaive(source, {
+            hosts,
+            metric,
+            method: m,
+            startTime,
+            endTime: startTime + 2 * DAY,
+            bucketSizeMillis: DAY / 2,
+          });
         },
       ),
       { numRuns: 12 },
@@ -283,16 +306,7 @@ describe('demo profile: exact at every zoom, against a naive reference', () => {
       const ask = (s: InstantAnswers) =>
         aggregatedPoints(s, { ...window, ...query, aggregation: { method: 'MAX', bucketSizeMillis } });
       const before = ask(busy);
-      busy.setIncidents([
-        {
-          id: 'spike',
-          series: { host: 'web-1' },
-          metric: 'requests.rate',
-          startMillis: start,
-          durationMillis: 3 * MINUTE,
-          factor: 3,
-        },
-      ]);
+      busy.setIncidents([requestSpikeOnWeb1(start)]);
       const during = ask(busy);
       busy.setIncidents([]);
       assert.deepEqual(ask(busy), before, 'the incident ends when the set is emptied');
@@ -340,36 +354,22 @@ describe('demo profile: a window wider than one answer is answered in parts, eac
     bucketSizeMillis: number,
     within: string[],
   ) {
-    const query = {
+    const zoom = {
+      hosts: within,
+      metric: 'cpu.usage',
+      method,
       startTime: T0,
       endTime: T0 + days * DAY,
-      conditions: [inSet(within)],
-      metricField: 'cpu.usage',
-      aggregation: { method, bucketSizeMillis },
-    };
-    const { points, answers } = aggregatedFollowUps(source, query);
-    const expected = naiveBuckets(
-      source,
-      within,
-      'cpu.usage',
-      method,
-      query.startTime,
-      query.endTime,
       bucketSizeMillis,
-    );
-    const withValues = expected.filter((b) => b.value !== undefined);
-    assert.equal(points.length, withValues.length, `${method}: buckets with a value over ${days} days`);
-    points.forEach(([value, start, end], i) => {
-      const bucket = withValues[i]!;
-      assert.deepEqual([start, end], [bucket.start, bucket.end], `bucket ${i} of ${withValues.length}`);
-      assertMatches(
-        value,
-        bucket.value,
-        method,
-        bucket.count,
-        `${method} in [${new Date(start).toISOString()}, +${end - start} ms)`,
-      );
+    };
+    const { points, answers } = aggregatedFollowUps(source, {
+      startTime: zoom.startTime,
+      endTime: zoom.endTime,
+      conditions: [inSet(within)],
+      metricField: zoom.metric,
+      aggregation: { method, bucketSizeMillis },
     });
+    assertAgainstNaive(source, zoom, points);
     return answers;
   }
 

@@ -12,7 +12,7 @@ import {
 import { aggregate } from '../../server/telemetry/aggregate';
 import { createDemoAnswers, MAX_BUCKETS, RAW_POINT_CAP } from '../../server/telemetry/demo';
 import { HOSTS } from '../../server/telemetry/demo-catalog';
-import { type Incident, TelemetryError } from '../../server/telemetry/source';
+import { TelemetryError } from '../../server/telemetry/source';
 import {
   aggregatedPoints,
   aggregatedPointsOf,
@@ -23,6 +23,7 @@ import {
   MINUTE,
   metricsQuery,
   rawPoints,
+  requestSpikeOnWeb1,
   stringIs,
   T0,
 } from './helpers';
@@ -542,14 +543,7 @@ describe('demo profile: aggregated queries', () => {
 
 describe('demo profile: incidents', () => {
   const start = T0 + 14 * HOUR + 2 * MINUTE;
-  const spike: Incident = {
-    id: 'spike',
-    series: { host: 'web-1' },
-    metric: 'requests.rate',
-    startMillis: start,
-    durationMillis: 3 * MINUTE,
-    factor: 3,
-  };
+  const spike = requestSpikeOnWeb1(start);
 
   it('multiplies the chosen metric of the chosen series, only while active', () => {
     const quiet = createDemoAnswers();

@@ -10,6 +10,7 @@ import type {
 } from '../../server/mirror/protocol';
 import { INT_MAX } from '../../server/mirror/protocol';
 import type { InstantAnswers } from '../../server/telemetry/instant-source';
+import type { Incident } from '../../server/telemetry/source';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -104,3 +105,13 @@ export function aggregatedFollowUps(
     startTime = part.at(-1)![2];
   }
 }
+
+/** web-1's requests.rate tripled for 3 minutes from `startMillis`: the incident the demo tests use. */
+export const requestSpikeOnWeb1 = (startMillis: number): Incident => ({
+  id: 'spike',
+  series: { host: 'web-1' },
+  metric: 'requests.rate',
+  startMillis,
+  durationMillis: 3 * MINUTE,
+  factor: 3,
+});
