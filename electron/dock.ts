@@ -25,11 +25,14 @@ export class DockIcon {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Resolves once the Dock icon is there (at once outside macOS). */
-  async show(): Promise<void> {
+  /**
+   * Resolves once the Dock icon is there (at once outside macOS): true if it is still wanted then,
+   * false if a hide came meanwhile (the window was closed again: do not show it).
+   */
+  async show(): Promise<boolean> {
     clearTimeout(this.retry);
     this.wanted = 'shown';
-    if (!this.dock) return;
+    if (!this.dock) return true;
     this.lastShow = this.now();
     this.showing = true;
     try {
@@ -38,7 +41,11 @@ export class DockIcon {
       this.showing = false;
     }
     // Hidden again while it was appearing: now that it is there, hide it.
-    if ((this.wanted as 'shown' | 'hidden') === 'hidden') this.hide();
+    if ((this.wanted as 'shown' | 'hidden') === 'hidden') {
+      this.hide();
+      return false;
+    }
+    return true;
   }
 
   /** Hides the icon; a hide Electron would ignore (too soon after a show) is made again later. */

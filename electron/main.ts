@@ -28,8 +28,8 @@ import { createQuitSequence, QUIT_TIMEOUT_MILLIS, STOP_TIMEOUT_MILLIS } from './
 import { NO_SANDBOX_SWITCH, sandboxOffNotice, tellOnce } from './sandbox';
 import { createElectronSettingsStore } from './settings';
 import { createTray, destroyTray, updateTray } from './tray';
-import { findTrayHost } from './tray-host';
 import { runTrayAction, type TrayActionDeps } from './tray-actions';
+import { findTrayHost } from './tray-host';
 import { APP_TITLE, type TrayAction, trayView } from './tray-menu';
 import { MainWindow } from './window';
 import { reportsWindowPosition } from './window-options';
@@ -114,8 +114,7 @@ const dock = new DockIcon(app.dock);
 function showWindow(): void {
   showWhenCreated = true;
   void (async () => {
-    await dock.show();
-    if (!quit.started) mainWindow?.show();
+    if ((await dock.show()) && !quit.started) mainWindow?.show();
   })();
 }
 

@@ -22,8 +22,15 @@ export function sessionBusAddress(env: NodeJS.ProcessEnv): string | null {
   return null;
 }
 
-/** Asks the session bus whether a StatusNotifierWatcher (a tray host) is there. Never throws. */
-export function findTrayHost(env: NodeJS.ProcessEnv = process.env, timeoutMillis = 1500): Promise<TrayHost> {
+/**
+ * Asks the session bus whether a StatusNotifierWatcher (a tray host) is there. Never throws.
+ * `watcher` is the bus name asked for (another only in tests).
+ */
+export function findTrayHost(
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMillis = 1500,
+  watcher = STATUS_NOTIFIER_WATCHER,
+): Promise<TrayHost> {
   const address = sessionBusAddress(env);
   if (address === null) return Promise.resolve('unknown');
   const args = [
@@ -33,7 +40,7 @@ export function findTrayHost(env: NodeJS.ProcessEnv = process.env, timeoutMillis
     '--dest=org.freedesktop.DBus',
     '/org/freedesktop/DBus',
     'org.freedesktop.DBus.NameHasOwner',
-    `string:${STATUS_NOTIFIER_WATCHER}`,
+    `string:${watcher}`,
   ];
   return new Promise((resolve) => {
     execFile(
