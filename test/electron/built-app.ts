@@ -58,7 +58,21 @@ export class App {
   private reportedExit: number | null = null;
   output = '';
 
-  constructor(readonly child: ChildProcess) {
+  /** What the app printed, and its main.log (where a packaged app reports errors), for failure messages. */
+  private said(): string {
+    let log = '(none)';
+    try {
+      if (this.logPath) log = readFileSync(this.logPath, 'utf8').slice(-4000);
+    } catch {
+      // not written
+    }
+    return `output:\n${this.output}\nmain.log:\n${log}`;
+  }
+
+  constructor(
+    readonly child: ChildProcess,
+    private readonly logPath: string | null = null,
+  ) {
     child.stdout?.on('data', (chunk) => {
       this.output += chunk;
     });
@@ -77,7 +91,18 @@ export class App {
       },
     );
     this.exited = new Promise((resolve) =>
-      child.on('exit', (code) => resolve({ code, reported: this.reportedExit })),
+      child.on('exit', (code, signal) => {
+        // A command the app can no longer answer fails with what the app said before it left.
+        for (const [id, waiter] of this.pending) {
+          this.pending.delete(id);
+          waiter.reject(
+            new Error(
+              `the app exited (code ${code}, signal ${signal}) before answering; output:\n${this.output}`,
+            ),
+          );
+        }
+        resolve({ code, reported: this.reportedExit });
+      }),
     );
   }
 
@@ -99,12 +124,17 @@ export class App {
     });
     started.add(child);
     child.once('exit', () => started.delete(child));
-    return new App(child);
+    const userData = args[args.indexOf('--user-data-dir') + 1];
+    return new App(child, userData ? join(userData, 'logs', 'main.log') : null);
   }
 
   command<T = unknown>(command: string, fields: Record<string, unknown> = {}): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
+      if (this.child.exitCode !== null || this.child.signalCode !== null || !this.child.connected) {
+        reject(new Error(`the app has exited; it cannot answer "${command}"; ${this.said()}`));
+        return;
+      }
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.child.send({ command, id, ...fields });
     });
