@@ -23,6 +23,8 @@ export interface Snapshot {
   } | null;
   window: {
     visible: boolean;
+    focused: boolean;
+    redundantShows: number;
     destroyed: boolean;
     loads: number;
     options: { width: number; height: number; webPreferences: Record<string, unknown> };
@@ -34,7 +36,7 @@ export interface Snapshot {
   notifications: { title: string; body: string }[];
   errorBoxes: { title: string; content: string }[];
   messageBoxes: { type: string; message: string; detail: string }[];
-  dock: { visible: boolean; hides: number; shows: number } | null;
+  dock: { visible: boolean; hides: number; shows: number; ignoredHides: number } | null;
   openedExternally: string[];
   sandbox: string;
   safeStorageCalls: number;
