@@ -20,12 +20,12 @@ async function appWithTunnelChild(work: string, userData: string, env: Record<st
   });
   await app.waitFor('the app to start', (x) => x.hooks !== null && x.tray !== null);
   const deadline = Date.now() + 15_000;
-  let children: number[] = [];
-  while ((children = childrenRunning(app.child.pid!, NGROK_CHILD)).length === 0) {
+  for (;;) {
+    const [childPid] = childrenRunning(app.child.pid!, NGROK_CHILD);
+    if (childPid !== undefined) return { app, silent, childPid };
     if (Date.now() > deadline) assert.fail(`no ngrok child started; output:\n${app.output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { app, silent, childPid: children[0]! };
 }
 
 /** A private D-Bus session bus (dbus-daemon), on which nothing owns a StatusNotifierWatcher. */
