@@ -3,10 +3,10 @@
 // a Windows log-off (asked first, and maybe cancelled; then ended with no way to wait), a start
 // with --no-sandbox (the AppImage's AppRun adds it), and a desktop with no tray host.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { App, buildApp, childrenRunning, silentServer, TOKEN } from './built-app';
+import { privateSessionBus } from './session-bus';
 
 const NGROK_CHILD = 'ngrok-child';
 
@@ -26,22 +26,6 @@ async function appWithTunnelChild(work: string, userData: string, env: Record<st
     if (Date.now() > deadline) assert.fail(`no ngrok child started; output:\n${app.output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/** A private D-Bus session bus (dbus-daemon), on which nothing owns a StatusNotifierWatcher. */
-async function privateSessionBus(): Promise<{ address: string; stop(): void }> {
-  const daemon: ChildProcess = spawn('dbus-daemon', ['--session', '--nofork', '--print-address=1'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  const address = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    daemon.once('error', reject);
-    daemon.stdout?.on('data', (chunk) => {
-      text += chunk;
-      if (text.includes('\n')) resolve(text.trim());
-    });
-  });
-  return { address, stop: () => daemon.kill('SIGKILL') };
 }
 
 describe('the OS ends, asks, starts the app (StandInElectron)', () => {
