@@ -1,7 +1,8 @@
 // The one window: a hardened BrowserWindow showing the control API's UI. Closing it hides it (the
 // app lives on in the tray); only the quit sequence lets it close. It shows on 'ready-to-show',
 // opens web links in the system browser, never navigates away from the control origin, and
-// remembers its size and place (restored only where a display still shows it).
+// remembers its size and place (restored only where a display still shows it; on Wayland only its
+// size, since the compositor reports no place).
 import { BrowserWindow, screen, shell } from 'electron';
 import { CRASH_MEMORY_MILLIS, CrashReloads } from './crash-reload';
 import {

@@ -87,10 +87,10 @@ export function report(message, then) {
 
 /**
  * Stand-in for Chromium's shutdown signal handlers. Copies Electron's rule
- * (shell/browser/electron_browser_main_parts_posix.cc, InstallShutdownSignalHandlers, called in
- * PostCreateMainMessageLoop, before 'ready'): SIGINT, SIGTERM and SIGHUP are taken over (the
+ * (shell/browser/electron_browser_main_parts_posix.cc:181, InstallShutdownSignalHandlers, called in
+ * PostCreateMainMessageLoop at electron_browser_main_parts.cc:565, before 'ready'): SIGINT, SIGTERM and SIGHUP are taken over (the
  * handlers Node's code added before no longer run), the first one calls app.quit(), and then the
- * default action is back ("we had one shot at graceful shutdown"): a second signal kills. Handlers
+ * default action is back (lines 55-57: "We had one shot at graceful shutdown"): a second signal kills. Handlers
  * Node adds after 'ready' replace Chromium's (libuv's sigaction comes last); here they run beside
  * this one-shot, which for the app is the same: the quit sequence runs once.
  */

@@ -111,8 +111,8 @@ export class BrowserWindow extends EventEmitter {
 /**
  * The label a menu shows for a template's label, as Electron's menus do: a single '&' marks a
  * mnemonic and is not shown, '&&' shows one '&' (ConvertAcceleratorsFromWindowsStyle in
- * shell/browser/ui/gtk/menu_util.cc on Linux; l10n_util::FixUpWindowsStyleLabel in
- * shell/browser/ui/cocoa/electron_menu_controller.mm on macOS; Windows menus natively).
+ * shell/browser/ui/gtk/menu_util.cc:151 and :276 on Linux; l10n_util::FixUpWindowsStyleLabel in
+ * shell/browser/ui/cocoa/electron_menu_controller.mm:326 on macOS; Windows menus natively).
  */
 export function shownLabel(label) {
   return String(label).replace(/&(&?)/g, '$1');
@@ -211,7 +211,7 @@ export class Notification extends EventEmitter {
 
 /**
  * Stand-in for powerMonitor. It copies Electron's rule for logind's shutdown on Linux
- * (lib/browser/api/power-monitor.ts at v41.7.1): the event source starts on the first listener of
+ * (lib/browser/api/power-monitor.ts:17-36 at v41.7.1): the event source starts on the first listener of
  * any event, and at that moment asks the C++ side to listen for 'shutdown' only if a 'shutdown'
  * listener is already there (listenerCount, before EventEmitter adds the new one). Its own
  * 'newListener' bookkeeping is added inside that first call, so it does not see the listener being
