@@ -46,6 +46,16 @@ describe('platform quirks (StandInElectron)', () => {
       [false, false],
       'the Dock icon goes with the window',
     );
+    // Asked for, then closed while its Dock icon is still appearing: neither comes back afterwards.
+    await app.command('second-instance');
+    await app.command('close-window');
+    await pause(2500);
+    s = await app.snapshot();
+    assert.deepEqual(
+      [s.window?.visible, s.dock?.visible],
+      [false, false],
+      'a window closed while its Dock icon was appearing came back, or left its icon',
+    );
     await app.command('quit').catch(() => undefined);
     assert.equal((await app.exited).code, 0);
   });
