@@ -17,21 +17,23 @@ import type { SessionState } from '../server/control/contract';
 import { type Runtime, startRuntime } from '../server/runtime';
 import { setNgrokChildOutput } from '../server/tunnel/child-output';
 import { NgrokTunnel } from '../server/tunnel/ngrok';
+import { killNgrokChildrenNow } from '../server/tunnel/ngrok-child-process';
 import { createDefaultTunnel, type TunnelFactory } from '../server/tunnel/plan';
 import { parseDesktopArgs } from './args';
+import { DockIcon } from './dock';
 import { ErrorLog, errorText } from './error-log';
 import { KeptNotifications } from './kept-notifications';
 import { type DesktopNotice, noticesFor } from './notifications';
-import { createQuitSequence } from './quit';
+import { createQuitSequence, QUIT_TIMEOUT_MILLIS, STOP_TIMEOUT_MILLIS } from './quit';
+import { NO_SANDBOX_SWITCH, sandboxOffNotice, tellOnce } from './sandbox';
 import { createElectronSettingsStore } from './settings';
 import { createTray, destroyTray, updateTray } from './tray';
 import { runTrayAction, type TrayActionDeps } from './tray-actions';
+import { findTrayHost } from './tray-host';
 import { APP_TITLE, type TrayAction, trayView } from './tray-menu';
 import { MainWindow } from './window';
+import { reportsWindowPosition } from './window-options';
 
-/** runtime.stop's own budget; the quit sequence allows a little more before exiting regardless. */
-const STOP_TIMEOUT_MILLIS = 4000;
-const QUIT_TIMEOUT_MILLIS = 6000;
 const APP_USER_MODEL_ID = 'io.stackstate.mirror-tray';
 
 process.setSourceMapsEnabled(true);
@@ -49,7 +51,9 @@ if (userDataDir) {
   app.setPath('userData', userDataDir);
 }
 app.setAppLogsPath(userDataDir ? join(userDataDir, 'logs') : undefined);
-app.enableSandbox();
+// Checked before enableSandbox, which removes the switch; both only before 'ready' (see sandbox.ts).
+const sandboxOff = app.commandLine.hasSwitch(NO_SANDBOX_SWITCH);
+if (!sandboxOff) app.enableSandbox();
 if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
 
 const log = new ErrorLog(app.getPath('logs'));
@@ -103,17 +107,41 @@ const quit = createQuitSequence({
   onProblem: (problem) => log.write('warn', `Quit: ${problem}`),
 });
 
-/** macOS: a tray app has a Dock icon only while its window is shown. */
-function dockFollowsWindow(visible: boolean): void {
-  if (!app.dock) return;
-  if (visible) void app.dock.show();
-  else app.dock.hide();
+/** macOS: a tray app has a Dock icon only while its window is shown (see dock.ts). */
+const dock = new DockIcon(app.dock);
+
+/** Shows the window once the Dock icon is there (macOS), or as soon as the window exists. */
+function showWindow(): void {
+  showWhenCreated = true;
+  void (async () => {
+    if ((await dock.show()) && !quit.started) mainWindow?.show();
+  })();
 }
 
-function showWindow(): void {
-  dockFollowsWindow(true);
-  if (mainWindow) mainWindow.show();
-  else showWhenCreated = true;
+/**
+ * Windows ends the session ('session-end'): it may end the process as soon as this returns, so
+ * everything here is synchronous: the tunnel's child killed, the log written, then app.exit().
+ */
+function endSessionNow(): void {
+  const killed = killNgrokChildrenNow();
+  log.write(
+    'info',
+    `Windows is ending the session: ${killed > 0 ? 'the tunnel child was killed, and ' : ''}the app exits now.`,
+  );
+  destroyTray();
+  app.exit(0);
+}
+
+/** Linux: without a tray host, a --hidden start would show nothing at all. */
+async function neverInvisible(): Promise<void> {
+  if (process.platform !== 'linux' || showWhenCreated) return;
+  const host = await findTrayHost();
+  if (host !== 'absent' || showWhenCreated || quit.started) return;
+  const text =
+    'No tray host was found on this desktop (nothing owns org.kde.StatusNotifierWatcher on the session bus), so the tray icon may not show: the window is shown instead. On GNOME, the AppIndicator extension adds a tray.';
+  log.write('warn', text);
+  notify({ title: APP_TITLE, body: text });
+  showWindow();
 }
 
 function notify(notice: DesktopNotice): void {
@@ -143,7 +171,12 @@ function applicationMenu(): Menu {
 async function start(): Promise<void> {
   await app.whenReady();
   Menu.setApplicationMenu(applicationMenu());
-  if (!showWhenCreated) dockFollowsWindow(false);
+  if (!showWhenCreated) dock.hide();
+  if (sandboxOff) {
+    const notice = sandboxOffNotice(process.platform);
+    log.write('warn', `${notice.title}: ${notice.body}`);
+    tellOnce(join(app.getPath('userData'), 'sandbox-off-told'), () => notify(notice));
+  }
   // Signals: Chromium installs its own SIGINT/SIGTERM/SIGHUP handlers before 'ready', replacing
   // Node's, and quits on the first one only: a second signal kills the app at once
   // (electron_browser_main_parts_posix.cc). Handlers added now replace Chromium's, so any number
@@ -194,13 +227,18 @@ async function start(): Promise<void> {
     url: control.uiUrl,
     iconPath: process.platform === 'linux' ? join(assetsDir, 'icon.png') : null,
     bounds: { load: () => store.windowBounds(), save: (bounds) => store.saveWindowBounds(bounds) },
+    reportsPosition: reportsWindowPosition(
+      process.platform,
+      app.commandLine.getSwitchValue('ozone-platform'),
+      process.env,
+    ),
     isQuitting: () => quit.started,
-    onSessionEnd: () => void quit.run(),
-    onHidden: () => dockFollowsWindow(false),
+    onSessionEnd: endSessionNow,
+    onHidden: () => dock.hide(),
     onGaveUp: (text) => notify({ title: APP_TITLE, body: text }),
     log: (text) => log.write('warn', text),
   });
-  if (showWhenCreated) mainWindow.show();
+  if (showWhenCreated) showWindow();
 
   createTray({ assetsDir, initialState: session.state, onAction: onTrayAction, onClick: showWindow });
   let previous: SessionState | null = null;
@@ -215,6 +253,7 @@ async function start(): Promise<void> {
   // Settings repaired on load were announced before anyone could listen: say them now.
   for (const warning of session.startupWarnings) notify({ title: APP_TITLE, body: warning });
   if (args.error) notify({ title: 'Command-line options ignored', body: args.error });
+  void neverInvisible();
 
   if (process.env.MIRROR_TRAY_E2E === '1') {
     // For the Playwright suite only: the tray's menu cannot be clicked from a test driver.

@@ -3,6 +3,15 @@
 // times it is triggered (tray Quit, Cmd-Q, logout, a signal), and exits after `timeoutMillis`
 // even if stopping hangs, so the app can never get stuck half-closed.
 
+/**
+ * The whole quit's budget. A Linux shutdown waits for the app through a logind delay lock, which
+ * logind honours for InhibitDelayMaxSec, 5 s by default (logind.conf(5)): the app must be gone well
+ * before, so every quit ends within 4.5 s.
+ */
+export const QUIT_TIMEOUT_MILLIS = 4500;
+/** runtime.stop's own budget: the tunnel, the mirror and the control API, inside the quit's. */
+export const STOP_TIMEOUT_MILLIS = 4000;
+
 export interface QuitSequenceOptions {
   /** Stops tunnel, mirror and control API, in that order. */
   stopRuntime: () => Promise<void>;

@@ -90,21 +90,28 @@ export class CipheredSettingsStore implements SettingsStore {
   private lockedSourceSecrets = false;
   /** Set while the stored settings are a newer version's and this run uses defaults (see readOnlyReason). */
   private newerReason: string | undefined;
+  /**
+   * Whether the cipher works, as last asked. Asked again on each load and save only: the state is
+   * read on every control API request in the process that serves the mirror, and safeStorage can
+   * block there (a Keychain prompt, which ad-hoc signed builds get again after every update).
+   */
+  private available: boolean;
 
   constructor(options: CipheredSettingsStoreOptions) {
     this.backend = options.backend;
     this.cipher = options.cipher;
     this.onSecret = options.onSecret ?? (() => undefined);
     this.pendingWarnings = [...(options.openWarnings ?? [])];
+    this.available = this.cipher.isAvailable();
   }
 
   get location(): string {
     return this.backend.path;
   }
 
-  /** Asked each time: the keychain can come and go while the app runs. */
+  /** As of the last load or save (the keychain can come and go while the app runs). */
   get encryptsSecrets(): boolean {
-    return this.cipher.isAvailable();
+    return this.available;
   }
 
   get readOnlyReason(): string | undefined {
@@ -114,6 +121,7 @@ export class CipheredSettingsStore implements SettingsStore {
   async load(): Promise<{ settings: Settings; warnings: string[] }> {
     const warnings = this.pendingWarnings;
     this.pendingWarnings = [];
+    this.available = this.cipher.isAvailable();
     const raw = this.backend.get(SETTINGS_KEY);
     if (raw === undefined) {
       // First run: keep the generated API key, so StackState's copy stays valid next time.
@@ -140,7 +148,7 @@ export class CipheredSettingsStore implements SettingsStore {
     let rewrite = parsed.warnings.length > 0 || (raw as { version?: unknown }).version !== settings.version;
 
     const encrypted = this.backend.get(ENCRYPTED_TOKEN_KEY);
-    this.lockedToken = encrypted !== undefined && !this.cipher.isAvailable();
+    this.lockedToken = encrypted !== undefined && !this.available;
     if (this.lockedToken) {
       // The keyring is not open yet (a login item that starts first, KWallet not running): the token
       // is kept as it is for a later start, and this run goes without it.
@@ -157,7 +165,7 @@ export class CipheredSettingsStore implements SettingsStore {
         warnings.push(token.warning);
         rewrite = true;
       }
-    } else if (settings.ngrokAuthtoken !== null && this.cipher.isAvailable()) {
+    } else if (settings.ngrokAuthtoken !== null && this.available) {
       // Saved in plain text while no keychain was available: encrypt it now.
       rewrite = true;
     }
@@ -169,13 +177,14 @@ export class CipheredSettingsStore implements SettingsStore {
 
   async save(settings: Settings): Promise<void> {
     this.keepNewerVersionAside('saving');
+    this.available = this.cipher.isAvailable();
     const token = settings.ngrokAuthtoken;
     if (token !== null) this.onSecret(token);
     const hadSecrets = Object.keys(splitSourceSecrets(settings.dataSource).secrets.values).length > 0;
     const sourceSecrets = this.sourceSecretsToWrite(settings);
     if (sourceSecrets) settings = { ...settings, dataSource: sourceSecrets.open };
     const encryptedSecrets = sourceSecrets ? { [ENCRYPTED_SOURCE_SECRETS_KEY]: sourceSecrets.encrypted } : {};
-    if (token !== null && this.cipher.isAvailable()) {
+    if (token !== null && this.available) {
       this.write({
         [SETTINGS_KEY]: { ...settings, ngrokAuthtoken: null },
         [ENCRYPTED_TOKEN_KEY]: this.cipher.encrypt(token),
@@ -240,7 +249,7 @@ export class CipheredSettingsStore implements SettingsStore {
   }
 
   /** Not while the store holds a newer version's settings untouched: that file is not written until a save. */
-  saveWindowBounds(bounds: { x: number; y: number; width: number; height: number }): void {
+  saveWindowBounds(bounds: { x?: number; y?: number; width: number; height: number }): void {
     if (this.newerReason !== undefined) return;
     this.backend.set({ [WINDOW_KEY]: bounds });
   }
@@ -253,7 +262,7 @@ export class CipheredSettingsStore implements SettingsStore {
   private loadSourceSecrets(settings: Settings, warnings: string[]): boolean {
     const encrypted = this.backend.get(ENCRYPTED_SOURCE_SECRETS_KEY);
     const { secrets } = splitSourceSecrets(settings.dataSource);
-    this.lockedSourceSecrets = encrypted !== undefined && !this.cipher.isAvailable();
+    this.lockedSourceSecrets = encrypted !== undefined && !this.available;
     if (this.lockedSourceSecrets) {
       warnings.push(
         `The data source's saved credentials are encrypted, but ${this.cipher.name} is not available now. They are kept: restart the app once the keyring is unlocked, or enter them again in Settings.`,
@@ -262,7 +271,7 @@ export class CipheredSettingsStore implements SettingsStore {
     }
     if (encrypted === undefined) {
       for (const value of Object.values(secrets.values)) this.onSecret(value);
-      return Object.keys(secrets.values).length > 0 && this.cipher.isAvailable();
+      return Object.keys(secrets.values).length > 0 && this.available;
     }
     let values: Record<string, string> | null = null;
     try {
@@ -288,7 +297,7 @@ export class CipheredSettingsStore implements SettingsStore {
   ): { open: Settings['dataSource']; encrypted: string } | null {
     const { open, secrets } = splitSourceSecrets(settings.dataSource);
     for (const value of Object.values(secrets.values)) this.onSecret(value);
-    if (Object.keys(secrets.values).length === 0 || !this.cipher.isAvailable()) return null;
+    if (Object.keys(secrets.values).length === 0 || !this.available) return null;
     return { open, encrypted: this.cipher.encrypt(JSON.stringify(secrets)) };
   }
 

@@ -5,15 +5,18 @@ import type { BrowserWindowConstructorOptions, Rectangle } from 'electron';
 export const WINDOW_WIDTH = 420;
 export const WINDOW_HEIGHT = 720;
 
+/** A window's remembered place: its size, and its position where the compositor reports one. */
+export type SavedBounds = Pick<Rectangle, 'width' | 'height'> & Partial<Pick<Rectangle, 'x' | 'y'>>;
+
 export function windowOptions(
-  options: { bounds?: Rectangle | null; iconPath?: string | null; title?: string } = {},
+  options: { bounds?: SavedBounds | null; iconPath?: string | null; title?: string } = {},
 ): BrowserWindowConstructorOptions {
   const { bounds, iconPath, title = 'StackState Mirror Tray' } = options;
   return {
     title,
     width: bounds?.width ?? WINDOW_WIDTH,
     height: bounds?.height ?? WINDOW_HEIGHT,
-    ...(bounds ? { x: bounds.x, y: bounds.y } : {}),
+    ...(bounds?.x !== undefined && bounds.y !== undefined ? { x: bounds.x, y: bounds.y } : {}),
     minWidth: 360,
     minHeight: 480,
     // Shown on 'ready-to-show', so it never flashes empty.
@@ -93,15 +96,17 @@ const MIN_VISIBLE = { width: 120, height: 40 };
 /**
  * The saved bounds, if they are sane and enough of the window's top lands on one of the displays'
  * work areas (a display may have been unplugged since); otherwise null, for the default placement.
+ * A size saved without a position (Wayland reports none) is kept, and the window manager places it.
  */
-export function restoreBounds(saved: unknown, workAreas: Rectangle[]): Rectangle | null {
+export function restoreBounds(saved: unknown, workAreas: Rectangle[]): SavedBounds | null {
   if (typeof saved !== 'object' || saved === null) return null;
   const { x, y, width, height } = saved as Record<string, unknown>;
-  const numbers = [x, y, width, height];
-  if (!numbers.every((n) => typeof n === 'number' && Number.isFinite(n))) return null;
-  const bounds = { x: x as number, y: y as number, width: width as number, height: height as number };
-  if (bounds.width < 200 || bounds.height < 200 || bounds.width > 10_000 || bounds.height > 10_000)
-    return null;
+  const isNumber = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
+  if (!isNumber(width) || !isNumber(height)) return null;
+  if (width < 200 || height < 200 || width > 10_000 || height > 10_000) return null;
+  if (x === undefined && y === undefined) return { width, height };
+  if (!isNumber(x) || !isNumber(y)) return null;
+  const bounds = { x, y, width, height };
   const titleBar = { x: bounds.x, y: bounds.y, width: bounds.width, height: MIN_VISIBLE.height };
   const visible = workAreas.some((area) => {
     const w = Math.min(titleBar.x + titleBar.width, area.x + area.width) - Math.max(titleBar.x, area.x);
@@ -109,4 +114,21 @@ export function restoreBounds(saved: unknown, workAreas: Rectangle[]): Rectangle
     return w >= MIN_VISIBLE.width && h >= MIN_VISIBLE.height;
   });
   return visible ? bounds : null;
+}
+
+/**
+ * Whether the window's position can be read back (Linux: not when Electron runs as a native Wayland
+ * client, where getBounds() says x 0, y 0: base-window.md at v41.7.1). Since Electron 38 the
+ * default --ozone-platform is `auto`: native Wayland in a Wayland session (breaking-changes.md);
+ * --ozone-platform=x11 runs it in XWayland, which reports positions.
+ */
+export function reportsWindowPosition(
+  platform: NodeJS.Platform,
+  ozonePlatform: string,
+  env: NodeJS.ProcessEnv,
+): boolean {
+  if (platform !== 'linux') return true;
+  if (ozonePlatform === 'x11') return true;
+  if (ozonePlatform === 'wayland') return false;
+  return env.XDG_SESSION_TYPE !== 'wayland' && !env.WAYLAND_DISPLAY;
 }

@@ -1,14 +1,16 @@
 // The one window: a hardened BrowserWindow showing the control API's UI. Closing it hides it (the
 // app lives on in the tray); only the quit sequence lets it close. It shows on 'ready-to-show',
 // opens web links in the system browser, never navigates away from the control origin, and
-// remembers its size and place (restored only where a display still shows it).
-import { BrowserWindow, type Rectangle, screen, shell } from 'electron';
+// remembers its size and place (restored only where a display still shows it; on Wayland only its
+// size, since the compositor reports no place).
+import { BrowserWindow, screen, shell } from 'electron';
 import { CRASH_MEMORY_MILLIS, CrashReloads } from './crash-reload';
 import {
   navigationDecision,
   originOf,
   permissionDecision,
   restoreBounds,
+  type SavedBounds,
   windowOpenDecision,
   windowOptions,
 } from './window-options';
@@ -18,10 +20,18 @@ export interface MainWindowOptions {
   url: string;
   iconPath: string | null;
   /** Where the bounds are remembered (a key of the settings store). */
-  bounds: { load(): unknown; save(bounds: Rectangle): void };
+  bounds: { load(): unknown; save(bounds: SavedBounds): void };
+  /**
+   * False where the compositor does not tell windows where they are (Wayland: getBounds() says x 0,
+   * y 0, base-window.md): only the size is remembered then.
+   */
+  reportsPosition: boolean;
   /** The window is asked to close: true when the app is quitting, so it may really close. */
   isQuitting: () => boolean;
-  /** Windows is logging off or shutting down (no 'before-quit' comes then). */
+  /**
+   * Windows is ending the session now ('session-end'; no 'before-quit' comes then). Must finish
+   * before it returns: Windows may end the process as soon as the event's handlers have run.
+   */
   onSessionEnd: () => void;
   /** The user closed the window (it is hidden). */
   onHidden: () => void;
@@ -62,9 +72,13 @@ export class MainWindow {
         options.onHidden();
       }
     });
-    // Windows: 'query-session-end' comes first, while the log-off can still wait for the app;
-    // 'session-end' comes when it cannot. The quit sequence runs once, whichever starts it.
-    this.window.on('query-session-end', () => options.onSessionEnd());
+    // Windows: 'query-session-end' only asks. Unprevented, Electron answers yes at once
+    // (native_window_views_win.cc, WM_QUERYENDSESSION), and the log-off may still be cancelled,
+    // in which case no 'session-end' follows (WM_ENDSESSION with wParam FALSE): so nothing stops
+    // here. 'session-end' is final, and the handler must finish before returning.
+    this.window.on('query-session-end', () =>
+      options.log('Windows asks whether the session may end; the app carries on until it does.'),
+    );
     this.window.on('session-end', () => options.onSessionEnd());
     this.window.on('resize', () => this.saveBoundsSoon());
     this.window.on('move', () => this.saveBoundsSoon());
@@ -97,7 +111,8 @@ export class MainWindow {
 
   private reveal(): void {
     if (this.window.isMinimized()) this.window.restore();
-    this.window.show();
+    // show() on a window already shown re-orders it and, on macOS, activates the app again.
+    if (!this.window.isVisible()) this.window.show();
     this.window.focus();
   }
 
@@ -161,7 +176,8 @@ export class MainWindow {
     clearTimeout(this.saveTimer);
     if (this.window.isDestroyed() || this.window.isMinimized() || this.window.isFullScreen()) return;
     try {
-      this.options.bounds.save(this.window.getNormalBounds());
+      const { x, y, width, height } = this.window.getNormalBounds();
+      this.options.bounds.save(this.options.reportsPosition ? { x, y, width, height } : { width, height });
     } catch (error) {
       this.options.log(`Could not remember the window's place: ${(error as Error).message}`);
     }

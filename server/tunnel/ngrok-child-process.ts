@@ -30,9 +30,17 @@ function trackLiveChild(child: ChildProcess): void {
   liveChildren.add(child);
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const live of liveChildren) live.kill('SIGKILL');
-  });
+  process.once('exit', killNgrokChildrenNow);
+}
+
+/**
+ * Kills every ngrok child at once, synchronously (SIGKILL): for an ending that cannot wait, such as
+ * Windows ending the session. Returns how many were running.
+ */
+export function killNgrokChildrenNow(): number {
+  const count = liveChildren.size;
+  for (const live of liveChildren) live.kill('SIGKILL');
+  return count;
 }
 
 const pause = (millis: number) => new Promise<void>((resolve) => setTimeout(resolve, millis).unref());

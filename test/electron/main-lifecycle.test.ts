@@ -1,163 +1,27 @@
 // The BUILT main process (dist/electron/main.js, bundled by scripts/build.mjs) run under plain Node
-// with StandInElectron (test/electron/stand-in-electron/electron.mjs) in place of Electron, whose
-// binary cannot be downloaded here. Everything else is real: electron-store on disk, the session,
-// the mirror, the control API and the UI it serves. What it cannot show (a real tray, a real
-// Chromium window) is covered by test/e2e/electron.test.ts where an Electron binary exists.
+// with StandInElectron (test/electron/stand-in-electron/) in place of Electron, whose binary cannot
+// be downloaded here. Everything else is real: electron-store on disk, the session, the mirror, the
+// control API and the UI it serves. What it cannot show (a real tray, a real Chromium window) is
+// covered by test/e2e/electron.test.ts where an Electron binary exists.
 import assert from 'node:assert/strict';
-import { type ChildProcess, fork, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-
-const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const WORK = join(ROOT, '.tmp', `main-lifecycle-${process.pid}`);
-const REGISTER = pathToFileURL(join(ROOT, 'test/electron/stand-in-electron/register.mjs')).href;
-const TOKEN = '2abcDEFghiJKLmnoPQRstu_3vwXYZ0123456789abcdef';
-
-interface Snapshot {
-  tray: {
-    image: string;
-    template: boolean;
-    tooltip: string;
-    menu: ({ label: string; enabled: boolean } | { separator: true })[];
-    clickListeners: number;
-  } | null;
-  window: {
-    visible: boolean;
-    destroyed: boolean;
-    loads: number;
-    options: { width: number; height: number; webPreferences: Record<string, unknown> };
-    loaded: { url: string; status: number; csp: string | null; body: string } | null;
-    bounds: { x: number; y: number; width: number; height: number };
-  } | null;
-  clipboard: string;
-  applicationMenu: string[] | null;
-  notifications: { title: string; body: string }[];
-  errorBoxes: { title: string; content: string }[];
-  messageBoxes: { type: string; message: string; detail: string }[];
-  dock: { visible: boolean; hides: number; shows: number } | null;
-  openedExternally: string[];
-  sandbox: boolean;
-  hooks: {
-    state: import('../../server/control/contract').SessionState;
-    uiUrl: string;
-    controlPort: number;
-    logPath: string;
-    settingsPath: string;
-  } | null;
-}
-
-/** Every app a test started: killed at the end if a failed test left it running. */
-const started = new Set<ChildProcess>();
-
-/** The built main process, with a remote control over its IPC channel. */
-class App {
-  readonly exited: Promise<{ code: number | null; reported: number | null }>;
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  private reportedExit: number | null = null;
-  output = '';
-
-  constructor(readonly child: ChildProcess) {
-    child.stdout?.on('data', (chunk) => {
-      this.output += chunk;
-    });
-    child.stderr?.on('data', (chunk) => {
-      this.output += chunk;
-    });
-    child.on(
-      'message',
-      (message: { type: string; id?: number; value?: unknown; error?: string; code?: number }) => {
-        if (message.type === 'exit') this.reportedExit = message.code ?? null;
-        if (message.type !== 'reply' || message.id === undefined) return;
-        const waiter = this.pending.get(message.id);
-        this.pending.delete(message.id);
-        if (message.error) waiter?.reject(new Error(message.error));
-        else waiter?.resolve(message.value);
-      },
-    );
-    this.exited = new Promise((resolve) =>
-      child.on('exit', (code) => resolve({ code, reported: this.reportedExit })),
-    );
-  }
-
-  static start(args: string[], env: Record<string, string> = {}): App {
-    const main = join(WORK, 'electron', 'main.js');
-    const child = fork(main, args, {
-      execArgv: ['--import', REGISTER],
-      env: { ...process.env, MIRROR_TRAY_E2E: '1', NGROK_AUTHTOKEN: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    started.add(child);
-    child.once('exit', () => started.delete(child));
-    return new App(child);
-  }
-
-  command<T = unknown>(command: string, fields: Record<string, unknown> = {}): Promise<T> {
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.child.send({ command, id, ...fields });
-    });
-  }
-
-  snapshot(): Promise<Snapshot> {
-    return this.command<Snapshot>('snapshot');
-  }
-
-  async waitFor(what: string, check: (s: Snapshot) => boolean, timeoutMillis = 15_000): Promise<Snapshot> {
-    const deadline = Date.now() + timeoutMillis;
-    for (;;) {
-      const snapshot = await this.snapshot();
-      if (check(snapshot)) return snapshot;
-      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; output:\n${this.output}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
-
-const labels = (s: Snapshot) =>
-  (s.tray?.menu ?? []).filter((i): i is { label: string; enabled: boolean } => 'label' in i);
-const item = (s: Snapshot, label: string) => labels(s).find((i) => i.label === label);
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolvePort) => {
-    const server = createServer();
-    server.once('error', () => resolvePort(false));
-    server.listen({ port, host: '127.0.0.1' }, () => server.close(() => resolvePort(true)));
-  });
-}
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { App, buildApp, isFree, item, labels, TOKEN } from './built-app';
 
 describe('the built main process, under StandInElectron (no Electron binary here)', () => {
-  before(() => {
-    rmSync(WORK, { recursive: true, force: true });
-    const built = spawnSync(process.execPath, ['scripts/build.mjs', '--electron', `--electron-out=${WORK}`], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    assert.equal(built.status, 0, built.stderr);
-    // The UI, if it has been built (npm test builds it first); otherwise the control API's placeholder page.
-    if (existsSync(join(ROOT, 'dist/renderer/index.html'))) {
-      cpSync(join(ROOT, 'dist/renderer'), join(WORK, 'renderer'), { recursive: true });
-    }
-  });
-  after(() => {
-    for (const child of started) child.kill('SIGKILL');
-    rmSync(WORK, { recursive: true, force: true });
-  });
+  const { work: WORK } = buildApp('main-lifecycle');
 
   test('starts, shows window and tray, copies from the tray, hides on close, cleans up, quits leaving nothing', async (t) => {
     const userData = join(WORK, 'user-data-1');
     mkdirSync(userData, { recursive: true });
-    const app = App.start(['--tunnel', 'none', '--port', '0', '--user-data-dir', userData], {
+    const app = App.start(WORK, ['--tunnel', 'none', '--port', '0', '--user-data-dir', userData], {
       STAND_IN_SAFE_STORAGE: 'on',
     });
 
     // Window: hardened options, the UI served by the control API with its CSP, shown once ready.
     let s = await app.waitFor('the window to show', (x) => x.window?.visible === true);
-    assert.equal(s.sandbox, true, 'app.enableSandbox() was called');
+    assert.equal(s.sandbox, 'sandboxed', 'app.enableSandbox() was called before ready');
     assert.deepEqual([s.window?.options.width, s.window?.options.height], [420, 720]);
     const prefs = s.window?.options.webPreferences ?? {};
     assert.deepEqual(
@@ -258,7 +122,7 @@ describe('the built main process, under StandInElectron (no Electron binary here
   test('the authtoken is encrypted with safeStorage, and an uncaught error is shown and logged without it', async () => {
     const userData = join(WORK, 'user-data-2');
     mkdirSync(userData, { recursive: true });
-    const app = App.start(['--tunnel', 'none', '--port', '0', '--user-data-dir', userData], {
+    const app = App.start(WORK, ['--tunnel', 'none', '--port', '0', '--user-data-dir', userData], {
       STAND_IN_SAFE_STORAGE: 'on',
     });
     let s = await app.waitFor('the app to start', (x) => x.hooks !== null && x.window?.visible === true);
@@ -301,7 +165,7 @@ describe('the built main process, under StandInElectron (no Electron binary here
     const userData = join(WORK, 'user-data-3');
     mkdirSync(userData, { recursive: true });
     writeFileSync(join(userData, 'settings.json'), '{ "settings": { "mirrorPort": 70');
-    const app = App.start(['--tunnel', 'none', '--port', '0', '--user-data-dir', userData, '--hidden']);
+    const app = App.start(WORK, ['--tunnel', 'none', '--port', '0', '--user-data-dir', userData, '--hidden']);
     const s = await app.waitFor('the app to start', (x) => x.hooks !== null && x.tray !== null);
     assert.equal(s.hooks!.state.settings.encryptsSecrets, false);
     assert.equal(s.window?.visible, false, '--hidden starts in the tray only');
@@ -315,43 +179,16 @@ describe('the built main process, under StandInElectron (no Electron binary here
     assert.equal((await app.exited).code, 0);
   });
 
-  test('a system shutdown (logind on Linux) is heard, held, and runs the quit sequence', async () => {
-    const userData = join(WORK, 'user-data-5');
-    mkdirSync(userData, { recursive: true });
-    const app = App.start(['--tunnel', 'none', '--port', '0', '--user-data-dir', userData, '--hidden']);
-    const s = await app.waitFor('the app to start', (x) => x.hooks !== null && x.tray !== null);
-    const shutdown = await app.command<{ heard: boolean; prevented: boolean }>('system-shutdown');
-    assert.equal(
-      shutdown.heard,
-      true,
-      "Electron never listens for logind's shutdown: 'shutdown' was the first powerMonitor listener",
-    );
-    assert.equal(shutdown.prevented, true, 'the shutdown is held until the tunnel and mirror are closed');
-    const { code, reported } = await app.exited;
-    assert.deepEqual([code, reported], [0, 0], 'left through app.exit(0)');
-    assert.match(
-      readFileSync(s.hooks!.logPath, 'utf8'),
-      /Quit: tunnel, mirror and control API are stopped\./,
-    );
-  });
-
-  test('Windows log-off: query-session-end starts the quit sequence', async () => {
-    const userData = join(WORK, 'user-data-6');
-    mkdirSync(userData, { recursive: true });
-    const app = App.start(['--tunnel', 'none', '--port', '0', '--user-data-dir', userData, '--hidden']);
-    await app.waitFor('the app to start', (x) => x.hooks !== null && x.window !== null);
-    await app.command('query-session-end');
-    const ended = await Promise.race([app.exited, new Promise<null>((r) => setTimeout(() => r(null), 8000))]);
-    assert.ok(ended, 'the app did not quit on query-session-end (only session-end, which cannot wait)');
-    assert.deepEqual([ended.code, ended.reported], [0, 0]);
-  });
-
   test('a second SIGTERM while quitting joins the quit sequence instead of killing the app', async () => {
     const userData = join(WORK, 'user-data-7');
     mkdirSync(userData, { recursive: true });
-    const app = App.start(['--tunnel', 'none', '--port', '0', '--user-data-dir', userData, '--hidden'], {
-      STAND_IN_EXIT_DELAY_MILLIS: '1500',
-    });
+    const app = App.start(
+      WORK,
+      ['--tunnel', 'none', '--port', '0', '--user-data-dir', userData, '--hidden'],
+      {
+        STAND_IN_EXIT_DELAY_MILLIS: '1500',
+      },
+    );
     await app.waitFor('the app to start', (x) => x.hooks !== null && x.tray !== null);
     app.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
@@ -364,29 +201,10 @@ describe('the built main process, under StandInElectron (no Electron binary here
     );
   });
 
-  test('macOS: the Dock icon follows the window, and a tray click is left to the menu', async () => {
-    const userData = join(WORK, 'user-data-8');
-    mkdirSync(userData, { recursive: true });
-    const app = App.start(['--tunnel', 'none', '--port', '0', '--user-data-dir', userData, '--hidden'], {
-      STAND_IN_PLATFORM: 'darwin',
-    });
-    let s = await app.waitFor('the app to start', (x) => x.hooks !== null && x.tray !== null);
-    assert.equal(s.dock?.visible, false, '--hidden: no Dock icon');
-    assert.equal(s.tray?.clickListeners, 0, 'a click opens the tray menu only, not the window under it');
-    await app.command('second-instance');
-    s = await app.waitFor('the window to show', (x) => x.window?.visible === true);
-    assert.equal(s.dock?.visible, true, 'the Dock icon comes with the window');
-    await app.command('close-window');
-    s = await app.snapshot();
-    assert.deepEqual([s.window?.visible, s.dock?.visible], [false, false], 'and goes with it');
-    await app.command('quit').catch(() => undefined);
-    assert.equal((await app.exited).code, 0);
-  });
-
   test('Linux: a tray click shows the window; "Stop & clean up" shows its "&"', async () => {
     const userData = join(WORK, 'user-data-9');
     mkdirSync(userData, { recursive: true });
-    const app = App.start(['--tunnel', 'none', '--port', '0', '--user-data-dir', userData, '--hidden']);
+    const app = App.start(WORK, ['--tunnel', 'none', '--port', '0', '--user-data-dir', userData, '--hidden']);
     let s = await app.waitFor('the app to start', (x) => x.hooks !== null && x.tray !== null);
     assert.equal(s.dock, null, 'no app.dock outside macOS');
     assert.ok(
@@ -404,7 +222,7 @@ describe('the built main process, under StandInElectron (no Electron binary here
   test('a crashed page is reloaded after a pause, and the crash is logged', async () => {
     const userData = join(WORK, 'user-data-10');
     mkdirSync(userData, { recursive: true });
-    const app = App.start(['--tunnel', 'none', '--port', '0', '--user-data-dir', userData]);
+    const app = App.start(WORK, ['--tunnel', 'none', '--port', '0', '--user-data-dir', userData]);
     let s = await app.waitFor('the window to show', (x) => x.hooks !== null && x.window?.visible === true);
     const loads = s.window!.loads;
     await app.command('crash-page');
@@ -420,7 +238,7 @@ describe('the built main process, under StandInElectron (no Electron binary here
 
   test('a second instance leaves at once and starts nothing', async () => {
     const userData = join(WORK, 'user-data-4');
-    const app = App.start(['--user-data-dir', userData], { STAND_IN_LOCK: 'taken' });
+    const app = App.start(WORK, ['--user-data-dir', userData], { STAND_IN_LOCK: 'taken' });
     const { code } = await app.exited;
     assert.equal(code, 0);
     assert.equal(existsSync(join(userData, 'settings.json')), false, 'no settings touched');

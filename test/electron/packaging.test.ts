@@ -27,6 +27,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const require = createRequire(import.meta.url);
 const asar = require('@electron/asar') as typeof import('@electron/asar');
+const { FuseV1Options, getCurrentFuseWire } = require('@electron/fuses') as typeof import('@electron/fuses');
+/** @electron/fuses's marker before the fuse wire in an Electron binary (its constants.js, SENTINEL). */
+const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
+/** Electron 41's fuses as built: run_as_node 1, cookie_encryption 0, … (build/fuses/fuses.json5). */
+const ELECTRON_41_FUSES = '101100011';
 const ELECTRON_VERSION = (
   JSON.parse(readFileSync(join(ROOT, 'node_modules/electron/package.json'), 'utf8')) as {
     version: string;
@@ -69,9 +74,12 @@ describe('packaging smoke test: electron-builder --dir (linux, stand-in electron
     // 2. The stand-in Electron distribution: electron-builder copies the folder and renames `electron`.
     const electronDist = join(WORK, 'stand-in-electron-dist');
     mkdirSync(electronDist);
+    // With Electron's fuse wire in it, as Electron 41 builds it (build/fuses/fuses.json5 at v41.7.1:
+    // the sentinel, version 1, 9 fuses, each '1' on or '0' off), so electron-builder can flip the
+    // fuses that electron-builder.yml sets, and this test can read them back.
     writeFileSync(
       join(electronDist, 'electron'),
-      '#!/bin/sh\necho "stand-in for the Electron binary"\nexit 1\n',
+      `#!/bin/sh\necho "stand-in for the Electron binary"\nexit 1\n# ${FUSE_SENTINEL}\x01\x09${ELECTRON_41_FUSES}\n`,
     );
     chmodSync(join(electronDist, 'electron'), 0o755);
     writeFileSync(join(electronDist, 'version'), ELECTRON_VERSION);
@@ -102,6 +110,13 @@ describe('packaging smoke test: electron-builder --dir (linux, stand-in electron
     assert.ok(
       existsSync(join(app, 'stackstate-mirror-tray')),
       'the executable, named by linux.executableName',
+    );
+    // The fuses as flipped in the packaged binary: RunAsNode on, or the forked ngrok child never runs.
+    const wire = await getCurrentFuseWire(join(app, 'stackstate-mirror-tray'));
+    assert.equal(
+      wire[FuseV1Options.RunAsNode],
+      '1'.charCodeAt(0),
+      'the RunAsNode fuse is off in the package: Electron would ignore ELECTRON_RUN_AS_NODE, and the forked ngrok child would never run',
     );
     const archive = join(app, 'resources', 'app.asar');
     const files = new Set(asar.listPackage(archive, { isPack: false }).map((f) => f.replaceAll('\\', '/')));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createQuitSequence } from '../../electron/quit';
+import { createQuitSequence, QUIT_TIMEOUT_MILLIS, STOP_TIMEOUT_MILLIS } from '../../electron/quit';
 import { NgrokTunnel } from '../../server/tunnel/ngrok';
 import { startTestRuntime, waitForPhase } from '../fixtures/runtime';
 import { isAlive } from '../tunnel/helpers';
@@ -153,6 +153,25 @@ describe('quit sequence', () => {
     assert.match(problems[0] ?? '', /longer than 100 ms/);
   });
 
+  test("the app's budget: a stop that hangs still ends the app before logind's 5 s shutdown delay runs out", async () => {
+    // logind honours a shutdown delay lock for InhibitDelayMaxSec, 5 s by default (logind.conf(5)).
+    const LOGIND_DELAY_MILLIS = 5000;
+    assert.ok(STOP_TIMEOUT_MILLIS < QUIT_TIMEOUT_MILLIS, 'runtime.stop gives up before the quit does');
+    const started = performance.now();
+    const exits: number[] = [];
+    await createQuitSequence({
+      stopRuntime: () => new Promise<void>(() => undefined),
+      exitApp: (code) => exits.push(code),
+      timeoutMillis: QUIT_TIMEOUT_MILLIS,
+    }).run();
+    const elapsed = performance.now() - started;
+    assert.deepEqual(exits, [0]);
+    assert.ok(
+      elapsed <= LOGIND_DELAY_MILLIS - 400,
+      `the app left ${Math.round(elapsed)} ms after a shutdown began; logind ends it at ${LOGIND_DELAY_MILLIS} ms`,
+    );
+  });
+
   test('exits even if stopping throws', async () => {
     const problems: string[] = [];
     const exits: number[] = [];
@@ -185,9 +204,9 @@ describe('quit sequence', () => {
     assert.deepEqual(await Promise.all([isFree(mirrorPort), isFree(controlPort)]), [false, false]);
     const phaseAtExit: string[] = [];
     const quit = createQuitSequence({
-      stopRuntime: () => runtime.stop(4000),
+      stopRuntime: () => runtime.stop(STOP_TIMEOUT_MILLIS),
       exitApp: () => phaseAtExit.push(runtime.session.state.phase),
-      timeoutMillis: 6000,
+      timeoutMillis: QUIT_TIMEOUT_MILLIS,
     });
     await quit.run();
     assert.deepEqual(phaseAtExit, ['stopped']);

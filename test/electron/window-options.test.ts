@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import {
   navigationDecision,
   permissionDecision,
+  reportsWindowPosition,
   restoreBounds,
   WINDOW_HEIGHT,
   WINDOW_WIDTH,
@@ -116,5 +117,24 @@ describe('restoring the window where a display can show it', () => {
       assert.equal(restoreBounds(saved, [laptop]), null);
     }
     assert.equal(restoreBounds({ x: 0, y: 0, width: 50, height: 50 }, [laptop]), null);
+  });
+
+  test('a size saved without a position (Wayland) is kept, and the window manager places the window', () => {
+    assert.deepEqual(restoreBounds({ width: 460, height: 700 }, [laptop]), { width: 460, height: 700 });
+    assert.equal(restoreBounds({ x: 10, width: 460, height: 700 }, [laptop]), null, 'half a position');
+    const options = windowOptions({ bounds: { width: 460, height: 700 } });
+    assert.deepEqual([options.x, options.y, options.width, options.height], [undefined, undefined, 460, 700]);
+  });
+});
+
+describe('whether the window position can be read back', () => {
+  test('not under native Wayland (Electron 38+ picks it in a Wayland session), yes under XWayland and X11', () => {
+    const wayland = { XDG_SESSION_TYPE: 'wayland', WAYLAND_DISPLAY: 'wayland-0' };
+    assert.equal(reportsWindowPosition('linux', '', wayland), false);
+    assert.equal(reportsWindowPosition('linux', '', { WAYLAND_DISPLAY: 'wayland-0' }), false);
+    assert.equal(reportsWindowPosition('linux', 'wayland', {}), false);
+    assert.equal(reportsWindowPosition('linux', 'x11', wayland), true);
+    assert.equal(reportsWindowPosition('linux', '', { XDG_SESSION_TYPE: 'x11' }), true);
+    assert.equal(reportsWindowPosition('darwin', '', wayland), true);
   });
 });
