@@ -8,6 +8,7 @@
 // backends), a `_total` name, or `_count`/`_sum` of a family that has `_bucket` series.
 import { apiGet, isRecord, type PrometheusTarget, promSeconds, stringList } from './prometheus-client';
 import type { SeriesKind } from './prometheus-promql';
+import { nameMatcher, selectorText } from './prometheus-selector';
 import { remoteMirrorError, type SourceContext } from './source';
 
 /** Select fields that read the metric the conditions choose as a counter, or as a gauge. */
@@ -37,7 +38,7 @@ export async function kindsOf(
   };
   const hasBuckets = async (family: string): Promise<boolean> => {
     const params = new URLSearchParams({
-      'match[]': `{__name__=${JSON.stringify(`${family}_bucket`)}}`,
+      'match[]': selectorText([nameMatcher(`${family}_bucket`)]),
       start: promSeconds(window.start),
       end: promSeconds(window.end),
     });
@@ -61,3 +62,10 @@ export async function kindsOf(
   const kinds = await Promise.all(names.map(kindOf));
   return new Map(names.map((name, i) => [name, kinds[i]!]));
 }
+
+/**
+ * Fields to offer in field names besides the labels and `value` (NUMBER, like `value`): the
+ * metric the conditions choose, read as a counter or as a gauge. (A PromQL field, `~…`, is typed
+ * by the user as the Select field: no list can hold every expression.)
+ */
+export const TYPED_VALUE_FIELDS: readonly string[] = [COUNTER_FIELD, GAUGE_FIELD];
