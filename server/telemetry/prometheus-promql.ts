@@ -10,7 +10,7 @@
 //   single series `quantile_over_time` (the same interpolation as aggregate.ts);
 // - a counter: SUM `sum(increase)`, the increase in the bucket as Prometheus's increase() computes
 //   it (resets counted, extrapolated to the bucket's edges), MEAN `sum(rate)`, that increase ÷ the
-//   range's seconds (b − 1 ms), EVENT_COUNT the samples;
+//   range's seconds (b − 1 ms), SUM_NO_ZEROS that increase where it is not 0, EVENT_COUNT the samples;
 // - a histogram family's `_bucket` series: PERCENTILE_* `histogram_quantile(q, sum by (le) (increase))`;
 // - a counted label (one event of value 1 per sample): every method from `sum(count_over_time)`.
 // Everything else (the rest of the percentiles, EVENT_COUNT_NO_ZEROS, MIN/MAX of a counter's
@@ -94,7 +94,9 @@ export function bucketExpression(
       return gauges ? (r) => pooled(fn, groups, over(`${fn}_over_time`, r)) : null;
     }
     case 'SUM_NO_ZEROS':
-      // Some sample is not 0 exactly when the largest or the smallest is not.
+      // A counter's increase, where it is not 0. A gauge's sum, where some sample is not 0: exactly
+      // when the largest or the smallest is not.
+      if (counters) return (r) => `${pooled('sum', groups, over('increase', r))} != 0`;
       return gauges
         ? (r) =>
             `${pooled('sum', groups, over('sum_over_time', r))} and on() (${pooled('max', groups, over('max_over_time', r))} != 0 or ${pooled('min', groups, over('min_over_time', r))} != 0)`

@@ -65,6 +65,10 @@ describe('the PromQL of each method', () => {
     assert.equal(bucketExpression('SUM', [requests], false)!(r), `sum(increase(${requests.selector}${r}))`);
     assert.equal(bucketExpression('MEAN', [requests], false)!(r), `sum(rate(${requests.selector}${r}))`);
     assert.equal(bucketExpression('MAX', [requests], false), null);
+    assert.equal(
+      bucketExpression('SUM_NO_ZEROS', [requests], false)!(r),
+      `sum(increase(${requests.selector}${r})) != 0`,
+    );
     // A counter and a gauge have no common MEAN.
     assert.equal(bucketExpression('MEAN', [requests, load], false), null);
   });
