@@ -5,7 +5,7 @@
 // backends, so every counter here is known by its name (or by `__counter__`).
 //
 // The series (15 s "scrapes", each series shifted by its own few seconds and milliseconds, one
-// shifted by none so samples sit exactly on bucket edges):
+// shifted by none so samples sit exactly on bucket edges, one a millisecond before the edges):
 // - `hist_load{host,dc,quarter}` gauges with three decimals, zeros now and then; `hist_load5` with the
 //   same labels for the first HOSTS_WITH_LOAD5 hosts (two metric names, one labelset);
 // - `hist_requests_total{host}` counters that reset every few hours;
@@ -65,8 +65,9 @@ async function writeHistory(path: string, options: HistoryOptions, start: number
     if (!out.write(text)) await once(out, 'drain');
   };
   const samples = Math.floor((options.hours * 3_600_000) / SCRAPE_MILLIS);
-  // Series 0 sits on the 15 s grid (so on every minute's edge); others are shifted.
-  const shift = (i: number) => (i === 0 ? 0 : (i * 1237) % SCRAPE_MILLIS);
+  // Series 0 sits on the 15 s grid (so on every minute's edge), series 1 one millisecond before it
+  // (on every edge − 1 ms): a bucket that reaches a millisecond too far either way counts one twice.
+  const shift = (i: number) => (i === 0 ? 0 : i === 1 ? SCRAPE_MILLIS - 1 : (i * 1237) % SCRAPE_MILLIS);
   const at = (i: number, k: number) => ((start + shift(i) + k * SCRAPE_MILLIS) / 1000).toFixed(3);
   let last = start;
   const series = async (line: string, i: number, value: (k: number) => number) => {
