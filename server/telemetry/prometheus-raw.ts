@@ -45,14 +45,15 @@ export async function rawAnswer(
   read: (series: Series, start: number) => Series,
   cap: number,
   context: SourceContext,
+  maxSamples = MAX_SAMPLES,
 ): Promise<MetricsResponse> {
   const { from, start } = window;
   let end = window.end;
   let cut = false;
   const total = await sampleCount(target, selector, from, end, context);
-  if (total > MAX_SAMPLES) {
+  if (total > maxSamples) {
     const countTo = (to: number) => sampleCount(target, selector, start, to, context);
-    end = await partialEnd(countTo, start, end, total, MAX_SAMPLES);
+    end = await partialEnd(countTo, start, end, total, maxSamples);
     cut = true;
   }
   const { series, dropped } = await fetchSamples(target, selector, from, end, context);

@@ -13,9 +13,16 @@ import {
   type EqualityCondition,
   type MetricsQuery,
 } from '../../server/mirror/protocol';
+import { tumblingBuckets } from '../../server/telemetry/aggregate';
 import { createPrometheusSource } from '../../server/telemetry/prometheus';
+import { exactBuckets } from '../../server/telemetry/prometheus-chunks';
+import { targetFor } from '../../server/telemetry/prometheus-client';
+import { bucketExpression } from '../../server/telemetry/prometheus-promql';
+import { rawAnswer } from '../../server/telemetry/prometheus-raw';
+import { samplesFrom } from '../../server/telemetry/prometheus-samples';
+import { SKETCH_RELATIVE_ACCURACY } from '../../server/telemetry/sketch';
 import type { TelemetrySource } from '../../server/telemetry/source';
-import { aggregatedPointsOf, HOUR, MINUTE, metricsQuery, stringIs } from './helpers';
+import { aggregatedPointsOf, DAY, HOUR, MINUTE, metricsQuery, rawPointsOf, stringIs } from './helpers';
 import { expectedFrom } from './prometheus-fixture';
 import { type HistoryFixture, historyMissing, startHistory } from './prometheus-history';
 
@@ -356,6 +363,49 @@ describe('the prometheus source over days of backfilled history', { skip: missin
     for (const [i, answer] of answers.entries()) {
       assert.equal(aggregatedPointsOf(answer).length, 1500, `${methods[i]} answered in full`);
     }
+  });
+
+  test('past the samples the mirror may hold: chunks of buckets, exact; a bucket past the bound in slices, its percentile within the sketch', async () => {
+    const target = targetFor({ url: history.url }, {});
+    const selector = 'hist_load{dc="a"}';
+    const count = bucketExpression('EVENT_COUNT', [{ selector, kind: 'gauge' }], false)!;
+    const plan = { selector, count, read: samplesFrom, lookbackMillis: 0 };
+    const buckets = tumblingBuckets(start, start + 6 * HOUR, 30 * MINUTE);
+    const pools = await samplesByBucket(selector, start, start + 6 * HOUR, 30 * MINUTE);
+    assert.equal(pools.get(start)!.length, 30 * 120, '3,600 samples a bucket');
+    for (const method of ['MEAN', 'MAX', 'PERCENTILE_99', 'EVENT_COUNT_NO_ZEROS'] as const) {
+      // Two buckets a chunk: exact.
+      const chunked = await exactBuckets(target, plan, buckets, method, context(), 8000);
+      assert.equal(chunked.sketched, 0);
+      for (const b of buckets)
+        assertSame(chunked.value(b), expectedFrom(pools.get(b.start)!, method), `${method} chunked`);
+      // Every bucket past the bound: read in slices.
+      const sliced = await exactBuckets(target, plan, buckets, method, context(), 1000);
+      assert.equal(sliced.sketched, method === 'PERCENTILE_99' ? buckets.length : 0);
+      for (const b of buckets) {
+        const expected = expectedFrom(pools.get(b.start)!, method)!;
+        const got = sliced.value(b)!;
+        if (method === 'PERCENTILE_99') {
+          assert.ok(
+            Math.abs(got - expected) <= SKETCH_RELATIVE_ACCURACY * Math.abs(expected),
+            `${got} ≈ ${expected}`,
+          );
+        } else assertSame(got, expected, `${method} sliced`);
+      }
+    }
+  });
+
+  test('a raw window of more samples than the bound is answered from its first samples, never empty and partial', async () => {
+    const target = targetFor({ url: history.url }, {});
+    const selector = 'hist_load{host="h005"}';
+    // 30 days, all of the samples in the last 26 hours.
+    const window = { from: history.end - 30 * DAY, start: history.end - 30 * DAY, end: history.end };
+    const answer = await rawAnswer(target, selector, window, samplesFrom, 10_000, context(), 1000);
+    const points = rawPointsOf(answer);
+    const first = await samplesByBucket(selector, history.start, history.start + MINUTE, MINUTE);
+    assert.equal(answer.telemetry.isPartial, true);
+    assert.ok(points.length >= 1 && points.length <= 1000, `${points.length} points`);
+    assert.equal(points[0]![0], first.get(history.start)![0], 'the first stored sample comes first');
   });
 
   test('raw points of several series are refused, naming the labels in which they differ', async () => {
