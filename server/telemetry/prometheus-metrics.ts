@@ -78,13 +78,14 @@ export async function metrics(
   setsPromise.catch(() => {});
   const counted = subject.groups.some((g) => g.kind === 'counted');
   const read = reader(subject.kinds, counted);
+  // A counter's rate at the window's first sample needs the sample before it.
+  const lookbackMillis = subject.groups.some((g) => g.kind === 'counter' || g.kind === 'histogram')
+    ? COUNTER_LOOKBACK_MILLIS
+    : 0;
   if (!buckets || !aggregation) {
     const sets = await setsPromise;
     if (sets.length > 1 && !counted) throw severalSeriesError(sets);
-    const lookback = subject.groups.some((g) => g.kind === 'counter' || g.kind === 'histogram')
-      ? COUNTER_LOOKBACK_MILLIS
-      : 0;
-    const window = { from: startTime - lookback, start: startTime, end: endTime };
+    const window = { from: startTime - lookbackMillis, start: startTime, end: endTime };
     return rawAnswer(target, subject.selector, window, read, Math.min(query.limit, RAW_POINT_CAP), context);
   }
   const method = aggregation.method;
@@ -101,9 +102,6 @@ export async function metrics(
     value = (bucket) => values.get(bucket.start)?.[0] ?? zeroFilled;
   } else {
     if (!promqlCanEvaluate(buckets)) throw remoteMirrorError('Buckets must be at least 2 ms long.');
-    const lookbackMillis = subject.groups.some((g) => g.kind === 'counter' || g.kind === 'histogram')
-      ? COUNTER_LOOKBACK_MILLIS
-      : 0;
     const count = bucketExpression('EVENT_COUNT', subject.groups, false);
     if (!count) throw new Error('every kind of series can be counted');
     const exact = await exactBuckets(

@@ -24,7 +24,7 @@ import { SKETCH_RELATIVE_ACCURACY } from '../../server/telemetry/sketch';
 import type { TelemetrySource } from '../../server/telemetry/source';
 import { aggregatedPointsOf, DAY, HOUR, MINUTE, metricsQuery, rawPointsOf, stringIs } from './helpers';
 import { expectedFrom } from './prometheus-fixture';
-import { type HistoryFixture, historyMissing, startHistory } from './prometheus-history';
+import { assertSame, type HistoryFixture, historyMissing, startHistory } from './prometheus-history';
 
 const missing = historyMissing();
 const HOSTS = 60;
@@ -34,16 +34,6 @@ const inSet = (key: string, value: string[]): EqualityCondition => ({
   value: { _type: 'InSetValue', value },
 });
 const LOAD = [stringIs('__name__', 'hist_load')];
-
-/** Equal, or for sums taken in another order, equal up to the last bits. */
-function assertSame(actual: number | undefined, expected: number | undefined, message: string): void {
-  if (actual === undefined || expected === undefined || actual === expected) {
-    assert.equal(actual, expected, message);
-    return;
-  }
-  const tolerance = 1e-12 * Math.max(1, Math.abs(expected));
-  assert.ok(Math.abs(actual - expected) <= tolerance, `${message}: ${actual} ≠ ${expected}`);
-}
 
 describe('the prometheus source over days of backfilled history', { skip: missing ?? false }, () => {
   let history: HistoryFixture;
@@ -81,35 +71,10 @@ describe('the prometheus source over days of backfilled history', { skip: missin
     bucketSizeMillis,
   });
 
-  /** Prometheus's own PromQL at each bucket's end − 1 ms, by bucket start (one query_range). */
-  async function promqlByBucket(expression: string, first: number, last: number, bucket: number) {
-    const data = (await history.api('query_range', {
-      query: expression,
-      start: ((first + bucket - 1) / 1000).toFixed(3),
-      end: ((last + bucket - 1) / 1000).toFixed(3),
-      step: (bucket / 1000).toFixed(3),
-    })) as { result: { metric: Record<string, string>; values: [number, string][] }[] };
-    assert.ok(data.result.length <= 1, `${expression} gives one series`);
-    return new Map(
-      (data.result[0]?.values ?? []).map(([t, v]) => [Math.round(t * 1000) - bucket + 1, Number(v)]),
-    );
-  }
-
-  /** Every stored sample of `selector` in [s, e), straight from Prometheus, by bucket of `bucket` from s. */
-  async function samplesByBucket(selector: string, s: number, e: number, bucket: number) {
-    const data = (await history.api('query', {
-      query: `${selector}[${e - s - 1}ms]`,
-      time: ((e - 1) / 1000).toFixed(3),
-    })) as { result: { values: [number, string][] }[] };
-    const pools = new Map<number, number[]>();
-    for (const series of data.result) {
-      for (const [t, v] of series.values) {
-        const at = s + Math.floor((Math.round(t * 1000) - s) / bucket) * bucket;
-        pools.set(at, [...(pools.get(at) ?? []), Number(v)]);
-      }
-    }
-    return pools;
-  }
+  const promqlByBucket = (expression: string, first: number, last: number, bucket: number) =>
+    history.promqlByBucket(expression, first, last, bucket);
+  const samplesByBucket = (selector: string, s: number, e: number, bucket: number) =>
+    history.samplesByBucket(selector, s, e, bucket);
 
   test(`every method pooled over ${HOSTS} series equals the stored samples, and Prometheus's own PromQL where it has one`, async () => {
     const end = start + 6 * HOUR + 17_000;

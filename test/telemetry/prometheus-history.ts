@@ -11,6 +11,7 @@
 // - `hist_requests_total{host}` counters that reset every few hours;
 // - `hist_bytes_out{host}` a counter without a `_total` name or a type;
 // - `hist_latency_seconds` a histogram family (_bucket with `le`, _count, _sum) per host.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync } from 'node:fs';
@@ -45,7 +46,57 @@ export interface HistoryFixture {
   start: number;
   end: number;
   api(path: string, params: Record<string, string>): Promise<unknown>;
+  /** Prometheus's own PromQL at each bucket's end − 1 ms, by bucket start (one query_range). */
+  promqlByBucket(
+    expression: string,
+    first: number,
+    last: number,
+    bucket: number,
+  ): Promise<Map<number, number>>;
+  /** Every stored sample of `selector` in [s, e), straight from Prometheus, by bucket of `bucket` from s. */
+  samplesByBucket(selector: string, s: number, e: number, bucket: number): Promise<Map<number, number[]>>;
   stop(): Promise<void>;
+}
+
+/** Equal, or for sums taken in another order, equal up to the last bits. */
+export function assertSame(actual: number | undefined, expected: number | undefined, message: string): void {
+  if (actual === undefined || expected === undefined || actual === expected) {
+    assert.equal(actual, expected, message);
+    return;
+  }
+  const tolerance = 1e-12 * Math.max(1, Math.abs(expected));
+  assert.ok(Math.abs(actual - expected) <= tolerance, `${message}: ${actual} ≠ ${expected}`);
+}
+
+/** The tests' own answers, straight from Prometheus. */
+function ownAnswers(api: HistoryFixture['api']): Pick<HistoryFixture, 'promqlByBucket' | 'samplesByBucket'> {
+  return {
+    async promqlByBucket(expression, first, last, bucket) {
+      const data = (await api('query_range', {
+        query: expression,
+        start: ((first + bucket - 1) / 1000).toFixed(3),
+        end: ((last + bucket - 1) / 1000).toFixed(3),
+        step: (bucket / 1000).toFixed(3),
+      })) as { result: { values: [number, string][] }[] };
+      assert.ok(data.result.length <= 1, `${expression} gives one series`);
+      const values = data.result[0]?.values ?? [];
+      return new Map(values.map(([t, v]) => [Math.round(t * 1000) - bucket + 1, Number(v)]));
+    },
+    async samplesByBucket(selector, s, e, bucket) {
+      const data = (await api('query', {
+        query: `${selector}[${e - s - 1}ms]`,
+        time: ((e - 1) / 1000).toFixed(3),
+      })) as { result: { values: [number, string][] }[] };
+      const pools = new Map<number, number[]>();
+      for (const series of data.result) {
+        for (const [t, v] of series.values) {
+          const at = s + Math.floor((Math.round(t * 1000) - s) / bucket) * bucket;
+          pools.set(at, [...(pools.get(at) ?? []), Number(v)]);
+        }
+      }
+      return pools;
+    },
+  };
 }
 
 /** A deterministic number in [0, 1) for (series, sample). */
@@ -205,7 +256,7 @@ export async function startHistory(options: HistoryOptions): Promise<HistoryFixt
       const value = (got as { result?: { value: [number, string] }[] } | null)?.result?.[0]?.value[1];
       if (value === String(options.hosts)) break;
     }
-    return { url, start, end, api, stop };
+    return { url, start, end, api, ...ownAnswers(api), stop };
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;
