@@ -18,7 +18,7 @@ import { exactBuckets, sketchNote } from './prometheus-chunks';
 import { apiGet, type PrometheusTarget, promSeconds, type Series, stringList } from './prometheus-client';
 import { isPromqlField, promqlFieldAnswer } from './prometheus-field';
 import { forcedKind, kindsOf } from './prometheus-kinds';
-import { labelSetsOf, poolingNote, severalSeriesError } from './prometheus-pooling';
+import { labelSetsOf, poolingNote } from './prometheus-pooling';
 import {
   bucketExpression,
   evaluateBuckets,
@@ -74,8 +74,6 @@ export async function metrics(
   const subject = await subjectOf(target, query, context);
   if (!subject) return emptyResponse(query);
   noteCounters(subject, context);
-  const setsPromise = labelSetsOf(target, subject.selector, startTime, endTime, context);
-  setsPromise.catch(() => {});
   const counted = subject.groups.some((g) => g.kind === 'counted');
   const read = reader(subject.kinds, counted);
   // A counter's rate at the window's first sample needs the sample before it.
@@ -83,16 +81,17 @@ export async function metrics(
     ? COUNTER_LOOKBACK_MILLIS
     : 0;
   if (!buckets || !aggregation) {
-    const sets = await setsPromise;
-    if (sets.length > 1 && !counted) throw severalSeriesError(sets);
     const window = { from: startTime - lookbackMillis, start: startTime, end: endTime };
-    return rawAnswer(target, subject.selector, window, read, Math.min(query.limit, RAW_POINT_CAP), context);
+    const cap = Math.min(query.limit, RAW_POINT_CAP);
+    return rawAnswer(target, subject.selector, window, read, { cap, severalSeries: counted }, context);
   }
+  // Only to say what is pooled (and whether one series is): an answer never fails for it.
+  const setsPromise = labelSetsOf(target, subject.selector, startTime, endTime, context).catch(() => null);
   const method = aggregation.method;
   const promql = aggregateIn === 'prometheus' && promqlCanEvaluate(buckets);
   let expression = promql ? bucketExpression(method, subject.groups, false) : null;
   if (promql && !expression && PERCENTILES[method] !== undefined) {
-    expression = bucketExpression(method, subject.groups, (await setsPromise).length === 1);
+    expression = bucketExpression(method, subject.groups, (await setsPromise)?.length === 1);
   }
   let value: (bucket: Bucket) => number | undefined;
   if (expression) {
@@ -115,7 +114,7 @@ export async function metrics(
     if (exact.sketched > 0) context.note(sketchNote(exact.sketched));
     value = exact.value;
   }
-  const note = poolingNote(await setsPromise, method, new Set(subject.kinds.values()));
+  const note = poolingNote((await setsPromise) ?? [], method, new Set(subject.kinds.values()));
   if (note) context.note(note);
   const { items, isPartial } = takeFirst(bucketPoints(buckets, value), query.limit);
   return aggregatedResponse(items, isPartial);

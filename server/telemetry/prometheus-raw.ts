@@ -5,6 +5,7 @@
 import type { MetricsResponse } from '../mirror/protocol';
 import { takeFirst } from './page';
 import type { PrometheusTarget, Series } from './prometheus-client';
+import { severalSeriesError } from './prometheus-pooling';
 import { fetchSamples, MAX_SAMPLES, mergedPoints, sampleCount } from './prometheus-samples';
 import { rawResponse } from './responses';
 import type { SourceContext } from './source';
@@ -43,7 +44,7 @@ export async function rawAnswer(
   selector: string,
   window: { from: number; start: number; end: number },
   read: (series: Series, start: number) => Series,
-  cap: number,
+  points: { cap: number; severalSeries: boolean },
   context: SourceContext,
   maxSamples = MAX_SAMPLES,
 ): Promise<MetricsResponse> {
@@ -64,8 +65,9 @@ export async function rawAnswer(
       message: `${dropped} NaN or infinite sample(s) left out: JSON cannot carry them.`,
     });
   }
-  const points = mergedPoints(series.map((s) => read(s, start)));
-  const { items, isPartial } = takeFirst(points, cap);
+  const shown = series.map((s) => read(s, start)).filter((s) => s.times.length > 0);
+  if (shown.length > 1 && !points.severalSeries) throw severalSeriesError(shown.map((s) => s.labels));
+  const { items, isPartial } = takeFirst(mergedPoints(shown), points.cap);
   // Cut, but no point in [start, end): a counter's first sample gives no rate. Nothing is left out.
   return rawResponse(items, isPartial || (cut && items.length > 0));
 }

@@ -365,7 +365,15 @@ describe('the prometheus source over days of backfilled history', { skip: missin
     const selector = 'hist_load{host="h005"}';
     // 30 days, all of the samples in the last 26 hours.
     const window = { from: history.end - 30 * DAY, start: history.end - 30 * DAY, end: history.end };
-    const answer = await rawAnswer(target, selector, window, samplesFrom, 10_000, context(), 1000);
+    const answer = await rawAnswer(
+      target,
+      selector,
+      window,
+      samplesFrom,
+      { cap: 10_000, severalSeries: false },
+      context(),
+      1000,
+    );
     const points = rawPointsOf(answer);
     const first = await samplesByBucket(selector, history.start, history.start + MINUTE, MINUTE);
     assert.equal(answer.telemetry.isPartial, true);
