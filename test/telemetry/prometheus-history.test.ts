@@ -22,6 +22,7 @@ import { rawAnswer } from '../../server/telemetry/prometheus-raw';
 import { samplesFrom } from '../../server/telemetry/prometheus-samples';
 import { SKETCH_RELATIVE_ACCURACY } from '../../server/telemetry/sketch';
 import type { TelemetrySource } from '../../server/telemetry/source';
+import { send, startTestMirror } from '../mirror/helpers';
 import { aggregatedPointsOf, DAY, HOUR, MINUTE, metricsQuery, rawPointsOf, stringIs } from './helpers';
 import { expectedFrom } from './prometheus-fixture';
 import { assertSame, type HistoryFixture, historyMissing, startHistory } from './prometheus-history';
@@ -309,24 +310,35 @@ describe('the prometheus source over days of backfilled history', { skip: missin
     assert.match(notes.map((n) => n.message).join('\n'), /PromQL field gives up to 6 series: MAX pools/);
   });
 
-  test('eight concurrent large queries (60 series × 25 h, per minute) are all answered', async () => {
-    const end = start + 25 * HOUR;
-    const methods = ['MEAN', 'MAX', 'MIN', 'SUM', 'EVENT_COUNT', 'SUM_NO_ZEROS', 'MEAN', 'MAX'] as const;
-    const answers = await Promise.all(
-      methods.map((method) =>
-        source.metrics(
-          metricsQuery({
-            conditions: LOAD,
-            startTime: start,
-            endTime: end,
-            aggregation: aggregation(method),
+  test('eight concurrent large queries (60 series × 25 h, per minute) through the mirror are all answered, and logged as pooled', async () => {
+    const { mirror, exchanges } = await startTestMirror({ source });
+    try {
+      const end = start + 25 * HOUR;
+      const methods = ['MEAN', 'MAX', 'MIN', 'SUM', 'EVENT_COUNT', 'SUM_NO_ZEROS', 'MEAN', 'MAX'] as const;
+      const answers = await Promise.all(
+        methods.map((method) =>
+          send(mirror.port, {
+            path: '/api/metric',
+            body: {
+              _type: 'MetricsRequest',
+              connectionDetails: {},
+              query: { conditions: LOAD, startTime: start, endTime: end, aggregation: aggregation(method) },
+            },
           }),
-          context(),
         ),
-      ),
-    );
-    for (const [i, answer] of answers.entries()) {
-      assert.equal(aggregatedPointsOf(answer).length, 1500, `${methods[i]} answered in full`);
+      );
+      for (const [i, answer] of answers.entries()) {
+        assert.equal(answer.status, 200, `${methods[i]}: ${answer.text.slice(0, 300)}`);
+        const points = (answer.json() as { telemetry: { points: unknown[] } }).telemetry.points;
+        assert.equal(points.length, 1500, `${methods[i]} answered in full`);
+      }
+      for (const exchange of exchanges) {
+        const pooled = exchange.findings?.find((f) => f.id === 'pooled-series');
+        assert.match(pooled?.message ?? '', /^60 series pooled by .*; they differ in dc, host, quarter\.$/);
+      }
+      assert.equal(exchanges.length, 8);
+    } finally {
+      await mirror.close();
     }
   });
 
