@@ -251,6 +251,23 @@ describe('the prometheus source over days of backfilled history', { skip: missin
     for (const [value, at] of asCounter)
       assert.equal(value, bytesIncrease.get(at), `__counter__ SUM at ${at}`);
     for (const [value, at] of asGauge) assert.equal(value, bytesSum.get(at), `gauge SUM at ${at}`);
+    // And a counter by its name read as a gauge when the user says `__gauge__`.
+    const requestsSum = await promqlByBucket(
+      'sum(sum_over_time(hist_requests_total[599999ms]))',
+      start,
+      last,
+      bucket,
+    );
+    const requestsAsGauge = await ask(source, {
+      conditions: counter,
+      metricField: '__gauge__',
+      startTime: start,
+      endTime: end,
+      aggregation: aggregation('SUM', bucket),
+    });
+    assert.equal(requestsAsGauge.length, 48);
+    for (const [value, at] of requestsAsGauge)
+      assert.equal(value, requestsSum.get(at), `__gauge__ SUM at ${at}`);
   });
 
   test("a histogram's PERCENTILE_95 is histogram_quantile over the bucket's increase; its _count is a counter without metadata", async () => {
@@ -308,6 +325,24 @@ describe('the prometheus source over days of backfilled history', { skip: missin
     assert.equal(points.length, 12);
     for (const [value, at] of points) assert.equal(value, theirs.get(at), `MAX at ${at}`);
     assert.match(notes.map((n) => n.message).join('\n'), /PromQL field gives up to 6 series: MAX pools/);
+    // Raw: evaluated every second (10 minutes stay under the point cap), one series.
+    const raw = await source.metrics(
+      metricsQuery({ metricField: '~count(hist_load)', startTime: start, endTime: start + 10 * MINUTE }),
+      context(),
+    );
+    const rawPoints = rawPointsOf(raw);
+    assert.equal(rawPoints.length, 600);
+    assert.ok(
+      rawPoints.every(([value]) => value === HOSTS),
+      `count(hist_load) is ${HOSTS} every second`,
+    );
+    await assert.rejects(
+      source.metrics(
+        metricsQuery({ metricField: '~hist_load', startTime: start, endTime: start + MINUTE }),
+        context(),
+      ),
+      /The PromQL field gives 60 series; raw points must be one/,
+    );
   });
 
   test('eight concurrent large queries (60 series × 25 h, per minute) through the mirror are all answered, and logged as pooled', async () => {
