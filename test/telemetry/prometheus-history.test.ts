@@ -3,7 +3,8 @@
 // samples Prometheus stores and against Prometheus's own PromQL at each bucket's end − 1 ms; the
 // answer computed in Prometheus against the mirror's own path on samples; two metric names with the
 // same labels; counters with resets against increase() and rate(); a histogram's PERCENTILE_95
-// against histogram_quantile; the PromQL field; eight concurrent large queries.
+// against histogram_quantile; the PromQL field; eight concurrent large queries. What the mirror
+// does past the samples it may hold: prometheus-bounds.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ExchangeFinding } from '../../server/mirror/exchange';
@@ -13,17 +14,10 @@ import {
   type EqualityCondition,
   type MetricsQuery,
 } from '../../server/mirror/protocol';
-import { tumblingBuckets } from '../../server/telemetry/aggregate';
 import { createPrometheusSource } from '../../server/telemetry/prometheus';
-import { exactBuckets } from '../../server/telemetry/prometheus-chunks';
-import { targetFor } from '../../server/telemetry/prometheus-client';
-import { bucketExpression } from '../../server/telemetry/prometheus-promql';
-import { rawAnswer } from '../../server/telemetry/prometheus-raw';
-import { samplesFrom } from '../../server/telemetry/prometheus-samples';
-import { SKETCH_RELATIVE_ACCURACY } from '../../server/telemetry/sketch';
 import type { TelemetrySource } from '../../server/telemetry/source';
 import { send, startTestMirror } from '../mirror/helpers';
-import { aggregatedPointsOf, DAY, HOUR, MINUTE, metricsQuery, rawPointsOf, stringIs } from './helpers';
+import { aggregatedPointsOf, HOUR, MINUTE, metricsQuery, rawPointsOf, stringIs } from './helpers';
 import { expectedFrom } from './prometheus-fixture';
 import { assertSame, type HistoryFixture, historyMissing, startHistory } from './prometheus-history';
 
@@ -376,69 +370,6 @@ describe('the prometheus source over days of backfilled history', { skip: missin
       await mirror.close();
     }
   });
-
-  test('past the samples the mirror may hold: chunks of buckets, exact; a bucket past the bound in slices, its percentile within the sketch', async () => {
-    const target = targetFor({ url: history.url }, {});
-    const selector = 'hist_load{dc="a"}';
-    const count = bucketExpression('EVENT_COUNT', [{ selector, kind: 'gauge' }], false)!;
-    const plan = { selector, count, read: samplesFrom, lookbackMillis: 0 };
-    const buckets = tumblingBuckets(start, start + 6 * HOUR, 30 * MINUTE);
-    const pools = await samplesByBucket(selector, start, start + 6 * HOUR, 30 * MINUTE);
-    assert.equal(pools.get(start)!.length, 30 * 120, '3,600 samples a bucket');
-    for (const method of ['MEAN', 'MAX', 'PERCENTILE_99', 'EVENT_COUNT_NO_ZEROS'] as const) {
-      // Two buckets a chunk: exact.
-      const chunked = await exactBuckets(target, plan, buckets, method, context(), 8000);
-      assert.equal(chunked.sketched, 0);
-      for (const b of buckets)
-        assertSame(chunked.value(b), expectedFrom(pools.get(b.start)!, method), `${method} chunked`);
-      // Every bucket past the bound: read in slices.
-      const sliced = await exactBuckets(target, plan, buckets, method, context(), 1000);
-      assert.equal(sliced.sketched, method === 'PERCENTILE_99' ? buckets.length : 0);
-      for (const b of buckets) {
-        const expected = expectedFrom(pools.get(b.start)!, method)!;
-        const got = sliced.value(b)!;
-        if (method === 'PERCENTILE_99') {
-          assert.ok(
-            Math.abs(got - expected) <= SKETCH_RELATIVE_ACCURACY * Math.abs(expected),
-            `${got} ≈ ${expected}`,
-          );
-        } else assertSame(got, expected, `${method} sliced`);
-      }
-    }
-  });
-
-  test('a raw window of more samples than the bound is answered from its first samples, never empty and partial', async () => {
-    const target = targetFor({ url: history.url }, {});
-    const selector = 'hist_load{host="h005"}';
-    // 30 days, all of the samples in the last 26 hours.
-    const window = { from: history.end - 30 * DAY, start: history.end - 30 * DAY, end: history.end };
-    const answer = await rawAnswer(
-      target,
-      selector,
-      window,
-      samplesFrom,
-      { cap: 10_000, severalSeries: false },
-      context(),
-      1000,
-    );
-    const points = rawPointsOf(answer);
-    const first = await samplesByBucket(selector, history.start, history.start + MINUTE, MINUTE);
-    assert.equal(answer.telemetry.isPartial, true);
-    assert.ok(points.length >= 1 && points.length <= 1000, `${points.length} points`);
-    assert.equal(points[0]![0], first.get(history.start)![0], 'the first stored sample comes first');
-  });
-
-  test('raw points of several series are refused, naming the labels in which they differ', async () => {
-    await assert.rejects(
-      source.metrics(
-        metricsQuery({ conditions: [...LOAD, stringIs('dc', 'a')], startTime: start, endTime: start + HOUR }),
-        context(),
-      ),
-      (error: Error & { body?: { details?: unknown } }) => {
-        assert.match(error.message, /match 30 series; raw points of several series cannot be one line/);
-        assert.match(String(error.body?.details), /differ in host, quarter\. Add a condition/);
-        return true;
-      },
-    );
-  });
 });
+
+if (missing) test('the prometheus tests over backfilled history', (t) => t.skip(missing));
