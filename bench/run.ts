@@ -11,11 +11,12 @@
 //   c. one 500-bucket query over 30 days against 1 hour (one connection: the cost of one query;
 //      the window moves 10 s each request, so nothing repeats);
 //   d. resident memory growth over 100,000 mixed requests, after a warm-up and a full GC;
-//   e. CPU of the idle process while a window's event stream is open.
+//   e. CPU of the idle process while a window's event stream is open;
+//   p. the prometheus source against a real Prometheus's own PromQL, same exact answer (prometheus.ts).
 // Options: --turns N (interleaved turns per throughput figure, default 4), --profile DIR (also
 // write CPU profiles of the headless process under the load of a. and of b. into DIR; read them with
 // `npx tsx bench/profile-top.ts DIR/connection.cpuprofile`), --profile-only (only the profiles), --only ab
-// (only the figures named, of a–e; a and b are measured together).
+// (only the figures named, of a–e and p; a and b are measured together).
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import os, { tmpdir } from 'node:os';
@@ -28,6 +29,7 @@ import { NATIVE_STEP_MILLIS } from '../server/telemetry/grid';
 import { externalLoad, type LoadFigures, loadTool } from './external-load';
 import { type BenchRequest, keepAliveAgent, post } from './load';
 import { type ServerProcess, startServerProcess } from './processes';
+import { prometheusRows } from './prometheus';
 import { fixed, formatTable, megabytes, millis, type Row } from './report';
 
 const { values: flags } = parseArgs({
@@ -35,7 +37,7 @@ const { values: flags } = parseArgs({
     turns: { type: 'string', default: '4' },
     profile: { type: 'string' },
     'profile-only': { type: 'boolean', default: false },
-    only: { type: 'string', default: 'abcde' },
+    only: { type: 'string', default: 'abcdep' },
   },
 });
 const TURNS = Math.max(1, Number(flags.turns));
@@ -508,6 +510,10 @@ async function main(): Promise<void> {
     } finally {
       await headless.stop();
     }
+    if (flags.only.includes('p')) {
+      log('p. Prometheus');
+      rows.push(...(await prometheusRows()));
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -515,7 +521,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       '',
-      'Value: a./b. req/s mirror/baseline over the same turns (Spread: per turn); c. time 30 d/1 h; d. MB; e. % of one core.',
+      'Value: a./b. req/s mirror/baseline over the same turns (Spread: per turn); c. time 30 d/1 h; d. MB; e. % of one core; p. time mirror/Prometheus (median of the turns).',
       'The mirror is the headless mode (request log on, a JSON line per request on stdout) in its own process.',
       'a. baseline: a minimal fastify app, same route and answer; b. baseline: a bare node:http server sending the same bytes.',
       '',

@@ -5,10 +5,9 @@
 // Fetching. One instant query of a range-vector selector, `<selector>[<n>ms]` at the window's
 // last millisecond, returns the samples themselves (a matrix), not an interpolation; the window
 // is then cut exactly to `[from, end)` here, so it does not matter whether the Prometheus in
-// question treats a range as closed (2.x) or left-open (3.x). A `count_over_time` query first says
-// how many samples that is: past MAX_SAMPLES an aggregated query is refused with a
-// RemoteMirrorError naming a shorter window, and a raw query is answered from an earlier, shorter
-// window with `isPartial: true` (the protocol's follow-up starts at the last point).
+// question treats a range as closed (2.x) or left-open (3.x). A `count_over_time` query says how
+// many samples a window holds: no fetch ever asks for more than MAX_SAMPLES (prometheus-raw.ts,
+// prometheus-chunks.ts).
 import type { AggregationMethod } from '../mirror/protocol';
 import { aggregate, type Bucket } from './aggregate';
 import {
@@ -19,7 +18,7 @@ import {
   type Series,
   scalarOfVector,
 } from './prometheus-client';
-import { remoteMirrorError, type SourceContext } from './source';
+import type { SourceContext } from './source';
 
 /** The most samples one query fetches (about 25 bytes each in Prometheus's JSON). */
 export const MAX_SAMPLES = 500_000;
@@ -119,14 +118,4 @@ export function bucketValues(
   }
   const byStart = new Map(buckets.map((bucket, i) => [bucket.start, pools[i]!]));
   return (bucket) => aggregate(method, byStart.get(bucket.start) ?? []);
-}
-
-/** The refusal for an aggregated query over too many samples. */
-export function tooManySamples(count: number, windowMillis: number): Error {
-  const shorter = Math.max(1000, Math.floor((windowMillis * MAX_SAMPLES) / count));
-  return remoteMirrorError(
-    'Too many samples',
-    `The window holds about ${count} samples of the matching series; this mirror aggregates at most ${MAX_SAMPLES} per query. ` +
-      `Narrow the conditions, or use a window of at most ${shorter} ms.`,
-  );
 }
