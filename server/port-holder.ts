@@ -8,8 +8,10 @@ import { request } from 'node:http';
 import { APP_NAME } from './version';
 
 export interface PortHolder {
-  /** "python3 (pid 4242: python3 mirror_server.py)", or null when the OS would not say. */
+  /** "python3 (pid 4242)", or null when the OS would not say. */
   program: string | null;
+  /** Its command line, cut to a line ("python3 mirror_server.py"), where the OS shows it. */
+  command: string | null;
   /** Another StackState Mirror Tray answers on the port (it said so on its `GET /`). */
   isThisApp: boolean;
 }
@@ -20,20 +22,22 @@ const PROBE_MILLIS = 1500;
 const COMMAND_CHARS = 120;
 
 export async function findPortHolder(port: number, platform = process.platform): Promise<PortHolder> {
-  const [isThisApp, program] = await Promise.all([
+  const [isThisApp, found] = await Promise.all([
     answersAsThisApp(port),
     programOn(port, platform).catch(() => null),
   ]);
-  return { program, isThisApp };
+  return { program: found?.program ?? null, command: found?.command ?? null, isThisApp };
 }
 
 /** A sentence part: " by python3 (pid 4242: …)", " by another StackState Mirror Tray", or "". */
-export function holderPhrase(holder: PortHolder): string {
+export function holderPhrase(holder: Omit<PortHolder, 'command'>): string {
   if (holder.isThisApp) return ` by another ${APP_NAME}${holder.program ? ` (${holder.program})` : ''}`;
   return holder.program ? ` by ${holder.program}` : '';
 }
 
-function programOn(port: number, platform: NodeJS.Platform): Promise<string | null> {
+type Found = Pick<PortHolder, 'program' | 'command'>;
+
+function programOn(port: number, platform: NodeJS.Platform): Promise<Found | null> {
   if (platform === 'linux') return linuxHolder(port);
   if (platform === 'darwin') return macHolder(port);
   if (platform === 'win32') return windowsHolder(port);
@@ -79,15 +83,15 @@ function run(command: string, args: string[]): Promise<string> {
   });
 }
 
-const describe = (name: string, pid: number, command: string | null): string => {
-  const oneLine = command?.replace(/\s+/g, ' ').trim();
-  const cmd = oneLine && oneLine !== name ? `: ${oneLine.slice(0, COMMAND_CHARS)}` : '';
-  return `${name} (pid ${pid}${cmd})`;
+const describe = (name: string, pid: number, command: string | null): Found => {
+  const oneLine = command?.replace(/\s+/g, ' ').trim() ?? '';
+  const cut = oneLine.length > COMMAND_CHARS ? `${oneLine.slice(0, COMMAND_CHARS - 1)}…` : oneLine;
+  return { program: `${name} (pid ${pid})`, command: cut && cut !== name ? cut : null };
 };
 
 // ---- Linux: the listening socket's inode in /proc/net/tcp{,6}, then the process whose fd points at it ----
 
-async function linuxHolder(port: number): Promise<string | null> {
+async function linuxHolder(port: number): Promise<Found | null> {
   const inodes = await listeningInodes(port);
   if (inodes.size > 0) {
     const found = await processWithSocket(inodes);
@@ -112,7 +116,7 @@ async function listeningInodes(port: number): Promise<Set<string>> {
   return inodes;
 }
 
-async function processWithSocket(inodes: Set<string>): Promise<string | null> {
+async function processWithSocket(inodes: Set<string>): Promise<Found | null> {
   const wanted = new Set([...inodes].map((inode) => `socket:[${inode}]`));
   const deadline = Date.now() + PROBE_MILLIS;
   const pids = (await readdir('/proc').catch(() => [] as string[])).filter((name) => /^\d+$/.test(name));
@@ -130,7 +134,7 @@ async function processWithSocket(inodes: Set<string>): Promise<string | null> {
   return null;
 }
 
-async function ssHolder(port: number): Promise<string | null> {
+async function ssHolder(port: number): Promise<Found | null> {
   const out = await run('ss', ['-ltnpH', `sport = :${port}`]);
   const match = /users:\(\("([^"]+)",pid=(\d+)/.exec(out);
   return match ? describe(match[1]!, Number(match[2]), null) : null;
@@ -138,7 +142,7 @@ async function ssHolder(port: number): Promise<string | null> {
 
 // ---- macOS: lsof ----
 
-async function macHolder(port: number): Promise<string | null> {
+async function macHolder(port: number): Promise<Found | null> {
   const out = await run('lsof', ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN', '-Fpc']);
   const pid = /^p(\d+)$/m.exec(out)?.[1];
   const name = /^c(.+)$/m.exec(out)?.[1];
@@ -147,7 +151,7 @@ async function macHolder(port: number): Promise<string | null> {
 
 // ---- Windows: netstat -ano, then tasklist for the name ----
 
-async function windowsHolder(port: number): Promise<string | null> {
+async function windowsHolder(port: number): Promise<Found | null> {
   const out = await run('netstat', ['-ano', '-p', 'TCP']);
   const line = out
     .split(/\r?\n/)

@@ -110,8 +110,10 @@ export interface Milestones {
 /** The mirror's port is taken by another program. */
 export interface PortBusy {
   port: number;
-  /** "python3 (pid 4242: python3 mirror_server.py)", or null when the OS would not say. */
+  /** "python3 (pid 4242)", or null when the OS would not say. */
   holder: string | null;
+  /** The holder's command line, cut to one line, where the OS shows it ("python3 mirror_server.py"). */
+  command: string | null;
   /** Another StackState Mirror Tray holds it (it answered as one): stop that one there, or use a free port. */
   heldByThisApp: boolean;
 }

@@ -8,7 +8,7 @@ import { findPortHolder, holderPhrase } from '../port-holder';
 
 export async function portBusy(port: number): Promise<PortBusy> {
   const holder = await findPortHolder(port);
-  return { port, holder: holder.program, heldByThisApp: holder.isThisApp };
+  return { port, holder: holder.program, command: holder.command, heldByThisApp: holder.isThisApp };
 }
 
 export function portBusyMessage(busy: PortBusy): string {
