@@ -34,7 +34,7 @@ Options:
   --api-key KEY        API key for this run (default: generated once and kept in the settings file)
   --profile KIND       what the mirror serves (default demo):
 ${DATA_SOURCE_KINDS.map((entry) => `                         ${entry.kind.padEnd(10)} ${entry.help}`).join('\n')}
-${KIND_OPTION_USAGE}  --request-timeout S  seconds a data source may take per request (default 20)
+${KIND_OPTION_USAGE}  --request-timeout S  seconds a data source may take per request (default 12; less when StackState asks)
   --tunnel KIND        ngrok (default when an authtoken is known) or none (StackState on this machine)
   --ngrok-domain NAME  your ngrok reserved domain, so the URL survives restarts
   --allow-cidr CIDR    only let these addresses through the tunnel (repeatable)
