@@ -7,7 +7,13 @@ import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { electronEnv, headlessArgs, planLaunch, summariseInstallError } from './launch-plan.mjs';
+import {
+  electronEnv,
+  headlessArgs,
+  ignoredInHeadless,
+  planLaunch,
+  summariseInstallError,
+} from './launch-plan.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -106,6 +112,9 @@ const plan = planLaunch({
 
 function runHeadless(reason) {
   console.error(reason);
+  const ignored = ignoredInHeadless(args);
+  if (ignored.length > 0)
+    console.error(`Ignored in the headless mode (desktop or Chromium options): ${ignored.join(' ')}`);
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'server/cli/headless.ts', ...headlessArgs(args)],

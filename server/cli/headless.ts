@@ -51,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
   if (options.json) printJson(readyEvent(session.state, control.uiUrl));
   else print(readyText(session.state, control.uiUrl));
 
-  for (const warning of session.startupWarnings) {
+  for (const warning of [...options.notes, ...session.startupWarnings]) {
     if (options.json) printJson({ event: 'notice', message: warning });
     else print(`Note: ${warning}`);
   }
