@@ -11,11 +11,13 @@
 //   c. one 500-bucket query over 30 days against 1 hour (one connection: the cost of one query;
 //      the window moves 10 s each request, so nothing repeats);
 //   d. resident memory growth over 100,000 mixed requests, after a warm-up and a full GC;
-//   e. CPU of the idle process while a window's event stream is open.
+//   e. CPU of the idle process while a window's event stream is open;
+//   f. `npm run headless` as a user starts it: time to ready and idle RSS, against a bare Node
+//      process (bench/headless-start.ts).
 // Options: --turns N (interleaved turns per throughput figure, default 4), --profile DIR (also
 // write CPU profiles of the headless process under the load of a. and of b. into DIR; read them with
 // `npx tsx bench/profile-top.ts DIR/connection.cpuprofile`), --profile-only (only the profiles), --only ab
-// (only the figures named, of a–e; a and b are measured together).
+// (only the figures named, of a–f; a and b are measured together).
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import os, { tmpdir } from 'node:os';
@@ -26,6 +28,7 @@ import { compileBodyValidator } from '../server/mirror/validation';
 import { createTelemetrySource } from '../server/telemetry';
 import { NATIVE_STEP_MILLIS } from '../server/telemetry/grid';
 import { externalLoad, type LoadFigures, loadTool } from './external-load';
+import { headlessStartRows } from './headless-start';
 import { type BenchRequest, keepAliveAgent, post } from './load';
 import { type ServerProcess, startServerProcess } from './processes';
 import { fixed, formatTable, megabytes, millis, type Row } from './report';
@@ -35,7 +38,7 @@ const { values: flags } = parseArgs({
     turns: { type: 'string', default: '4' },
     profile: { type: 'string' },
     'profile-only': { type: 'boolean', default: false },
-    only: { type: 'string', default: 'abcde' },
+    only: { type: 'string', default: 'abcdef' },
   },
 });
 const TURNS = Math.max(1, Number(flags.turns));
@@ -485,9 +488,14 @@ async function main(): Promise<void> {
   try {
     if (flags.profile) await profile(flags.profile, dir);
     if (flags['profile-only']) return;
+    if (flags.only.includes('f')) {
+      log('f. headless start (npm run headless against a bare Node process)');
+      rows.push(...(await headlessStartRows(3, log)));
+    }
+    const only = (letters: string) => [...letters].some((letter) => flags.only.includes(letter));
+    if (!only('abcde')) return;
     const headless = await startServerProcess('headless');
     try {
-      const only = (letters: string) => [...letters].some((letter) => flags.only.includes(letter));
       if (only('ab')) {
         log('a./b. throughput');
         rows.push(...(await throughput(dir, headless)));
@@ -515,7 +523,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       '',
-      'Value: a./b. req/s mirror/baseline over the same turns (Spread: per turn); c. time 30 d/1 h; d. MB; e. % of one core.',
+      'Value: a./b. req/s mirror/baseline over the same turns (Spread: per turn); c. time 30 d/1 h; d. MB; e. % of one core; f. MB and s (median of 3 turns).',
       'The mirror is the headless mode (request log on, a JSON line per request on stdout) in its own process.',
       'a. baseline: a minimal fastify app, same route and answer; b. baseline: a bare node:http server sending the same bytes.',
       '',

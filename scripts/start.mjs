@@ -115,14 +115,13 @@ function runHeadless(reason) {
   const ignored = ignoredInHeadless(args);
   if (ignored.length > 0)
     console.error(`Ignored in the headless mode (desktop or Chromium options): ${ignored.join(' ')}`);
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'server/cli/headless.ts', ...headlessArgs(args)],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
-  );
+  // scripts/headless.mjs runs the bundle this script's build just made (plain Node, no TypeScript
+  // loader): MIRROR_TRAY_SKIP_BUILD, so it does not look again.
+  const child = spawn(process.execPath, ['scripts/headless.mjs', ...headlessArgs(args)], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, MIRROR_TRAY_SKIP_BUILD: '1' },
+  });
   relay(child);
 }
 

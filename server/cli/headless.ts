@@ -86,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
   });
 }
 
-/** Runs the headless mode and exits with its code (scripts/headless.ts calls it after building the UI). */
+/** Runs the headless mode and exits with its code (scripts/headless.mjs calls it, from the bundle, after the build). */
 export function run(argv: string[]): void {
   main(argv).then(
     (code) => process.exit(code),
