@@ -493,29 +493,7 @@ async function main(): Promise<void> {
       rows.push(...(await headlessStartRows(3, log)));
     }
     const only = (letters: string) => [...letters].some((letter) => flags.only.includes(letter));
-    if (!only('abcde')) return;
-    const headless = await startServerProcess('headless');
-    try {
-      if (only('ab')) {
-        log('a./b. throughput');
-        rows.push(...(await throughput(dir, headless)));
-      }
-      if (only('c')) {
-        log('c. window scaling');
-        rows.push(...(await windowScaling(dir, headless)));
-      }
-      if (only('e')) {
-        log('e. idle CPU');
-        rows.push(...(await idleCpu(headless)));
-      }
-      if (only('d')) {
-        log(`d. memory (${fixed(MEMORY_REQUESTS)} requests twice, ${CONNECTIONS} connections)`);
-        rows.push(...(await memoryGrowth(dir, headless)));
-      }
-      log(`  the headless process printed ${fixed(headless.linesPrinted)} lines`);
-    } finally {
-      await headless.stop();
-    }
+    if (only('abcde')) rows.push(...(await serverFigures(dir, only)));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -529,6 +507,34 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
+}
+
+/** a.–e.: the headless mode under load, in a process of its own. */
+async function serverFigures(dir: string, only: (letters: string) => boolean): Promise<Row[]> {
+  const rows: Row[] = [];
+  const headless = await startServerProcess('headless');
+  try {
+    if (only('ab')) {
+      log('a./b. throughput');
+      rows.push(...(await throughput(dir, headless)));
+    }
+    if (only('c')) {
+      log('c. window scaling');
+      rows.push(...(await windowScaling(dir, headless)));
+    }
+    if (only('e')) {
+      log('e. idle CPU');
+      rows.push(...(await idleCpu(headless)));
+    }
+    if (only('d')) {
+      log(`d. memory (${fixed(MEMORY_REQUESTS)} requests twice, ${CONNECTIONS} connections)`);
+      rows.push(...(await memoryGrowth(dir, headless)));
+    }
+    log(`  the headless process printed ${fixed(headless.linesPrinted)} lines`);
+  } finally {
+    await headless.stop();
+  }
+  return rows;
 }
 
 await main();
