@@ -32,8 +32,3 @@ export function isUpToDate(root, part) {
   const built = newest(join(root, output));
   return built > 0 && inputs.every((input) => newest(join(root, input)) < built);
 }
-
-/** True when the part's output exists at all. */
-export function isBuilt(root, part) {
-  return newest(join(root, BUILT_PARTS[part].output)) > 0;
-}

@@ -15,7 +15,7 @@
 // Dependencies stay external (`packages: 'external'`): they are loaded from node_modules at run
 // time, as in development, and electron-builder packs the production ones (@ngrok's native module
 // unpacked from the asar). Only our own TypeScript (electron/, server/, package.json) is bundled.
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isUpToDate } from './build-freshness.mjs';
@@ -59,7 +59,7 @@ if (wants('electron')) {
 
 if (wants('headless') && (force || !isUpToDate(root, 'headless'))) {
   const { build } = await import('esbuild');
-  await build({
+  const result = await build({
     absWorkingDir: root,
     entryPoints: { headless: 'server/cli/headless.ts', 'ngrok-child': 'server/tunnel/ngrok-child.ts' },
     outdir: join(root, 'dist', 'headless'),
@@ -72,5 +72,18 @@ if (wants('headless') && (force || !isUpToDate(root, 'headless'))) {
     sourcesContent: false,
     legalComments: 'none',
     logLevel: 'warning',
+    write: false,
   });
+  // Each file written beside its place and renamed over it: a headless mode starting meanwhile (or
+  // a second build at the same time) reads the old file or the new one, never half of one.
+  // The bundle last, so a fresh bundle never meets a stale ngrok child.
+  const files = [...result.outputFiles].sort(
+    (a, b) => Number(a.path.endsWith('headless.js')) - Number(b.path.endsWith('headless.js')),
+  );
+  for (const file of files) {
+    mkdirSync(dirname(file.path), { recursive: true });
+    const temporary = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(temporary, file.contents);
+    renameSync(temporary, file.path);
+  }
 }

@@ -4,14 +4,15 @@
 // no bundler and no TypeScript loader stay in the running app. package.json runs it with `exec`, so
 // this process is npm's own child, with no shell in between: npm passes SIGTERM and SIGINT on to its
 // child only, and a shell there would not pass them on, leaving the mirror running.
-// MIRROR_TRAY_SKIP_BUILD=1 starts what is already built, as with `npm start` (the headless bundle
-// is still made if there is none: nothing could run without it).
+// MIRROR_TRAY_SKIP_BUILD=1 skips the UI's build, as with `npm start`; the headless bundle is still
+// brought up to date (it is the program itself, and quick to make; written atomically, so a start
+// beside it never reads half a file).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { isBuilt, isUpToDate } from './build-freshness.mjs';
+import { isUpToDate } from './build-freshness.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const skip = Boolean(process.env.MIRROR_TRAY_SKIP_BUILD);
@@ -39,7 +40,7 @@ function build(parts) {
 
 const parts = [];
 if (!skip && existsSync(join(root, 'renderer/index.html')) && !isUpToDate(root, 'ui')) parts.push('--ui');
-if (skip ? !isBuilt(root, 'headless') : !isUpToDate(root, 'headless')) parts.push('--headless');
+if (!isUpToDate(root, 'headless')) parts.push('--headless');
 if (parts.length > 0) {
   const status = await build(parts);
   if (status !== 0) process.exit(status);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { npmStart, WINDOW_LINE } from '../fixtures/npm-start';
+import { holdPort } from '../fixtures/port-holder';
 
 test('npm start -- --user-data-dir DIR --hidden --no-sandbox in the headless fallback: settings in DIR, the rest said to be ignored', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'mirror-user-data-'));
@@ -46,5 +47,24 @@ test('npm start -- --user-data-dir DIR --hidden --no-sandbox in the headless fal
     assert.equal(typeof JSON.parse(await readFile(file, 'utf8')).apiKey, 'string');
   } finally {
     await app.stop();
+  }
+});
+
+test('npm start -- --ui-port N with N taken: the window opens on another port, and the output says so', async () => {
+  const held = await holdPort(0);
+  assert.ok(held, 'python3 could not hold a port');
+  const app = await npmStart(['--ui-port', String(held.port), '--port', '0']);
+  try {
+    const [, uiUrl] = (await app.waitFor(WINDOW_LINE)) as unknown as [string, string];
+    assert.notEqual(Number(new URL(uiUrl).port), held.port);
+    assert.match(
+      app.output(),
+      new RegExp(`Note: The UI port ${held.port} is already in use, so the window is on port \\d+ instead`),
+    );
+    const page = await fetch(uiUrl);
+    assert.equal(page.status, 200, 'the window is not served at the address printed');
+  } finally {
+    await app.stop();
+    held.release();
   }
 });
