@@ -9,7 +9,7 @@ import { parseCliArgs, USAGE } from './args';
 import { BoundedOutput } from './bounded-output';
 import { readyEvent, readyText, requestEvent, requestText, stateEvent, stateText } from './output';
 
-/** Exit codes: 0 clean stop, 1 unexpected failure, 2 bad options or the UI port (--ui-port) is taken. */
+/** Exit codes: 0 clean stop, 1 unexpected failure, 2 bad options. A taken port is no reason to end (runtime.ts). */
 export async function main(argv: string[]): Promise<number> {
   const options = parseCliArgs(argv);
   if ('error' in options) {
