@@ -12,11 +12,13 @@
 //      the window moves 10 s each request, so nothing repeats);
 //   d. resident memory growth over 100,000 mixed requests, after a warm-up and a full GC;
 //   e. CPU of the idle process while a window's event stream is open;
+//   f. `npm run headless` as a user starts it: time to ready and idle RSS, against a bare Node
+//      process (bench/headless-start.ts);
 //   p. the prometheus source against a real Prometheus's own PromQL, same exact answer (prometheus.ts).
 // Options: --turns N (interleaved turns per throughput figure, default 4), --profile DIR (also
 // write CPU profiles of the headless process under the load of a. and of b. into DIR; read them with
 // `npx tsx bench/profile-top.ts DIR/connection.cpuprofile`), --profile-only (only the profiles), --only ab
-// (only the figures named, of a–e and p; a and b are measured together).
+// (only the figures named, of a–f and p; a and b are measured together).
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import os, { tmpdir } from 'node:os';
@@ -27,6 +29,7 @@ import { compileBodyValidator } from '../server/mirror/validation';
 import { createTelemetrySource } from '../server/telemetry';
 import { NATIVE_STEP_MILLIS } from '../server/telemetry/grid';
 import { externalLoad, type LoadFigures, loadTool } from './external-load';
+import { headlessStartRows } from './headless-start';
 import { type BenchRequest, keepAliveAgent, post } from './load';
 import { type ServerProcess, startServerProcess } from './processes';
 import { prometheusRows } from './prometheus';
@@ -37,7 +40,7 @@ const { values: flags } = parseArgs({
     turns: { type: 'string', default: '4' },
     profile: { type: 'string' },
     'profile-only': { type: 'boolean', default: false },
-    only: { type: 'string', default: 'abcdep' },
+    only: { type: 'string', default: 'abcdefp' },
   },
 });
 const TURNS = Math.max(1, Number(flags.turns));
@@ -487,30 +490,13 @@ async function main(): Promise<void> {
   try {
     if (flags.profile) await profile(flags.profile, dir);
     if (flags['profile-only']) return;
-    const headless = await startServerProcess('headless');
-    try {
-      const only = (letters: string) => [...letters].some((letter) => flags.only.includes(letter));
-      if (only('ab')) {
-        log('a./b. throughput');
-        rows.push(...(await throughput(dir, headless)));
-      }
-      if (only('c')) {
-        log('c. window scaling');
-        rows.push(...(await windowScaling(dir, headless)));
-      }
-      if (only('e')) {
-        log('e. idle CPU');
-        rows.push(...(await idleCpu(headless)));
-      }
-      if (only('d')) {
-        log(`d. memory (${fixed(MEMORY_REQUESTS)} requests twice, ${CONNECTIONS} connections)`);
-        rows.push(...(await memoryGrowth(dir, headless)));
-      }
-      log(`  the headless process printed ${fixed(headless.linesPrinted)} lines`);
-    } finally {
-      await headless.stop();
+    if (flags.only.includes('f')) {
+      log('f. headless start (npm run headless against a bare Node process)');
+      rows.push(...(await headlessStartRows(3, log)));
     }
-    if (flags.only.includes('p')) {
+    const only = (letters: string) => [...letters].some((letter) => flags.only.includes(letter));
+    if (only('abcde')) rows.push(...(await serverFigures(dir, only)));
+    if (only('p')) {
       log('p. Prometheus');
       rows.push(...(await prometheusRows()));
     }
@@ -521,12 +507,40 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       '',
-      'Value: a./b. req/s mirror/baseline over the same turns (Spread: per turn); c. time 30 d/1 h; d. MB; e. % of one core; p. time mirror/Prometheus (median of the turns).',
+      'Value: a./b. req/s mirror/baseline over the same turns (Spread: per turn); c. time 30 d/1 h; d. MB; e. % of one core; f. MB and s (median of 3 turns); p. time mirror/Prometheus (median of the turns).',
       'The mirror is the headless mode (request log on, a JSON line per request on stdout) in its own process.',
       'a. baseline: a minimal fastify app, same route and answer; b. baseline: a bare node:http server sending the same bytes.',
       '',
     ].join('\n'),
   );
+}
+
+/** a.–e.: the headless mode under load, in a process of its own. */
+async function serverFigures(dir: string, only: (letters: string) => boolean): Promise<Row[]> {
+  const rows: Row[] = [];
+  const headless = await startServerProcess('headless');
+  try {
+    if (only('ab')) {
+      log('a./b. throughput');
+      rows.push(...(await throughput(dir, headless)));
+    }
+    if (only('c')) {
+      log('c. window scaling');
+      rows.push(...(await windowScaling(dir, headless)));
+    }
+    if (only('e')) {
+      log('e. idle CPU');
+      rows.push(...(await idleCpu(headless)));
+    }
+    if (only('d')) {
+      log(`d. memory (${fixed(MEMORY_REQUESTS)} requests twice, ${CONNECTIONS} connections)`);
+      rows.push(...(await memoryGrowth(dir, headless)));
+    }
+    log(`  the headless process printed ${fixed(headless.linesPrinted)} lines`);
+  } finally {
+    await headless.stop();
+  }
+  return rows;
 }
 
 await main();

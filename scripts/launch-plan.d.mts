@@ -19,3 +19,4 @@ export declare function electronEnv(
 export declare function summariseInstallError(output: string, timedOut: boolean): string;
 export declare const HEADLESS_OPTIONS: { withValue: string[]; flags: string[] };
 export declare function headlessArgs(args: readonly string[]): string[];
+export declare function ignoredInHeadless(args: readonly string[]): string[];

@@ -53,8 +53,10 @@ export function summariseInstallError(output, timedOut) {
 
 /**
  * The headless CLI's options, by whether they take a value (server/cli/args.ts ALL_CLI_OPTIONS; a test
- * keeps the two in step). Everything else on the desktop command line (--hidden, --user-data-dir,
- * Chromium switches such as --no-sandbox) means nothing to it, and it refuses unknown options.
+ * keeps the two in step). It takes the desktop's own too: --user-data-dir (its settings go there) and
+ * --hidden (said to be ignored: there is no window to hide). Anything else on the desktop command
+ * line (Chromium switches such as --no-sandbox) means nothing to it: headlessArgs leaves it out, and
+ * ignoredInHeadless names it, so the fallback says what it ignores.
  */
 export const HEADLESS_OPTIONS = {
   withValue: [
@@ -68,6 +70,7 @@ export const HEADLESS_OPTIONS = {
     'allow-cidr',
     'ui-port',
     'settings',
+    'user-data-dir',
     'upstream',
     'prometheus-url',
     'prometheus-bearer-token',
@@ -75,23 +78,34 @@ export const HEADLESS_OPTIONS = {
     'prometheus-password',
     'prometheus-allow-url',
   ],
-  flags: ['json', 'help'],
+  flags: ['json', 'hidden', 'help'],
 };
 
-/** The desktop command line, cut to what the headless CLI understands. */
-export function headlessArgs(args) {
-  const out = [];
+/** Splits the desktop command line into what the headless CLI understands and what it ignores. */
+function splitArgs(args) {
+  const kept = [];
+  const ignored = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const name = arg.replace(/^--/, '').split('=')[0];
     if (arg === '-h' || (arg.startsWith('--') && HEADLESS_OPTIONS.flags.includes(name))) {
-      out.push(arg);
+      kept.push(arg);
     } else if (arg.startsWith('--') && HEADLESS_OPTIONS.withValue.includes(name)) {
-      out.push(arg);
-      if (!arg.includes('=') && i + 1 < args.length) out.push(args[++i]);
-    } else if (arg === '--user-data-dir') {
-      i++; // the desktop option's value goes with it
+      kept.push(arg);
+      if (!arg.includes('=') && i + 1 < args.length) kept.push(args[++i]);
+    } else {
+      ignored.push(arg);
     }
   }
-  return out;
+  return { kept, ignored };
+}
+
+/** The desktop command line, cut to what the headless CLI understands. */
+export function headlessArgs(args) {
+  return splitArgs(args).kept;
+}
+
+/** What the headless CLI does not understand on the desktop command line (a Chromium switch…), as given. */
+export function ignoredInHeadless(args) {
+  return splitArgs(args).ignored;
 }

@@ -7,7 +7,13 @@ import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { electronEnv, headlessArgs, planLaunch, summariseInstallError } from './launch-plan.mjs';
+import {
+  electronEnv,
+  headlessArgs,
+  ignoredInHeadless,
+  planLaunch,
+  summariseInstallError,
+} from './launch-plan.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -106,14 +112,16 @@ const plan = planLaunch({
 
 function runHeadless(reason) {
   console.error(reason);
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'server/cli/headless.ts', ...headlessArgs(args)],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
-  );
+  const ignored = ignoredInHeadless(args);
+  if (ignored.length > 0)
+    console.error(`Ignored in the headless mode (desktop or Chromium options): ${ignored.join(' ')}`);
+  // scripts/headless.mjs runs the bundle this script's build just made (plain Node, no TypeScript
+  // loader): MIRROR_TRAY_SKIP_BUILD, so it does not look again.
+  const child = spawn(process.execPath, ['scripts/headless.mjs', ...headlessArgs(args)], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, MIRROR_TRAY_SKIP_BUILD: '1' },
+  });
   relay(child);
 }
 

@@ -1,6 +1,6 @@
 // Session + control API, started together. The headless CLI and the desktop shell both use this,
 // so the two modes run the same code and differ only in how they show it.
-import { type RunningControlServer, startControlServer } from './control/server';
+import { ControlPortInUseError, type RunningControlServer, startControlServer } from './control/server';
 import { MirrorSession, type SessionOptions } from './session';
 
 export interface RuntimeOptions extends SessionOptions {
@@ -21,12 +21,24 @@ export interface Runtime {
 
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const session = await MirrorSession.create(options);
-  const control = await startControlServer({
-    session,
-    uiRoot: options.uiRoot,
-    port: options.uiPort ?? 0,
-    ...(options.controlToken ? { token: options.controlToken } : {}),
-  });
+  const startControl = (port: number) =>
+    startControlServer({
+      session,
+      uiRoot: options.uiRoot,
+      port,
+      ...(options.controlToken ? { token: options.controlToken } : {}),
+    });
+  let control: RunningControlServer;
+  try {
+    control = await startControl(options.uiPort ?? 0);
+  } catch (error) {
+    // A taken --ui-port is no dead end either: the window opens on any free port, and says so.
+    if (!(error instanceof ControlPortInUseError) || !options.uiPort) throw error;
+    control = await startControl(0);
+    session.startupWarnings.push(
+      `The UI port ${options.uiPort} is already in use, so the window is on port ${control.port} instead (the address below).`,
+    );
+  }
   await session.start();
   return {
     session,

@@ -1,4 +1,5 @@
 // The headless mode's command line, parsed into options or one clear error. Pure, so it is tested alone.
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkSetting, type SettingsOverrides } from '../settings/settings';
 import { DATA_SOURCE_KINDS, type DataSourceSetting, kindNamed } from '../telemetry/registry';
@@ -9,7 +10,12 @@ export interface CliOptions {
   uiPort: number;
   json: boolean;
   help: boolean;
+  /** What a desktop option means here, or that it is ignored: printed as notes at start. */
+  notes: string[];
 }
+
+/** The settings file's name in a --user-data-dir folder (the desktop keeps its own settings.json there). */
+export const HEADLESS_SETTINGS_FILE = 'headless-settings.json';
 
 /**
  * Each kind's own options, e.g. `--prometheus-url URL`, one line each (with its line break); an
@@ -34,12 +40,14 @@ Options:
   --api-key KEY        API key for this run (default: generated once and kept in the settings file)
   --profile KIND       what the mirror serves (default demo):
 ${DATA_SOURCE_KINDS.map((entry) => `                         ${entry.kind.padEnd(10)} ${entry.help}`).join('\n')}
-${KIND_OPTION_USAGE}  --request-timeout S  seconds a data source may take per request (default 20)
+${KIND_OPTION_USAGE}  --request-timeout S  seconds a data source may take per request (default 12; less when StackState asks)
   --tunnel KIND        ngrok (default when an authtoken is known) or none (StackState on this machine)
   --ngrok-domain NAME  your ngrok reserved domain, so the URL survives restarts
   --allow-cidr CIDR    only let these addresses through the tunnel (repeatable)
   --ui-port N          port of the local UI and control API (default: any free port)
   --settings PATH      settings file (default: in your user config folder)
+  --user-data-dir DIR  keep the settings in DIR, as the desktop app does (here: DIR/headless-settings.json)
+  --hidden             the desktop's "start in the tray only": ignored here (there is no window to hide)
   --json               one JSON object per line instead of text
   -h, --help           this help
 
@@ -76,13 +84,35 @@ export function parseCliArgs(argv: string[]): CliOptions | { error: string } {
   const uiPort = values['ui-port'] === undefined ? 0 : toPort(values['ui-port']);
   if (uiPort === null)
     return { error: `--ui-port must be a number from 0 to 65535, not "${values['ui-port']}".` };
+  const { settingsPath, notes } = desktopOptions(values);
   return {
     overrides: overrides as CliOptions['overrides'],
-    settingsPath: values.settings ?? null,
+    settingsPath,
     uiPort,
     json: values.json ?? false,
     help: values.help ?? false,
+    notes,
   };
+}
+
+/** --user-data-dir and --hidden, as `npm start` passes them on when it falls back to this mode. */
+function desktopOptions(values: { settings?: string; 'user-data-dir'?: string; hidden?: boolean }): {
+  settingsPath: string | null;
+  notes: string[];
+} {
+  const notes: string[] = [];
+  const dir = values['user-data-dir'];
+  let settingsPath = values.settings ?? null;
+  if (dir !== undefined && settingsPath === null) {
+    settingsPath = join(resolve(dir), HEADLESS_SETTINGS_FILE);
+    notes.push(
+      `--user-data-dir: the settings are kept in ${settingsPath}. The headless mode writes no log file: its log is this output.`,
+    );
+  } else if (dir !== undefined) {
+    notes.push(`--user-data-dir is ignored: --settings ${settingsPath} names the settings file.`);
+  }
+  if (values.hidden) notes.push('--hidden is ignored: the headless mode has no window to hide.');
+  return { settingsPath, notes };
 }
 
 /** The headless mode's options (scripts/launch-plan.mjs keeps a copy, checked by test/electron/start.test.ts). */
@@ -97,6 +127,8 @@ export const CLI_OPTIONS = {
   'allow-cidr': { type: 'string', multiple: true },
   'ui-port': { type: 'string' },
   settings: { type: 'string' },
+  'user-data-dir': { type: 'string' },
+  hidden: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;

@@ -9,7 +9,7 @@ import { parseCliArgs, USAGE } from './args';
 import { BoundedOutput } from './bounded-output';
 import { readyEvent, readyText, requestEvent, requestText, stateEvent, stateText } from './output';
 
-/** Exit codes: 0 clean stop, 1 unexpected failure, 2 bad options or the mirror could not start. */
+/** Exit codes: 0 clean stop, 1 unexpected failure, 2 bad options. A taken port is no reason to end (runtime.ts). */
 export async function main(argv: string[]): Promise<number> {
   const options = parseCliArgs(argv);
   if ('error' in options) {
@@ -46,17 +46,12 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const { session, control } = runtime;
-
-  if (session.state.phase === 'error') {
-    process.stderr.write(`${session.state.message}\n`);
-    await runtime.stop();
-    return 2;
-  }
-
+  // A mirror that could not start (its port taken) is no dead end: the window's address is printed
+  // all the same, and the window offers "Use a free port" (the state line says why it is down).
   if (options.json) printJson(readyEvent(session.state, control.uiUrl));
   else print(readyText(session.state, control.uiUrl));
 
-  for (const warning of session.startupWarnings) {
+  for (const warning of [...options.notes, ...session.startupWarnings]) {
     if (options.json) printJson({ event: 'notice', message: warning });
     else print(`Note: ${warning}`);
   }
@@ -91,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
   });
 }
 
-/** Runs the headless mode and exits with its code (scripts/headless.ts calls it after building the UI). */
+/** Runs the headless mode and exits with its code (scripts/headless.mjs calls it, from the bundle, after the build). */
 export function run(argv: string[]): void {
   main(argv).then(
     (code) => process.exit(code),

@@ -8,14 +8,16 @@ export function readyText(state: SessionState, uiUrl: string): string {
     '',
     `StackState Mirror Tray ${state.appVersion} (serving: ${state.dataSource.description})`,
     '',
-    'Paste these into StackState → Settings → Telemetry Sources → Mirror sources → Add:',
-    `  Mirror URL               ${connection.mirrorUrl ?? '(waiting for the tunnel…)'}`,
+    'Paste these into StackState → Settings → Telemetry Sources → Mirror sources → ADD MIRROR SOURCE:',
+    `  Mirror URL               ${connection.mirrorUrl ?? (state.phase === 'error' ? '(none: the mirror is not running, see below)' : '(waiting for the tunnel…)')}`,
     `  Api Key                  ${connection.apiKey}`,
     `  Connection details JSON  ${connection.connectionDetails}`,
     '',
     `  ${state.message}`,
   ];
   if (state.mirror.networkWarning) lines.push(`  Warning: ${state.mirror.networkWarning}`);
+  if (state.mirror.portBusy)
+    lines.push('  Open the window below and press "Use a free port" to start the mirror now.');
   lines.push('', `Window (UI and request inspector): ${uiUrl}`, 'Press Ctrl+C to stop.', '');
   return lines.join('\n');
 }
@@ -60,6 +62,8 @@ export const readyEvent = (state: SessionState, uiUrl: string) => ({
   listenHost: state.mirror.host,
   listenPort: state.mirror.port,
   networkWarning: state.mirror.networkWarning,
+  /** The mirror's port is taken (by what, where the OS says); the window offers "Use a free port". */
+  portBusy: state.mirror.portBusy,
   uiUrl,
   phase: state.phase,
   message: state.message,

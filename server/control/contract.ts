@@ -107,6 +107,17 @@ export interface Milestones {
   firstMetricQuery: number | null;
 }
 
+/** The mirror's port is taken by another program. */
+export interface PortBusy {
+  port: number;
+  /** "python3 (pid 4242)", or null when the OS would not say. */
+  holder: string | null;
+  /** The holder's command line, cut to one line, where the OS shows it ("python3 mirror_server.py"). */
+  command: string | null;
+  /** Another StackState Mirror Tray holds it (it answered as one): stop that one there, or use a free port. */
+  heldByThisApp: boolean;
+}
+
 export interface SessionState {
   /** Grows with every change: of two states, the one with the higher revision is newer. */
   revision: number;
@@ -120,6 +131,8 @@ export interface SessionState {
     host: string;
     /** Set when the mirror listens beyond loopback: anyone on the network can query it. */
     networkWarning: string | null;
+    /** Set while the mirror cannot start because its port is taken: by what, where the OS says. */
+    portBusy: PortBusy | null;
   };
   tunnel: {
     kind: TunnelKind;
@@ -328,6 +341,8 @@ export const ROUTES = {
   settings: '/control/settings',
   /** POST → SessionState: closes the tunnel and opens it again now; the mirror keeps its port */
   retryTunnel: '/control/tunnel/retry',
+  /** POST → SessionState: starts the mirror on a free port (saved as the mirror port) when its own is taken */
+  useFreePort: '/control/mirror/free-port',
   /** POST → SessionState */
   regenerateApiKey: '/control/api-key/regenerate',
   /** POST IncidentRequest → SessionState; DELETE → SessionState (ends all incidents) */

@@ -181,6 +181,7 @@ function registerActions(app: FastifyInstance, session: MirrorSession): void {
     session.updateSettings(request.body as SettingsPatch),
   );
   app.post(ROUTES.retryTunnel, async () => session.retryTunnel());
+  app.post(ROUTES.useFreePort, async () => session.useFreePort());
   app.post(ROUTES.regenerateApiKey, async () => session.regenerateApiKey());
   app.post(ROUTES.incidents, { schema: { body: IncidentRequestSchema } }, async (request) =>
     session.startIncident(request.body as IncidentRequest),

@@ -6,8 +6,39 @@ import type { SourceContext } from '../telemetry/source';
 import { TelemetryError } from '../telemetry/source';
 import { OPERATIONS, type Operation } from './protocol';
 
-/** StackState's own UI gives a mirror 15 s ("Request timeout ui"); background calls have no stated limit. */
-export const DEFAULT_DEADLINE_MILLIS = 20_000;
+/**
+ * StackState's own UI gives a mirror 15 s ("Request timeout ui", mirror-api.md §8); the mirror's
+ * default is under it, so StackState gets the mirror's reason rather than its own time-out.
+ */
+export const DEFAULT_DEADLINE_MILLIS = 12_000;
+
+/** How early the mirror answers before StackState's own `requestTimeout`, for the trip back (ngrok included). */
+const MAX_RETURN_MARGIN_MILLIS = 1000;
+/** A very short `requestTimeout` still leaves the source this long. */
+const MIN_DEADLINE_MILLIS = 100;
+
+/** How long this request may take, and who set that: the mirror's setting or StackState's `requestTimeout`. */
+export interface Deadline {
+  millis: number;
+  /** StackState's own `requestTimeout` (ms) when it is the tighter one, else null. */
+  stackStateMillis: number | null;
+}
+
+/**
+ * The smaller of the mirror's setting and the request's own top-level `requestTimeout` (ms; StackState
+ * sends it beside `connectionDetails` in some requests, mirror-api.md §3.6), less a margin for the
+ * trip back. Lenient: a number or a numeric string, > 0; 0, absent or anything else means "not said".
+ */
+export function deadlineFor(settingMillis: number, requestTimeout: unknown): Deadline {
+  const asked = typeof requestTimeout === 'string' ? Number(requestTimeout) : requestTimeout;
+  if (typeof asked !== 'number' || !Number.isFinite(asked) || asked <= 0)
+    return { millis: settingMillis, stackStateMillis: null };
+  const margin = Math.min(MAX_RETURN_MARGIN_MILLIS, Math.round(asked * 0.2));
+  const allowed = Math.max(MIN_DEADLINE_MILLIS, Math.round(asked - margin));
+  return allowed < settingMillis
+    ? { millis: allowed, stackStateMillis: asked }
+    : { millis: settingMillis, stackStateMillis: null };
+}
 
 /** The abort reason when StackState hangs up before the answer: nobody is left to read it. */
 export class ClientGoneError extends Error {
@@ -17,11 +48,15 @@ export class ClientGoneError extends Error {
   }
 }
 
-export const deadlinePassed = (operation: Operation, millis: number) =>
+/** The error at the deadline: what ran out, and what to change (the mirror's setting or StackState's). */
+export const deadlinePassed = (operation: Operation, deadline: Deadline) =>
   new TelemetryError({
     _type: 'RemoteMirrorError',
-    summary: `${OPERATIONS[operation].label} timed out after ${seconds(millis)}.`,
-    details: `The data source did not answer within ${seconds(millis)}, the mirror's request time-out.`,
+    summary: `${OPERATIONS[operation].label} timed out after ${seconds(deadline.millis)}.`,
+    details:
+      deadline.stackStateMillis === null
+        ? `The data source did not answer within ${seconds(deadline.millis)}, the mirror's request time-out. To wait longer, raise it (the window's Settings → Request time-out, or --request-timeout), keeping it under StackState's "Request timeout ui" of the Mirror data source (15 s by default).`
+        : `The data source did not answer within ${seconds(deadline.millis)}: StackState allows ${seconds(deadline.stackStateMillis)} for this request (its requestTimeout), and the mirror answers a little earlier so that this reason reaches StackState before it gives up. To wait longer, raise "Request timeout ui" of the Mirror data source in StackState.`,
   });
 
 /**
@@ -31,7 +66,7 @@ export const deadlinePassed = (operation: Operation, millis: number) =>
 export async function withDeadline<T>(
   operation: Operation,
   response: ServerResponse,
-  deadlineMillis: number,
+  deadline: Deadline,
   connectionDetails: Record<string, unknown>,
   note: SourceContext['note'],
   call: (context: SourceContext) => Promise<T>,
@@ -50,7 +85,7 @@ export async function withDeadline<T>(
     controller?.abort(why);
     reject(why);
   };
-  const timer = setTimeout(() => abort(deadlinePassed(operation, deadlineMillis)), deadlineMillis);
+  const timer = setTimeout(() => abort(deadlinePassed(operation, deadline)), deadline.millis);
   const onClose = () => {
     if (!response.writableFinished) abort(new ClientGoneError());
   };

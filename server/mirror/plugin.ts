@@ -11,7 +11,7 @@ import {
   type TelemetrySource,
 } from '../telemetry/source';
 import { AnswerCache } from './answer-cache';
-import { DEFAULT_DEADLINE_MILLIS, withDeadline } from './deadline';
+import { DEFAULT_DEADLINE_MILLIS, deadlineFor, withDeadline } from './deadline';
 import {
   describeErrorBody,
   MAX_BODY_BYTES,
@@ -226,12 +226,13 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
   /** Calls the source for this request, under the deadline and StackState's connection (deadline.ts). */
   const ask = <T>(
     operation: Operation,
-    body: { connectionDetails?: Record<string, unknown> | undefined },
+    body: { connectionDetails?: Record<string, unknown> | undefined; requestTimeout?: unknown },
     reply: FastifyReply,
     call: (source: TelemetrySource, context: SourceContext) => Promise<T>,
   ): Promise<T> => {
     const source = options.source();
-    const deadline = options.deadlineMillis?.() ?? DEFAULT_DEADLINE_MILLIS;
+    // The tighter of the setting and StackState's own requestTimeout, if it sent one.
+    const deadline = deadlineFor(options.deadlineMillis?.() ?? DEFAULT_DEADLINE_MILLIS, body.requestTimeout);
     const details = body.connectionDetails ?? {};
     const { findings } = draftOf(reply.request);
     const note = (finding: ExchangeFinding) => {

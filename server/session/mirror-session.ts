@@ -11,6 +11,7 @@ import type {
   DataSourceTestResult,
   IncidentRequest,
   LogEntry,
+  PortBusy,
   SelfTestResult,
   SessionPhase,
   SessionState,
@@ -30,6 +31,7 @@ import { type CleanupParts, cleanUp, cleanupMessage, stopMirror } from './cleanu
 import { testDataSource } from './data-source-test';
 import { IncidentBoard } from './incident-board';
 import { isLoopback } from './loopback';
+import { portBusy, portBusyMessage } from './port-busy';
 import { Replayer } from './replay';
 import { RequestLog } from './request-log';
 import { RunSettings, type SettingsOverrides } from './run-settings';
@@ -85,6 +87,8 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   private shownApiKey: string | null = null;
   private readonly incidents: IncidentBoard;
   private readonly tunnels: TunnelKeeper;
+  /** Why the last start failed, when it was the port being taken (cleared by the next start). */
+  private portBusy: PortBusy | null = null;
 
   private constructor(
     private readonly settings: RunSettings,
@@ -131,6 +135,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
         host: this.settings.bindHost,
         // Beyond loopback, anyone on the network can query the mirror: say so.
         networkWarning: this.mirror && !isLoopback(this.mirror.host) ? NETWORK_EXPOSURE_WARNING : null,
+        portBusy: this.mirror ? null : this.portBusy,
       },
       tunnel: {
         kind: effective.tunnel,
@@ -203,6 +208,16 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     });
   }
 
+  /** "Use a free port" when the mirror's port is taken; that port is saved, so the Mirror URL stays next time. */
+  useFreePort(): Promise<SessionState> {
+    return this.serialise(async () => {
+      if (this.mirror) return this.state;
+      const started = (await this.startNow(0)).mirror.port;
+      if (started !== null) this.emit('notice', await this.settings.adoptPort(started));
+      return this.state;
+    });
+  }
+
   /** "Try again" after a tunnel failure: the tunnel only. The mirror keeps its port, so no pasted URL changes. */
   retryTunnel(): Promise<SessionState> {
     return this.serialise(async () => {
@@ -241,19 +256,13 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     const state = this.state;
     const mirrorUrl = state.connection.mirrorUrl;
     if (!mirrorUrl || !this.mirror) return mirrorNotRunning(state.message);
-    const localUrl = this.mirror.localUrl;
+    const { localUrl } = this.mirror;
     // With the ngrok tunnel wanted but not online, the URL on screen is the local one: StackState
     // elsewhere cannot use it, whatever this machine gets from it.
     const tunnelDown = state.tunnel.kind === 'ngrok' && state.tunnel.publicUrl === null;
+    const apiKey = () => this.state.connection.apiKey;
     return this.replays.asSelfTest((marker) =>
-      runSelfTest({
-        mirrorUrl,
-        localUrl,
-        tunnelDown,
-        apiKey: () => this.state.connection.apiKey,
-        timeoutMillis,
-        marker,
-      }),
+      runSelfTest({ mirrorUrl, localUrl, tunnelDown, apiKey, timeoutMillis, marker }),
     );
   }
 
@@ -275,11 +284,10 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
 
   // ---------- internals ----------
 
-  private async startNow(): Promise<SessionState> {
+  private async startNow(configured = this.settings.effective.mirrorPort): Promise<SessionState> {
     if (this.mirror) return this.state;
     this.lastCleanup = null;
     this.setPhase('starting', 'Starting the mirror…');
-    const configured = this.settings.effective.mirrorPort;
     try {
       this.mirror = await this.listen(
         configured === 0 && this.lastPort !== null ? this.lastPort : configured,
@@ -288,10 +296,13 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
       const taken = error instanceof MirrorListenError && error.code === 'EADDRINUSE';
       if (configured === 0 && taken) this.mirror = await this.listen(0).catch(() => null);
       if (!this.mirror) {
-        this.setPhase('error', `The mirror is not running: ${(error as Error).message}`);
+        this.portBusy = taken ? await portBusy(configured) : null;
+        const why = this.portBusy ? portBusyMessage(this.portBusy) : (error as Error).message;
+        this.setPhase('error', `The mirror is not running: ${why}`);
         return this.state;
       }
     }
+    this.portBusy = null;
     this.lastPort = this.mirror.port;
     this.checklist.mark('mirrorRunning');
     void this.tunnels.open();

@@ -199,6 +199,16 @@ export class RunSettings {
     await this.update({ apiKey: generateApiKey() });
   }
 
+  /** Saves the free port the mirror was given ("Use a free port"); says so, or why it could not. */
+  async adoptPort(port: number): Promise<string> {
+    try {
+      await this.update({ mirrorPort: port });
+      return `The mirror now listens on the free port ${port}, saved as its port, so the Mirror URL stays the same next time.`;
+    } catch (error) {
+      return `The mirror now listens on the free port ${port} (not saved: ${(error as Error).message}).`;
+    }
+  }
+
   /** Deletes the saved authtoken; true if there was one. */
   async forgetAuthtoken(): Promise<boolean> {
     const had = this.saved.ngrokAuthtoken !== null;

@@ -43,7 +43,7 @@ export const defaultSettings = (): Settings => ({
   mirrorHost: '127.0.0.1',
   apiKey: generateApiKey(),
   dataSource: DEFAULT_DATA_SOURCE,
-  requestTimeoutSeconds: 20,
+  requestTimeoutSeconds: 12,
   tunnel: 'ngrok',
   ngrokAuthtoken: null,
   ngrokDomain: null,

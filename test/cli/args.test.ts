@@ -9,6 +9,7 @@ test('no options: nothing overridden, text output', () => {
     uiPort: 0,
     json: false,
     help: false,
+    notes: [],
   });
 });
 
@@ -35,6 +36,7 @@ test('every option is parsed', () => {
     '7070',
     '--settings',
     '/tmp/s.json',
+    '--hidden',
     '--json',
   ]);
   assert.deepEqual(options, {
@@ -52,7 +54,19 @@ test('every option is parsed', () => {
     uiPort: 7070,
     json: true,
     help: false,
+    notes: ['--hidden is ignored: the headless mode has no window to hide.'],
   });
+});
+
+test('--user-data-dir keeps the headless settings in that folder, and says so; --settings wins over it', () => {
+  const inDir = parseCliArgs(['--user-data-dir', '/tmp/tray-data']);
+  assert.ok(!('error' in inDir));
+  assert.equal(inDir.settingsPath, '/tmp/tray-data/headless-settings.json');
+  assert.match(inDir.notes[0] ?? '', /settings are kept in \/tmp\/tray-data\/headless-settings\.json/);
+  const both = parseCliArgs(['--user-data-dir', '/tmp/tray-data', '--settings', '/tmp/s.json']);
+  assert.ok(!('error' in both));
+  assert.equal(both.settingsPath, '/tmp/s.json');
+  assert.match(both.notes[0] ?? '', /^--user-data-dir is ignored: --settings \/tmp\/s\.json/);
 });
 
 test('bad options give one clear sentence', () => {

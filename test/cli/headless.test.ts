@@ -150,29 +150,40 @@ test('text mode prints the three values to paste, then one line per request', as
   assert.equal(await app.exited, 0);
 });
 
-test('a port in use: one line naming the port and the option, exit code 2', async () => {
+test('a mirror port in use: no dead end: the holder named, the window address printed, still running', async () => {
   const blocker = createServer();
   await new Promise<void>((resolve) => blocker.listen({ host: '127.0.0.1', port: 0 }, resolve));
   const port = (blocker.address() as { port: number }).port;
   try {
     const app = await startHeadless(['--port', String(port)]);
-    assert.equal(await app.exited, 2);
-    const message = app.stderr().trim();
-    assert.equal(message.split('\n').length, 1, message);
-    assert.match(message, new RegExp(`${port}.*--port`));
+    await app.nextLine((line) => line.startsWith('Window (UI and request inspector): http://127.0.0.1:'));
+    const printed = app.lines.join('\n');
+    assert.match(
+      printed,
+      new RegExp(`The mirror is not running: Port ${port} is already in use.*Use a free port`),
+    );
+    assert.match(printed, /Mirror URL {15}\(none: the mirror is not running, see below\)/);
+    assert.equal(app.child.exitCode, null, 'the app ended instead of waiting for "Use a free port"');
+    app.child.kill('SIGINT');
+    assert.equal(await app.exited, 0);
   } finally {
     blocker.close();
   }
 });
 
-test('a UI port in use: one line naming it and --ui-port, exit code 2', async () => {
+test('a UI port in use: the window opens on another port, and a note says so', async () => {
   const blocker = createServer();
   await new Promise<void>((resolve) => blocker.listen({ host: '127.0.0.1', port: 0 }, resolve));
   const port = (blocker.address() as { port: number }).port;
   try {
     const app = await startHeadless(['--port', '0', '--ui-port', String(port)]);
-    assert.equal(await app.exited, 2);
-    assert.match(app.stderr().trim(), new RegExp(`^The UI port ${port} is already in use.*--ui-port`));
+    const line = await app.nextLine((l) => l.startsWith('Window (UI and request inspector): '));
+    assert.notEqual(new URL(line.split(': ')[1] ?? '').port, String(port));
+    await app.nextLine((l) =>
+      l.startsWith(`Note: The UI port ${port} is already in use, so the window is on port`),
+    );
+    app.child.kill('SIGINT');
+    assert.equal(await app.exited, 0);
   } finally {
     blocker.close();
   }

@@ -7,7 +7,8 @@
 // They start what is already built (MIRROR_TRAY_SKIP_BUILD=1): a build here would empty dist/renderer
 // while tests running beside this file load the UI from it. That the build would not stand between
 // npm and the app either is checked from the process tree: npm's child is the app itself, the one
-// process that runs scripts/headless.ts, and so the build in it too.
+// process that runs scripts/headless.mjs (a build, when one is needed, is that process's own child,
+// ended with it by the same signal).
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -197,19 +198,19 @@ async function signalNpmAndCheck(app: Launched, signal: 'SIGTERM' | 'SIGINT', wh
 }
 
 /**
- * npm's child must be the app itself, the process that runs scripts/headless.ts (the UI build, then
- * the CLI): npm passes a signal on to its own child and no further. (The app may have children of its
- * own, such as tsx's esbuild service; they are in the tree checked above.)
+ * npm's child must be the app itself, the process that runs scripts/headless.mjs (and then the CLI
+ * in it): npm passes a signal on to its own child and no further. (The app may have children of its
+ * own, such as a build; they are in the tree checked above.)
  */
 function assertAppIsNpmsChild(app: Launched) {
   const tree = app.tree.map(({ pid, command, depth }) => `${'  '.repeat(depth)}${pid} ${command}`).join('\n');
   const children = app.tree.filter(({ depth }) => depth === 1);
   assert.ok(
-    children.length === 1 && /^node .*scripts\/headless\.ts /.test(children[0]!.command),
+    children.length === 1 && /^node .*scripts\/headless\.mjs /.test(children[0]!.command),
     `\`npm run headless\` does not run the app as npm's own child, so npm's signals do not reach it:\n${tree}`,
   );
-  const apart = app.tree.find(({ command }) => /server\/cli\.ts|scripts\/build\.mjs/.test(command));
-  assert.equal(apart, undefined, `the CLI or the build runs in a process of its own:\n${tree}`);
+  const apart = app.tree.find(({ command }) => /server\/cli\/headless|dist\/headless/.test(command));
+  assert.equal(apart, undefined, `the CLI runs in a process of its own, which npm's signals miss:\n${tree}`);
 }
 
 describe('npm run headless: SIGTERM or SIGINT to npm stops everything within 5 s', () => {

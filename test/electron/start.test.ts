@@ -9,6 +9,7 @@ import {
   electronEnv,
   HEADLESS_OPTIONS,
   headlessArgs,
+  ignoredInHeadless,
   planLaunch,
   summariseInstallError,
 } from '../../scripts/launch-plan.mjs';
@@ -99,14 +100,21 @@ describe('can npm start run Electron here?', () => {
   test('desktop-only options are not passed to the headless CLI', () => {
     assert.deepEqual(
       headlessArgs(['--hidden', '--tunnel', 'none', '--user-data-dir', '/tmp/x', '--port=0']),
-      ['--tunnel', 'none', '--port=0'],
+      ['--hidden', '--tunnel', 'none', '--user-data-dir', '/tmp/x', '--port=0'],
     );
-    assert.deepEqual(headlessArgs(['--user-data-dir=/tmp/x', '--json']), ['--json']);
+    assert.deepEqual(headlessArgs(['--user-data-dir=/tmp/x', '--json']), [
+      '--user-data-dir=/tmp/x',
+      '--json',
+    ]);
     // Chromium switches (the usual workaround for a sandbox crash) mean nothing to the headless mode.
     assert.deepEqual(
       headlessArgs(['--no-sandbox', '--ozone-platform=x11', '--allow-cidr', '10.0.0.0/8', '-h']),
       ['--allow-cidr', '10.0.0.0/8', '-h'],
     );
+    assert.deepEqual(ignoredInHeadless(['--no-sandbox', '--port', '0', '--ozone-platform=x11']), [
+      '--no-sandbox',
+      '--ozone-platform=x11',
+    ]);
   });
 
   test('the copy of the headless options matches the CLI', () => {

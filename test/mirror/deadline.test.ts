@@ -77,3 +77,49 @@ test('StackState hanging up mid-request aborts the source at once, long before t
     await mirror.close();
   }
 });
+
+test("StackState's own requestTimeout (3 s) gets the mirror's error before StackState gives up, saying what to raise", async () => {
+  const { source } = neverAnswering();
+  // The mirror's own setting is longer (its default): StackState's 3 s is the tighter one.
+  const { mirror } = await startTestMirror({ source, deadlineMillis: 12_000 });
+  try {
+    const started = Date.now();
+    const reply = await send(mirror.port, {
+      path: '/api/metric',
+      body: { ...metricQuery, requestTimeout: 3000 },
+    });
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed < 3000, `answered after ${elapsed} ms: StackState had given up at 3000 ms`);
+    assert.ok(elapsed >= 2000, `answered after ${elapsed} ms: sooner than the source was allowed`);
+    const body = reply.json() as { summary: string; details: string };
+    assertMirrorError(
+      { status: reply.status, headers: reply.headers, body },
+      { status: 500, summary: 'Metric values timed out after 2.4 s.' },
+    );
+    assert.match(body.details, /StackState allows 3 s for this request \(its requestTimeout\)/);
+    assert.match(body.details, /raise "Request timeout ui" of the Mirror data source in StackState/);
+  } finally {
+    await mirror.close();
+  }
+});
+
+test("a requestTimeout of 0, or one looser than the setting, leaves the mirror's own deadline, and its error names that setting", async () => {
+  const { source } = neverAnswering();
+  const { mirror } = await startTestMirror({ source, deadlineMillis: 300 });
+  try {
+    for (const requestTimeout of [0, 15_000, '15000', 'soon']) {
+      const reply = await send(mirror.port, {
+        path: '/api/metric',
+        body: { ...metricQuery, requestTimeout },
+      });
+      const body = reply.json() as { summary: string; details: string };
+      assert.equal(body.summary, 'Metric values timed out after 0.3 s.', `requestTimeout ${requestTimeout}`);
+      assert.match(
+        body.details,
+        /the mirror's request time-out\. To wait longer, raise it \(the window's Settings/,
+      );
+    }
+  } finally {
+    await mirror.close();
+  }
+});

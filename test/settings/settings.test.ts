@@ -57,7 +57,7 @@ describe('settings schema', () => {
     const settings = defaultSettings();
     assert.equal(settings.mirrorPort, 7007);
     assert.deepEqual(settings.dataSource, { kind: 'demo' });
-    assert.equal(settings.requestTimeoutSeconds, 20);
+    assert.equal(settings.requestTimeoutSeconds, 12);
     assert.match(settings.apiKey, /^mirror-[\w-]{16}$/);
     assert.notEqual(defaultSettings().apiKey, settings.apiKey);
     assert.deepEqual(parseSettings(settings), { settings, warnings: [] });
@@ -92,7 +92,7 @@ describe('settings schema', () => {
       mirrorHost: '127.0.0.1',
       apiKey: 'mirror-kept',
       dataSource: { kind: 'tutorial' },
-      requestTimeoutSeconds: 20,
+      requestTimeoutSeconds: 12,
       tunnel: 'none',
       ngrokAuthtoken: null,
       ngrokDomain: 'me.ngrok-free.app',

@@ -19,6 +19,7 @@ export type {
   Milestones,
   MirrorCheck,
   OverridableSetting,
+  PortBusy,
   PublicSettings,
   RawExchange,
   RequestOrigin,

@@ -15,6 +15,7 @@ import { fill, h, setText, show } from './dom';
 import { FirstRunForm } from './first-run';
 import { IncidentsPanel } from './incidents-panel';
 import { Inspector } from './inspector';
+import { PortBusyCard } from './port-busy';
 import { SettingsPanel } from './settings-panel';
 import { StatusCard } from './status-card';
 import { connectStream, type Link } from './stream';
@@ -103,6 +104,7 @@ export class App implements AppContext {
     this.#queue = new UpdateQueue(nextFrame, (update) => this.#apply(update));
     const status = new StatusCard(this);
     this.#status = status;
+    const portBusy = new PortBusyCard(this);
     this.#firstRun = new FirstRunForm(this);
     this.#stopped = new StoppedView();
     const connection = new ConnectionCard(this);
@@ -112,14 +114,24 @@ export class App implements AppContext {
     const check = new CheckPanel(this);
     const settings = new SettingsPanel(this);
     this.#dialog = new CleanupDialog(this, () => this.#afterCleanup());
-    this.#views = [status, this.#firstRun, this.#stopped, connection, checklist, incidents, check, settings];
+    this.#views = [
+      status,
+      portBusy,
+      this.#firstRun,
+      this.#stopped,
+      connection,
+      checklist,
+      incidents,
+      check,
+      settings,
+    ];
 
     this.#panels.set(
       'setup',
       h(
         'div',
         { class: 'setup' },
-        h('div', { class: 'wide' }, status.el),
+        h('div', { class: 'wide' }, status.el, portBusy.el),
         h('div', { class: 'col' }, this.#firstRun.el, this.#stopped.el, connection.el),
         h('div', { class: 'col' }, checklist.el),
       ),

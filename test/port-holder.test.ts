@@ -1,0 +1,65 @@
+// Who holds a port, asked of the real system: a python3 listener in a process of its own is named
+// with its pid and command line (Linux: /proc, where this suite runs); a port our own mirror holds is
+// recognised as another StackState Mirror Tray by its answer to GET /.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startMirror } from '../server/mirror/listen';
+import { findPortHolder, holderPhrase } from '../server/port-holder';
+import { portBusyMessage } from '../server/session/port-busy';
+import { createTelemetrySource } from '../server/telemetry';
+import { APP_NAME } from '../server/version';
+import { holdPort } from './fixtures/port-holder';
+
+test('a port held by python3 is named by program, pid and command line, and not taken for this app', async (t) => {
+  if (process.platform !== 'linux') return t.skip(`the /proc lookup is Linux's; this is ${process.platform}`);
+  const held = await holdPort(0);
+  assert.ok(held, 'python3 could not hold a port');
+  try {
+    const holder = await findPortHolder(held.port);
+    assert.match(holder.program ?? '', /^python3? \(pid \d+\)$/, `holder: ${JSON.stringify(holder)}`);
+    assert.match(holder.command ?? '', /python3? -c/);
+    assert.equal(holder.isThisApp, false);
+    assert.match(
+      portBusyMessage({
+        port: held.port,
+        holder: holder.program,
+        command: holder.command,
+        heldByThisApp: false,
+      }),
+      new RegExp(
+        `^Port ${held.port} is already in use by python3? \\(pid \\d+\\)\\. Use a free port, stop that program`,
+      ),
+    );
+  } finally {
+    held.release();
+  }
+});
+
+test('a port held by our own mirror is recognised as another StackState Mirror Tray', async () => {
+  const source = createTelemetrySource({ kind: 'demo' });
+  const mirror = await startMirror({
+    host: '127.0.0.1',
+    port: 0,
+    source: () => source,
+    apiKey: () => 'k',
+    appInfo: { name: APP_NAME, version: 'test' },
+  });
+  try {
+    const holder = await findPortHolder(mirror.port);
+    assert.equal(holder.isThisApp, true);
+    if (process.platform === 'linux')
+      assert.match(holder.program ?? '', new RegExp(`\\(pid ${process.pid}\\)$`));
+    assert.match(holderPhrase(holder), new RegExp(`^ by another ${APP_NAME}`));
+  } finally {
+    await mirror.close();
+  }
+});
+
+test('a port nobody holds names nobody', async () => {
+  const held = await holdPort(0);
+  assert.ok(held);
+  const { port } = held;
+  held.release();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.deepEqual(await findPortHolder(port), { program: null, command: null, isThisApp: false });
+});
