@@ -2,6 +2,7 @@
 // stdout (its request lines) is read and counted, as a terminal would read it, never left to fill up.
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { FromServer, ServerMode, ToServer } from './server-process';
 
@@ -83,4 +84,18 @@ function nextMessage<T extends FromServer['type']>(
     child.on('message', onMessage);
     child.on('exit', onExit);
   });
+}
+
+/** User + system CPU time of a process, in milliseconds, read from outside it (no wake-up). */
+export async function cpuMillis(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** CPU time of a process's main thread in milliseconds, to the nanosecond (its schedstat: time on a CPU). */
+export async function mainThreadMillis(pid: number): Promise<number> {
+  const schedstat = await readFile(`/proc/${pid}/task/${pid}/schedstat`, 'utf8');
+  return Number(schedstat.split(' ')[0]) / 1e6;
 }

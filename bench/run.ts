@@ -19,21 +19,32 @@
 // write CPU profiles of the headless process under the load of a. and of b. into DIR; read them with
 // `npx tsx bench/profile-top.ts DIR/connection.cpuprofile`), --profile-only (only the profiles), --only ab
 // (only the figures named, of a–f and p; a and b are measured together).
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { request } from 'node:http';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { MetricsRequest } from '../server/mirror/protocol';
 import { compileBodyValidator } from '../server/mirror/validation';
-import { createTelemetrySource } from '../server/telemetry';
 import { NATIVE_STEP_MILLIS } from '../server/telemetry/grid';
 import { externalLoad, type LoadFigures, loadTool } from './external-load';
 import { headlessStartRows } from './headless-start';
+import { idleCpu } from './idle-cpu';
 import { type BenchRequest, keepAliveAgent, post } from './load';
-import { type ServerProcess, startServerProcess } from './processes';
+import { MEMORY_REQUESTS, memoryGrowth } from './memory-growth';
+import { cpuMillis, type ServerProcess, startServerProcess } from './processes';
 import { prometheusRows } from './prometheus';
-import { fixed, formatTable, megabytes, millis, type Row } from './report';
+import { fixed, formatTable, millis, type Row } from './report';
+import {
+  CONNECTION,
+  DAY,
+  DAY_OF_MINUTES,
+  DAYS_OF_MINUTES,
+  demo,
+  HOUR,
+  MOVING_WINDOWS,
+  metricRequest,
+  movingWindows,
+} from './requests';
 
 const { values: flags } = parseArgs({
   options: {
@@ -47,56 +58,6 @@ const TURNS = Math.max(1, Number(flags.turns));
 const CONNECTIONS = 16;
 const TURN_SECONDS = 2;
 const WARM_UP_SECONDS = 3;
-const MEMORY_REQUESTS = 100_000;
-const MEMORY_WARM_UP_REQUESTS = 10_000;
-const IDLE_SECONDS = 10;
-const IDLE_SETTLE_SECONDS = 50;
-const IDLE_WINDOWS = 3;
-
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-
-// A fixed "now", rounded to the minute, so every request of a kind gets the same answer.
-const NOW = Math.floor(Date.now() / 60_000) * 60_000;
-const demo = createTelemetrySource({ kind: 'demo' });
-const catalog = demo.catalog();
-const metricField = catalog.metrics[0] ?? 'cpu.usage';
-const [dimension = 'host', values = []] = Object.entries(catalog.dimensions)[0] ?? [];
-const oneSeries = [
-  { _type: 'EqualityCondition', key: dimension, value: { _type: 'StringValue', value: values[0] ?? '' } },
-];
-
-const json = (path: string, body: unknown): BenchRequest => ({ path, body: JSON.stringify(body) });
-
-/** The metric query over `windowMillis` up to NOW, moved `earlierMillis` back. */
-const metricBody = (windowMillis: number, bucketSizeMillis: number, earlierMillis = 0) => ({
-  _type: 'MetricsRequest',
-  connectionDetails: {},
-  query: {
-    _type: 'MetricsQuery',
-    conditions: oneSeries,
-    metricField,
-    startTime: NOW - earlierMillis - windowMillis,
-    endTime: NOW - earlierMillis,
-    aggregation: { _type: 'Aggregation', method: 'MEAN', bucketSizeMillis },
-  },
-});
-const metricRequest = (windowMillis: number, bucketSizeMillis: number, earlierMillis = 0) =>
-  json('/api/metric', metricBody(windowMillis, bucketSizeMillis, earlierMillis));
-
-/**
- * The same query over windows 10 s apart: sent in turn, no answer repeats before a thousand others,
- * far more than the answers the mirror keeps (8 MiB, about 120 of 1,440 points).
- */
-const MOVING_WINDOWS = 1000;
-const movingWindows = (windowMillis: number, bucketSizeMillis: number) =>
-  Array.from({ length: MOVING_WINDOWS }, (_, i) =>
-    metricRequest(windowMillis, bucketSizeMillis, i * NATIVE_STEP_MILLIS),
-  );
-
-const CONNECTION = json('/api/connection', { _type: 'TestConnectionRequest', connectionDetails: {} });
-const DAY_OF_MINUTES = metricRequest(DAY, 60_000);
-const DAYS_OF_MINUTES = movingWindows(DAY, 60_000);
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -305,148 +266,6 @@ async function windowScaling(dir: string, headless: ServerProcess): Promise<Row[
   ];
 }
 
-// ---------- d. memory over many requests ----------
-
-/** Load until `count` requests were answered (wrk runs for a time, so in stretches). */
-async function sendAtLeast(port: number, requests: readonly BenchRequest[], count: number, dir: string) {
-  let sent = 0;
-  while (sent < count) {
-    const stretch = await externalLoad(port, requests, { connections: CONNECTIONS, seconds: 3, dir });
-    if (stretch.errors > 0) throw new Error(`${stretch.errors} requests failed`);
-    sent += stretch.requests;
-  }
-  return sent;
-}
-
-async function memoryGrowth(dir: string, headless: ServerProcess): Promise<Row[]> {
-  const mix = [
-    CONNECTION,
-    json('/api/field/name', {
-      connectionDetails: {},
-      query: { conditions: [], startTime: NOW - DAY, endTime: NOW },
-    }),
-    json('/api/field/value', {
-      connectionDetails: {},
-      query: {
-        conditions: [],
-        field: { fieldName: dimension },
-        fieldValuePrefix: '',
-        startTime: NOW - DAY,
-        endTime: NOW,
-      },
-    }),
-    metricRequest(HOUR, 60_000),
-    DAY_OF_MINUTES,
-  ];
-  const sample = () => headless.ask({ type: 'rss' }, 'rss');
-  const atStart = await sample();
-  await sendAtLeast(headless.port, mix, MEMORY_WARM_UP_REQUESTS, dir);
-  const before = await sample();
-  const firstCount = await sendAtLeast(headless.port, mix, MEMORY_REQUESTS, dir);
-  const after = await sample();
-  const secondCount = await sendAtLeast(headless.port, mix, MEMORY_REQUESTS, dir);
-  const again = await sample();
-  const mb = (bytes: number) => megabytes(bytes);
-  log(
-    `  RSS (heap) after a GC: start ${mb(atStart.rssBytes)} (${mb(atStart.heapUsedBytes)}), after ${fixed(MEMORY_WARM_UP_REQUESTS)} warm-up ` +
-      `${mb(before.rssBytes)} (${mb(before.heapUsedBytes)}), after ${fixed(firstCount)} more ${mb(after.rssBytes)} (${mb(after.heapUsedBytes)}), ` +
-      `after ${fixed(secondCount)} more ${mb(again.rssBytes)} (${mb(again.heapUsedBytes)})`,
-  );
-  return [
-    {
-      figure: `d. RSS growth over ${fixed(MEMORY_REQUESTS)} mixed requests (after warm-up and GC)`,
-      measured: `after ${mb(after.rssBytes)}`,
-      baseline: `before ${mb(before.rssBytes)}`,
-      value: (after.rssBytes - before.rssBytes) / 1024 / 1024,
-      // The heap after a GC tells real growth from the allocator keeping (or returning) pages.
-      spread: `next 100k ${((again.rssBytes - after.rssBytes) / 1024 / 1024).toFixed(1)} MB; heap ${(
-        (after.heapUsedBytes - before.heapUsedBytes) / 1024 / 1024
-      ).toFixed(1)}, ${((again.heapUsedBytes - after.heapUsedBytes) / 1024 / 1024).toFixed(1)} MB`,
-      target: { kind: 'below', limit: 20, unit: ' MB' },
-    },
-  ];
-}
-
-// ---------- e. idle CPU with the window's event stream open ----------
-
-/** User + system CPU time of a process, in milliseconds, read from outside it (no wake-up). */
-async function cpuMillis(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 a second on Linux).
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-/** CPU time of a process's main thread in milliseconds, to the nanosecond (its schedstat: time on a CPU). */
-async function mainThreadMillis(pid: number): Promise<number> {
-  const schedstat = await readFile(`/proc/${pid}/task/${pid}/schedstat`, 'utf8');
-  return Number(schedstat.split(' ')[0]) / 1e6;
-}
-
-async function idleCpu(headless: ServerProcess): Promise<Row[]> {
-  const url = new URL(headless.uiUrl ?? '');
-  const stream = request({
-    host: '127.0.0.1',
-    port: Number(url.port),
-    path: `/control/events?token=${encodeURIComponent(url.searchParams.get('token') ?? '')}`,
-  });
-  let chunks = 0;
-  stream.on('response', (response) => response.on('data', () => chunks++));
-  stream.on('error', () => undefined);
-  stream.end();
-  // A process that does nothing at all but run under node and tsx: the floor of what idle costs here.
-  const floor = await startServerProcess('fastify');
-  try {
-    // Let both settle before measuring: the load before (its last batches, and V8's memory reducer,
-    // which collects some 20–50 s after the last activity) and tsx's start-up (its esbuild service
-    // is pinged every second for about 15 s after a process starts).
-    await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_SECONDS * 1000));
-    // Read from outside (no wake-up): the main thread, where the app's own timers and I/O run, and
-    // the whole process, which adds V8's collector threads and tsx's module-hooks thread.
-    const read = (server: ServerProcess) =>
-      Promise.all([mainThreadMillis(server.pid), cpuMillis(server.pid)]);
-    // A collection can still land in any window, in either process: of IDLE_WINDOWS windows of
-    // IDLE_SECONDS, the quietest tells the steady state.
-    const chunksBefore = chunks;
-    const windows: number[][] = [];
-    for (let w = 0; w < IDLE_WINDOWS; w++) {
-      const start = await Promise.all([read(headless), read(floor)]);
-      await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
-      const end = await Promise.all([read(headless), read(floor)]);
-      const spent = (i: number, which: 0 | 1) => (end[i]?.[which] ?? 0) - (start[i]?.[which] ?? 0);
-      windows.push([spent(0, 0), spent(1, 0), spent(0, 1), spent(1, 1)]);
-    }
-    const quietest = (k: number) => Math.min(...windows.map((w) => w[k] ?? 0));
-    const [mine, base, mineAll, baseAll] = [quietest(0), quietest(1), quietest(2), quietest(3)];
-    const percent = (millis: number) => (millis / (IDLE_SECONDS * 1000)) * 100;
-    log(
-      `  idle, the quietest ${IDLE_SECONDS} s of ${IDLE_WINDOWS}, with the event stream open: main thread ${mine.toFixed(1)} ms CPU, whole process ${mineAll} ms ` +
-        `(${chunks - chunksBefore} chunks received); an idle minimal fastify app: ${base.toFixed(1)} ms, ${baseAll} ms`,
-    );
-    return [
-      {
-        figure: `e. idle CPU, quietest ${IDLE_SECONDS} s of ${IDLE_WINDOWS}, window's event stream open, main thread, above an idle fastify app`,
-        measured: `${percent(mine).toFixed(3)} % (${mine.toFixed(1)} ms)`,
-        baseline: `${percent(base).toFixed(3)} % (${base.toFixed(1)} ms)`,
-        value: percent(mine) - percent(base),
-        // 0 % within the 1 ms a stray wake-up costs: the code before (Node's 1 s time-out check, a
-        // 15 s heartbeat) measured 0.058 % here.
-        target: { kind: 'atMost', limit: 0.01, unit: ' %' },
-      },
-      {
-        figure: "e. same, whole process (with V8's collector threads; 10 ms ticks)",
-        measured: `${percent(mineAll).toFixed(2)} % (${mineAll} ms)`,
-        baseline: `${percent(baseAll).toFixed(2)} % (${baseAll} ms)`,
-        value: percent(mineAll) - percent(baseAll),
-        target: { kind: 'atMost', limit: 0.1, unit: ' %' },
-      },
-    ];
-  } finally {
-    stream.destroy();
-    await floor.stop();
-  }
-}
-
 // ---------- a CPU profile under load, on request ----------
 
 async function profile(profileDir: string, dir: string): Promise<void> {
@@ -530,11 +349,11 @@ async function serverFigures(dir: string, only: (letters: string) => boolean): P
     }
     if (only('e')) {
       log('e. idle CPU');
-      rows.push(...(await idleCpu(headless)));
+      rows.push(...(await idleCpu(headless, log)));
     }
     if (only('d')) {
       log(`d. memory (${fixed(MEMORY_REQUESTS)} requests twice, ${CONNECTIONS} connections)`);
-      rows.push(...(await memoryGrowth(dir, headless)));
+      rows.push(...(await memoryGrowth(dir, headless, log)));
     }
     log(`  the headless process printed ${fixed(headless.linesPrinted)} lines`);
   } finally {
