@@ -4,6 +4,7 @@
 // server/telemetry/ that creates its TelemetrySource, and one entry here.
 import { createDemoSource } from './demo';
 import { createPrometheusFromSetting } from './prometheus';
+import { PROMETHEUS_BACKEND_OPTIONS } from './prometheus-backend-options';
 import { checkAllowedUrls, checkPrometheusUrl } from './prometheus-client';
 import type { TelemetrySource } from './source';
 import { createTutorialSource } from './tutorial';
@@ -120,6 +121,7 @@ export const DATA_SOURCE_KINDS: readonly DataSourceKind[] = [
         secret: false,
         check: checkAllowedUrls,
       },
+      ...PROMETHEUS_BACKEND_OPTIONS,
     ],
     exampleFilter: '__name__ = up',
     describe: (options) => `Prometheus at ${options.url ?? '(no URL)'}`,
