@@ -40,26 +40,42 @@ export type Decoded =
   | { kind: 'error'; errorType: string; error: string }
   | { kind: 'invalid'; what: string };
 
-/** Why the bytes cannot be a Prometheus answer by their nesting alone, or null. */
-export function shapeProblem(bytes: Uint8Array): string | null {
-  let depth = 0;
-  let containers = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    const byte = bytes[i];
-    if (byte === 0x22) {
-      // Skip the string: to the next quote that is not escaped.
-      for (i++; i < bytes.length && bytes[i] !== 0x22; i++) if (bytes[i] === 0x5c) i++;
-    } else if (byte === 0x5b || byte === 0x7b) {
-      if (++depth > MAX_ANSWER_DEPTH) return `JSON nested deeper than ${MAX_ANSWER_DEPTH} levels`;
-      if (++containers > MAX_ANSWER_CONTAINERS) {
-        return `JSON with more than ${MAX_ANSWER_CONTAINERS.toLocaleString('en')} arrays and objects`;
+/**
+ * A scan of an answer's bytes, fed in pieces as they arrive, for what no Prometheus answer holds:
+ * nesting deeper than MAX_ANSWER_DEPTH, more than MAX_ANSWER_CONTAINERS arrays and objects. It
+ * sees such an answer in its first kilobytes, so the rest is never read.
+ */
+export class NestingScan {
+  #depth = 0;
+  #containers = 0;
+  #inString = false;
+  #escaped = false;
+
+  /** Scans the next bytes: the problem once one is seen, else null. */
+  feed(bytes: Uint8Array): string | null {
+    for (let i = 0; i < bytes.length; i++) {
+      const byte = bytes[i];
+      if (this.#inString) {
+        if (this.#escaped) this.#escaped = false;
+        else if (byte === 0x5c) this.#escaped = true;
+        else if (byte === 0x22) this.#inString = false;
+      } else if (byte === 0x22) {
+        this.#inString = true;
+      } else if (byte === 0x5b || byte === 0x7b) {
+        if (++this.#depth > MAX_ANSWER_DEPTH) return `JSON nested deeper than ${MAX_ANSWER_DEPTH} levels`;
+        if (++this.#containers > MAX_ANSWER_CONTAINERS) {
+          return `JSON with more than ${MAX_ANSWER_CONTAINERS.toLocaleString('en')} arrays and objects`;
+        }
+      } else if (byte === 0x5d || byte === 0x7d) {
+        this.#depth--;
       }
-    } else if (byte === 0x5d || byte === 0x7d) {
-      depth--;
     }
+    return null;
   }
-  return null;
 }
+
+/** Why the bytes cannot be a Prometheus answer by their nesting alone, or null. */
+export const shapeProblem = (bytes: Uint8Array): string | null => new NestingScan().feed(bytes);
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -43,6 +43,18 @@ export interface CallOptions {
    * it ends with then.
    */
   timeout?: { millis: number; error: () => unknown };
+  /**
+   * A check of the answer's bytes as they arrive (a fresh one per call): a problem it returns stops
+   * the read there, and the call rejects with an AnswerRefused that carries it.
+   */
+  scan?: () => (chunk: Uint8Array) => string | null;
+}
+
+/** An answer refused by its call's `scan` while it was read; `problem` says why. */
+export class AnswerRefused extends Error {
+  constructor(readonly problem: string) {
+    super(problem);
+  }
 }
 
 /**
@@ -78,7 +90,7 @@ export async function callBackend<T>(
   const clock = timeout ? setTimeout(() => timer.abort(timeout.error()), timeout.millis) : undefined;
   const signal = timeout ? AbortSignal.any([context.signal, timer.signal]) : context.signal;
   const work = (async () => {
-    const answer = await callNow(url, init, signal, lane.maxBytes);
+    const answer = await callNow(url, init, signal, { maxBytes: lane.maxBytes, scan: options.scan?.() });
     return read ? await read(answer, signal) : answer;
   })();
   // The slot is given back when the work ends, even when the caller stops waiting first: a parse
@@ -104,11 +116,16 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
+interface ReadLimits {
+  maxBytes: number;
+  scan: ((chunk: Uint8Array) => string | null) | undefined;
+}
+
 async function callNow(
   url: URL,
   init: RequestInit,
   signal: AbortSignal,
-  maxBytes: number,
+  limits: ReadLimits,
 ): Promise<BackendAnswer> {
   let response: Response;
   try {
@@ -120,14 +137,18 @@ async function callNow(
     return {
       status: response.status,
       headers: response.headers,
-      body: await readCapped(response, url, maxBytes),
+      body: await readCapped(response, url, limits),
     };
   } catch (error) {
     throw unreachable(url, error, signal);
   }
 }
 
-async function readCapped(response: Response, url: URL, maxBytes: number): Promise<Buffer> {
+/**
+ * The body, read within `maxBytes` and scanned as it arrives. Chunks are kept as views (no copy)
+ * and joined once, into a buffer of their own that can be handed to the parse worker without a copy.
+ */
+async function readCapped(response: Response, url: URL, { maxBytes, scan }: ReadLimits): Promise<Buffer> {
   const declared = Number(response.headers.get('content-length') ?? 0);
   if (declared > maxBytes) {
     await response.body?.cancel();
@@ -137,14 +158,23 @@ async function readCapped(response: Response, url: URL, maxBytes: number): Promi
   let size = 0;
   const reader = response.body?.getReader();
   for (let read = await reader?.read(); reader && read && !read.done; read = await reader.read()) {
-    size += read.value.byteLength;
+    const chunk = read.value;
+    size += chunk.byteLength;
     if (size > maxBytes) {
       await reader.cancel();
       throw tooLarge(url, maxBytes);
     }
-    chunks.push(Buffer.from(read.value));
+    const problem = scan?.(chunk);
+    if (problem) {
+      await reader.cancel();
+      throw new AnswerRefused(problem);
+    }
+    chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   }
-  return Buffer.concat(chunks);
+  const body = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  for (const chunk of chunks) at += chunk.copy(body, at);
+  return body;
 }
 
 class BackendTooLarge extends Error {}
@@ -157,6 +187,7 @@ const sizeInWords = (bytes: number) =>
 /** The signal's own reason when it fired (deadline, hang-up); otherwise a MetricStoreConnectionError. */
 function unreachable(url: URL, error: unknown, signal: AbortSignal): unknown {
   if (signal.aborted) return signal.reason;
+  if (error instanceof AnswerRefused) return error;
   if (error instanceof BackendTooLarge) return metricStoreConnectionError(error.message);
   return metricStoreConnectionError(`Could not reach ${url.origin}: ${plainCause(error)}.`);
 }

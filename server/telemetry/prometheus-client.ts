@@ -13,11 +13,12 @@ import {
   type CompactSeries,
   type DecodeRequest,
   isCompactMatrix,
+  NestingScan,
   type StringPage,
   sampleValue,
 } from './answer-decode';
 import { parseAnswer } from './answer-parser';
-import { type BackendAnswer, type CallOptions, callBackend } from './backend';
+import { AnswerRefused, type BackendAnswer, type CallOptions, callBackend } from './backend';
 import { customHeaders, TENANT_HEADER } from './prometheus-headers';
 import { metricStoreConnectionError, remoteMirrorError, type SourceContext } from './source';
 
@@ -200,17 +201,23 @@ async function apiCall(
       }
     : { method: 'GET', headers: target.headers };
   if (usePost) url.search = '';
+  const where = shownUrl(target);
+  const scan = (): ((chunk: Uint8Array) => string | null) => {
+    const nesting = new NestingScan();
+    return (chunk) => nesting.feed(chunk);
+  };
   const outcome = await callBackend(
     url,
     init,
     context,
-    callOptions(target, call.lane),
+    { ...callOptions(target, call.lane), scan },
     async (answer, signal) =>
       answer.status === 401 || answer.status === 403
         ? { status: answer.status, refused: textOf(answer, 300) }
         : { status: answer.status, decoded: await parseAnswer(answer.body, call.request, signal) },
-  );
-  const where = shownUrl(target);
+  ).catch((error: unknown) => {
+    throw error instanceof AnswerRefused ? notPrometheus(where, error.problem) : error;
+  });
   if (outcome.refused !== undefined) {
     throw metricStoreConnectionError(
       `Prometheus at ${where} refused the request: ${refusalCause(target, outcome.status, outcome.refused)}.`,
