@@ -148,12 +148,12 @@ test('at most 4 backend calls at once, counted at the backend: the rest wait the
 test('the time-out counts from when the call is sent, not while it waits for a slot', async () => {
   const backend = await holdingBackend();
   try {
-    const timeout = { millis: 700, error: () => new Error('timed out') };
+    const timeout = { millis: 1000, error: () => new Error('timed out') };
     const calls = Array.from({ length: 8 }, () => callBackend(backend.url, {}, context(), { timeout }));
-    // Each answer takes 400 ms: the second four wait 400 ms for a slot, then take 400 ms (800 in
-    // all, past 700), and must still be answered.
+    // Each answer takes 600 ms: the second four wait 600 ms for a slot, then take 600 ms (1,200 in
+    // all, past 1,000), and must still be answered.
     const answerer = setInterval(() => {
-      for (const response of backend.held.splice(0)) setTimeout(() => response.end('ok'), 400);
+      for (const response of backend.held.splice(0)) setTimeout(() => response.end('ok'), 600);
     }, 20);
     try {
       const answers = await Promise.all(calls);
