@@ -16,18 +16,19 @@ export const PROMETHEUS_BACKEND_OPTIONS: readonly DataSourceOption[] = [
     name: 'headers',
     flag: 'prometheus-headers',
     label: 'Custom headers',
-    placeholder: "'NAME: VALUE;;…'",
-    help: 'headers sent with every call, e.g. X-Scope-OrgID: my-tenant (one a line, or ;; between)',
+    placeholder: 'HEADERS',
+    help: 'headers sent with every call, e.g. X-Scope-OrgID: my-tenant (one Name: value a line, or ;; between)',
     required: false,
     secret: false,
+    input: 'lines',
     check: (value) => checkHeaders(value, false),
   },
   {
     name: 'secretHeaders',
     flag: 'prometheus-secret-headers',
     label: 'Secret headers',
-    placeholder: "'NAME: VALUE;;…'",
-    help: 'like --prometheus-headers, kept like the bearer token (never logged or shown)',
+    placeholder: 'HEADERS',
+    help: 'like the custom headers, but kept like the bearer token (never logged or shown)',
     required: false,
     secret: true,
     check: (value) => checkHeaders(value, true),
@@ -40,6 +41,7 @@ export const PROMETHEUS_BACKEND_OPTIONS: readonly DataSourceOption[] = [
     help: `seconds one call to Prometheus may take once sent (default ${DEFAULT_TIMEOUT_MILLIS / 1000})`,
     required: false,
     secret: false,
+    input: 'seconds',
     check: (value) => {
       const seconds = /^\d{1,3}$/.test(value) ? Number(value) : Number.NaN;
       return seconds >= MIN_TIMEOUT_SECONDS && seconds <= MAX_TIMEOUT_SECONDS

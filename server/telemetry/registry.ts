@@ -22,6 +22,8 @@ export interface DataSourceOption {
   readonly required: boolean;
   /** Kept like the ngrok authtoken: never logged, never sent to the window. */
   readonly secret: boolean;
+  /** How the window asks for it, when not one line of text: several lines, or a number of seconds. */
+  readonly input?: 'lines' | 'seconds';
   /** Why a value is not valid (never quoting it: it may be a secret), or null. */
   check(value: string): string | null;
 }
@@ -237,13 +239,16 @@ export function dataSourceKindsForUi() {
     kind,
     label,
     help,
-    options: options.map(({ name, label: optionLabel, placeholder, help: optionHelp, required, secret }) => ({
-      name,
-      label: optionLabel,
-      placeholder,
-      help: optionHelp,
-      required,
-      secret,
-    })),
+    options: options.map(
+      ({ name, label: optionLabel, placeholder, help: optionHelp, required, secret, input }) => ({
+        name,
+        label: optionLabel,
+        placeholder,
+        help: optionHelp,
+        required,
+        secret,
+        input: input ?? ('text' as const),
+      }),
+    ),
   }));
 }
