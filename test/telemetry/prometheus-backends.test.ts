@@ -123,15 +123,13 @@ test('readiness on Prometheus, Mimir and VictoriaMetrics paths explains a failed
   // Mimir whose ring is not ready: its readiness page is /ready, at the root.
   const mimir = await standIn(t, {
     '/prometheus/api/v1/query': (_q, response) =>
-      response
-        .writeHead(503)
-        .end(
-          JSON.stringify({
-            status: 'error',
-            errorType: 'unavailable',
-            error: 'too many unhealthy instances',
-          }),
-        ),
+      response.writeHead(503).end(
+        JSON.stringify({
+          status: 'error',
+          errorType: 'unavailable',
+          error: 'too many unhealthy instances',
+        }),
+      ),
     '/ready': (_q, response) => response.writeHead(503).end('Some services are not Running:\nStarting: 1\n'),
   });
   const mimirSays = await failureOf({ url: `${mimir.origin}/prometheus`, headers: 'X-Scope-OrgID: a' });
