@@ -165,20 +165,33 @@ export function sampleValue(text: string): number {
 
 function pageOf(list: string[], spec: NonNullable<DecodeRequest['strings']>): StringPage {
   const excluded = new Set(spec.exclude);
-  const matching = [...new Set(list)].filter((v) => v.startsWith(spec.prefix) && !excluded.has(v));
-  const items = matching.sort(labelValueOrder(matching)).slice(spec.offset, spec.offset + spec.limit);
+  const keep = (value: string) => value.startsWith(spec.prefix) && !excluded.has(value);
+  // Prometheus sends its values sorted and distinct: then duplicates (from another backend) sit
+  // side by side, and no set of two million values is needed to drop them.
+  const sorted = list.every((value, i) => i === 0 || list[i - 1]! <= value);
+  const seen = sorted ? null : new Set<string>();
+  const matching: string[] = [];
+  for (const value of list) {
+    if (!keep(value)) continue;
+    if (seen ? seen.has(value) : matching.at(-1) === value) continue;
+    seen?.add(value);
+    matching.push(value);
+  }
+  const items = orderLabelValues(matching, sorted).slice(spec.offset, spec.offset + spec.limit);
   return { items, total: matching.length };
 }
 
 /**
- * How a label's values are ordered: as numbers when every one is a number (`le`, `quantile`,
- * status codes: 0.1, 0.2, 1, 20, 120, +Inf), else by code unit, as Prometheus lists them.
+ * A label's values in order, in place: as numbers when every one is a number (`le`, `quantile`,
+ * status codes: 0.1, 0.2, 1, 20, 120, +Inf), else by code unit, as Prometheus lists them (the
+ * built-in sort's own order, which is fast on a list that comes sorted).
  */
-export function labelValueOrder(values: readonly string[]): (a: string, b: string) => number {
+export function orderLabelValues(values: string[], sorted = false): string[] {
+  if (values.length === 0 || !values.every((v) => !Number.isNaN(numberOf(v)))) {
+    return sorted ? values : values.sort();
+  }
   const numbers = new Map(values.map((v) => [v, numberOf(v)]));
-  const allNumeric = values.length > 0 && [...numbers.values()].every((n) => !Number.isNaN(n));
-  if (!allNumeric) return byCodeUnit;
-  return (a, b) => numbers.get(a)! - numbers.get(b)! || byCodeUnit(a, b);
+  return values.sort((a, b) => numbers.get(a)! - numbers.get(b)! || byCodeUnit(a, b));
 }
 
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

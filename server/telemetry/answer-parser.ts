@@ -5,7 +5,7 @@
 // app. It is started when first needed and ended after a few idle seconds, giving its memory back.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type Decoded, type DecodeRequest, decodeAnswer } from './answer-decode';
 import type { ParseJob } from './answer-parser-worker';
@@ -77,8 +77,8 @@ function runNext(): void {
 function workerNow(): Worker {
   if (worker) return worker;
   const entry = workerEntry();
-  const started = new Worker(entry.path, {
-    execArgv: entry.execArgv,
+  const started = new Worker(entry.script, {
+    eval: entry.eval,
     resourceLimits: { maxOldGenerationSizeMb: PARSE_WORKER_HEAP_MB },
     stdout: false,
     stderr: false,
@@ -122,18 +122,18 @@ function scheduleIdleEnd(): void {
   idleTimer.unref();
 }
 
-/** The built worker next to the bundle, else the TypeScript source through tsx (development). */
-function workerEntry(): { path: string; execArgv: string[] } {
+/**
+ * The built worker next to the bundle; else (development) a small script that registers tsx in
+ * the thread and then loads the TypeScript source (a worker does not take `--import` hooks).
+ */
+function workerEntry(): { script: string; eval: boolean } {
   const directory = dirname(fileURLToPath(import.meta.url));
   const built = join(directory, 'answer-parser-worker.js');
-  if (existsSync(built)) return { path: built, execArgv: [] };
-  return { path: join(directory, 'answer-parser-worker.ts'), execArgv: ['--import', tsxLoader()] };
-}
-
-function tsxLoader(): string {
-  try {
-    return import.meta.resolve('tsx');
-  } catch {
-    return 'tsx';
-  }
+  if (existsSync(built)) return { script: built, eval: false };
+  const source = pathToFileURL(join(directory, 'answer-parser-worker.ts')).href;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  return {
+    script: `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`,
+    eval: true,
+  };
 }

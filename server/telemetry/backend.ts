@@ -145,22 +145,22 @@ async function callNow(
 }
 
 /**
- * The body, read within `maxBytes` and scanned as it arrives. Chunks are kept as views (no copy)
- * and joined once, into a buffer of their own that can be handed to the parse worker without a copy.
+ * The body, read within `maxBytes` and scanned as it arrives, into one buffer of its own (which can
+ * be handed to the parse worker without a copy): sized by Content-Length when the backend sends it,
+ * so each chunk is copied once, as it comes.
  */
 async function readCapped(response: Response, url: URL, { maxBytes, scan }: ReadLimits): Promise<Buffer> {
-  const declared = Number(response.headers.get('content-length') ?? 0);
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   if (declared > maxBytes) {
     await response.body?.cancel();
     throw tooLarge(url, maxBytes);
   }
-  const chunks: Buffer[] = [];
+  let body = Buffer.allocUnsafeSlow(Number.isSafeInteger(declared) && declared > 0 ? declared : 64 * 1024);
   let size = 0;
   const reader = response.body?.getReader();
   for (let read = await reader?.read(); reader && read && !read.done; read = await reader.read()) {
     const chunk = read.value;
-    size += chunk.byteLength;
-    if (size > maxBytes) {
+    if (size + chunk.byteLength > maxBytes) {
       await reader.cancel();
       throw tooLarge(url, maxBytes);
     }
@@ -169,12 +169,21 @@ async function readCapped(response: Response, url: URL, { maxBytes, scan }: Read
       await reader.cancel();
       throw new AnswerRefused(problem);
     }
-    chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    if (size + chunk.byteLength > body.length) {
+      const grown = Buffer.allocUnsafeSlow(
+        Math.min(maxBytes, Math.max(body.length * 2, size + chunk.byteLength)),
+      );
+      body.copy(grown, 0, 0, size);
+      body = grown;
+    }
+    body.set(chunk, size);
+    size += chunk.byteLength;
   }
-  const body = Buffer.allocUnsafeSlow(size);
-  let at = 0;
-  for (const chunk of chunks) at += chunk.copy(body, at);
-  return body;
+  if (size === body.length) return body;
+  // A buffer of its own, exactly the answer's size (a Content-Length that promised more, or growth).
+  const exact = Buffer.allocUnsafeSlow(size);
+  body.copy(exact, 0, 0, size);
+  return exact;
 }
 
 class BackendTooLarge extends Error {}

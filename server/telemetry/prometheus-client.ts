@@ -17,7 +17,7 @@ import {
   type StringPage,
   sampleValue,
 } from './answer-decode';
-import { parseAnswer } from './answer-parser';
+import { INLINE_PARSE_BYTES, parseAnswer } from './answer-parser';
 import { AnswerRefused, type BackendAnswer, type CallOptions, callBackend } from './backend';
 import { customHeaders, TENANT_HEADER } from './prometheus-headers';
 import { metricStoreConnectionError, remoteMirrorError, type SourceContext } from './source';
@@ -202,9 +202,16 @@ async function apiCall(
     : { method: 'GET', headers: target.headers };
   if (usePost) url.search = '';
   const where = shownUrl(target);
+  // The answer's start is scanned here as it arrives, so deep nesting is refused before the rest
+  // is read; the parse scans all of it again, off this thread when it is large (answer-parser.ts).
   const scan = (): ((chunk: Uint8Array) => string | null) => {
     const nesting = new NestingScan();
-    return (chunk) => nesting.feed(chunk);
+    let scanned = 0;
+    return (chunk) => {
+      if (scanned >= INLINE_PARSE_BYTES) return null;
+      scanned += chunk.byteLength;
+      return nesting.feed(chunk);
+    };
   };
   const outcome = await callBackend(
     url,
