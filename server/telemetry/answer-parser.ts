@@ -24,6 +24,8 @@ interface Pending {
 }
 
 let worker: Worker | null = null;
+/** Set when the worker could not start at all (a packaging fault): answers are then parsed here. */
+let workerUnavailable = false;
 let running: Pending | null = null;
 const queue: Pending[] = [];
 let nextId = 1;
@@ -35,7 +37,9 @@ let idleTimer: NodeJS.Timeout | undefined;
  */
 export function parseAnswer(body: Buffer, request: DecodeRequest, signal: AbortSignal): Promise<Decoded> {
   signal.throwIfAborted();
-  if (body.length <= INLINE_PARSE_BYTES) return Promise.resolve(decodeAnswer(body, request));
+  if (body.length <= INLINE_PARSE_BYTES || workerUnavailable) {
+    return Promise.resolve(decodeAnswer(body, request));
+  }
   return new Promise((resolve, reject) => {
     const pending: Pending = { job: { id: nextId++, bytes: body, request }, resolve, reject };
     const giveUp = () => {
@@ -84,6 +88,10 @@ function workerNow(): Worker {
     stderr: false,
   });
   started.unref();
+  let online = false;
+  started.once('online', () => {
+    online = true;
+  });
   started.on('message', ({ id, decoded }: { id: number; decoded: Decoded }) => {
     if (running?.job.id !== id) return;
     const done = running;
@@ -93,6 +101,7 @@ function workerNow(): Worker {
   });
   const fail = (why: string) => {
     if (worker === started) worker = null;
+    if (!online) workerUnavailable = true;
     const failed = running;
     running = null;
     failed?.resolve({ kind: 'invalid', what: why });
