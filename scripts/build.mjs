@@ -8,6 +8,8 @@
 // dist/electron/main.js         the Electron main process (ESM: electron-store is ESM-only)
 // dist/electron/ngrok-child.js  the ngrok child; server/tunnel/ngrok-child-entry.ts looks for it next
 //                               to the bundle that forks it, i.e. next to main.js
+// dist/electron/answer-parser-worker.js  the thread that parses large backend answers
+//                               (server/telemetry/answer-parser.ts looks for it next to main.js)
 // dist/electron/assets/         tray and window icons
 // dist/headless/headless.js     the headless mode (scripts/headless.mjs runs it with plain Node: no
 //                               TypeScript loader in the running app), its ngrok-child.js beside it
@@ -39,7 +41,11 @@ if (wants('electron')) {
   rmSync(outdir, { recursive: true, force: true });
   await build({
     absWorkingDir: root,
-    entryPoints: { main: 'electron/main.ts', 'ngrok-child': 'server/tunnel/ngrok-child.ts' },
+    entryPoints: {
+      main: 'electron/main.ts',
+      'ngrok-child': 'server/tunnel/ngrok-child.ts',
+      'answer-parser-worker': 'server/telemetry/answer-parser-worker.ts',
+    },
     outdir,
     bundle: true,
     platform: 'node',

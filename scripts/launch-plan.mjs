@@ -77,6 +77,9 @@ export const HEADLESS_OPTIONS = {
     'prometheus-user',
     'prometheus-password',
     'prometheus-allow-url',
+    'prometheus-headers',
+    'prometheus-secret-headers',
+    'prometheus-timeout',
   ],
   flags: ['json', 'hidden', 'help'],
 };

@@ -2,6 +2,7 @@
 // signal, so StackState hanging up or the deadline stops the call too; with a cap on what it reads;
 // and with failures to reach it reported as the protocol's MetricStoreConnectionError, which names
 // the address and the cause in plain words, never as a hang or an empty reply.
+import { SlotPool } from './backend-slots';
 import { metricStoreConnectionError, type SourceContext } from './source';
 
 /** A backend answer larger than this is refused: the mirror answers StackState from memory. */
@@ -16,95 +17,186 @@ export interface BackendAnswer {
 /**
  * Backend calls under way at once, across the process. Each may hold up to MAX_BACKEND_BODY_BYTES,
  * and anyone who reaches the public URL can ask for as many at once as they like: the others wait
- * their turn (until their own deadline), so memory stays bounded whatever arrives.
+ * their turn (until their own deadline), so memory stays bounded whatever arrives. A call keeps its
+ * slot until its answer is read and parsed, so the parse counts against the bound too.
  */
 export const MAX_BACKEND_CALLS = 4;
 
-let callsUnderWay = 0;
-const waiting: Array<() => void> = [];
+/**
+ * Test Connection's own slots: a readiness answer is small (CONNECTION_BODY_BYTES), so Test
+ * Connection never waits behind slow metric queries, and a flood of it never delays them.
+ */
+export const MAX_CONNECTION_CALLS = 2;
+/** The most a Test Connection call reads: readiness pages and `query=1` answers are tiny. */
+export const CONNECTION_BODY_BYTES = 64 * 1024;
 
-/** Waits for a free slot, or rejects with the signal's reason when it fires first. */
-function takeSlot(signal: AbortSignal): Promise<void> {
-  signal.throwIfAborted();
-  if (callsUnderWay < MAX_BACKEND_CALLS) {
-    callsUnderWay++;
-    return Promise.resolve();
+const lanes = {
+  query: { slots: new SlotPool(MAX_BACKEND_CALLS), maxBytes: MAX_BACKEND_BODY_BYTES },
+  connection: { slots: new SlotPool(MAX_CONNECTION_CALLS), maxBytes: CONNECTION_BODY_BYTES },
+} as const;
+
+export interface CallOptions {
+  /** `connection` for Test Connection: its own slots and a small read cap. Default `query`. */
+  lane?: keyof typeof lanes;
+  /**
+   * How long the call may take once it is sent (waiting for a slot does not count), and the error
+   * it ends with then.
+   */
+  timeout?: { millis: number; error: () => unknown };
+  /**
+   * A check of the answer's bytes as they arrive (a fresh one per call): a problem it returns stops
+   * the read there, and the call rejects with an AnswerRefused that carries it.
+   */
+  scan?: () => (chunk: Uint8Array) => string | null;
+}
+
+/** An answer refused by its call's `scan` while it was read; `problem` says why. */
+export class AnswerRefused extends Error {
+  constructor(readonly problem: string) {
+    super(problem);
   }
-  return new Promise((resolve, reject) => {
-    const grant = () => {
-      signal.removeEventListener('abort', giveUp);
-      callsUnderWay++;
-      resolve();
-    };
-    const giveUp = () => {
-      waiting.splice(waiting.indexOf(grant), 1);
-      reject(signal.reason);
-    };
-    waiting.push(grant);
-    signal.addEventListener('abort', giveUp, { once: true });
-  });
 }
 
-function releaseSlot(): void {
-  callsUnderWay--;
-  waiting.shift()?.();
-}
-
-/** One HTTP call to a backend. Resolves with any status; rejects only when the backend was not reached. */
-export async function callBackend(
+/**
+ * One HTTP call to a backend (below), with `read` run on the answer while the call still holds its slot and its time-out, so
+ * a large answer is parsed within the bound on calls under way. `read` gets the call's signal.
+ */
+export function callBackend<T>(
   url: URL,
   init: RequestInit,
   context: SourceContext,
-): Promise<BackendAnswer> {
-  await takeSlot(context.signal);
+  options: CallOptions,
+  read: (answer: BackendAnswer, signal: AbortSignal) => Promise<T>,
+): Promise<T>;
+// Last, so that ReturnType<typeof callBackend> is the plain answer.
+/** One HTTP call to a backend. Resolves with any status; rejects only when the backend was not reached. */
+export function callBackend(
+  url: URL,
+  init: RequestInit,
+  context: SourceContext,
+  options?: CallOptions,
+): Promise<BackendAnswer>;
+export async function callBackend<T>(
+  url: URL,
+  init: RequestInit,
+  context: SourceContext,
+  options: CallOptions = {},
+  read?: (answer: BackendAnswer, signal: AbortSignal) => Promise<T>,
+): Promise<T | BackendAnswer> {
+  const lane = lanes[options.lane ?? 'query'];
+  await lane.slots.take(context.signal);
+  const timer = new AbortController();
+  const timeout = options.timeout;
+  const clock = timeout ? setTimeout(() => timer.abort(timeout.error()), timeout.millis) : undefined;
+  const signal = timeout ? AbortSignal.any([context.signal, timer.signal]) : context.signal;
+  const work = (async () => {
+    const answer = await callNow(url, init, signal, { maxBytes: lane.maxBytes, scan: options.scan?.() });
+    return read ? await read(answer, signal) : answer;
+  })();
+  // The slot is given back when the work ends, even when the caller stops waiting first: a parse
+  // under way still holds memory.
+  void work.then(
+    () => lane.slots.release(),
+    () => lane.slots.release(),
+  );
   try {
-    return await callNow(url, init, context);
+    return await abortable(work, signal);
   } finally {
-    releaseSlot();
+    clearTimeout(clock);
   }
 }
 
-async function callNow(url: URL, init: RequestInit, context: SourceContext): Promise<BackendAnswer> {
+/** `work`, or the signal's reason as soon as it fires. */
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const stop = () => reject(signal.reason);
+    signal.addEventListener('abort', stop, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+  });
+}
+
+interface ReadLimits {
+  maxBytes: number;
+  scan: ((chunk: Uint8Array) => string | null) | undefined;
+}
+
+async function callNow(
+  url: URL,
+  init: RequestInit,
+  signal: AbortSignal,
+  limits: ReadLimits,
+): Promise<BackendAnswer> {
   let response: Response;
   try {
-    response = await fetch(url, { ...init, signal: context.signal, redirect: 'manual' });
+    response = await fetch(url, { ...init, signal, redirect: 'manual' });
   } catch (error) {
-    throw unreachable(url, error, context.signal);
+    throw unreachable(url, error, signal);
   }
   try {
-    return { status: response.status, headers: response.headers, body: await readCapped(response, url) };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: await readCapped(response, url, limits),
+    };
   } catch (error) {
-    throw unreachable(url, error, context.signal);
+    throw unreachable(url, error, signal);
   }
 }
 
-async function readCapped(response: Response, url: URL): Promise<Buffer> {
-  const declared = Number(response.headers.get('content-length') ?? 0);
-  if (declared > MAX_BACKEND_BODY_BYTES) {
+/**
+ * The body, read within `maxBytes` and scanned as it arrives, into one buffer of its own (which can
+ * be handed to the parse worker without a copy): sized by Content-Length when the backend sends it,
+ * so each chunk is copied once, as it comes.
+ */
+async function readCapped(response: Response, url: URL, { maxBytes, scan }: ReadLimits): Promise<Buffer> {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (declared > maxBytes) {
     await response.body?.cancel();
-    throw tooLarge(url);
+    throw tooLarge(url, maxBytes);
   }
-  const chunks: Buffer[] = [];
+  let body = Buffer.allocUnsafeSlow(Number.isSafeInteger(declared) && declared > 0 ? declared : 64 * 1024);
   let size = 0;
   const reader = response.body?.getReader();
   for (let read = await reader?.read(); reader && read && !read.done; read = await reader.read()) {
-    size += read.value.byteLength;
-    if (size > MAX_BACKEND_BODY_BYTES) {
+    const chunk = read.value;
+    if (size + chunk.byteLength > maxBytes) {
       await reader.cancel();
-      throw tooLarge(url);
+      throw tooLarge(url, maxBytes);
     }
-    chunks.push(Buffer.from(read.value));
+    const problem = scan?.(chunk);
+    if (problem) {
+      await reader.cancel();
+      throw new AnswerRefused(problem);
+    }
+    if (size + chunk.byteLength > body.length) {
+      const grown = Buffer.allocUnsafeSlow(
+        Math.min(maxBytes, Math.max(body.length * 2, size + chunk.byteLength)),
+      );
+      body.copy(grown, 0, 0, size);
+      body = grown;
+    }
+    body.set(chunk, size);
+    size += chunk.byteLength;
   }
-  return Buffer.concat(chunks);
+  if (size === body.length) return body;
+  // A buffer of its own, exactly the answer's size (a Content-Length that promised more, or growth).
+  const exact = Buffer.allocUnsafeSlow(size);
+  body.copy(exact, 0, 0, size);
+  return exact;
 }
 
 class BackendTooLarge extends Error {}
-const tooLarge = (url: URL) =>
-  new BackendTooLarge(`${url.origin} answered with more than ${MAX_BACKEND_BODY_BYTES / 1024 / 1024} MiB.`);
+const tooLarge = (url: URL, maxBytes: number) =>
+  new BackendTooLarge(`${url.origin} answered with more than ${sizeInWords(maxBytes)}.`);
+
+const sizeInWords = (bytes: number) =>
+  bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${bytes / 1024} KiB`;
 
 /** The signal's own reason when it fired (deadline, hang-up); otherwise a MetricStoreConnectionError. */
 function unreachable(url: URL, error: unknown, signal: AbortSignal): unknown {
   if (signal.aborted) return signal.reason;
+  if (error instanceof AnswerRefused) return error;
   if (error instanceof BackendTooLarge) return metricStoreConnectionError(error.message);
   return metricStoreConnectionError(`Could not reach ${url.origin}: ${plainCause(error)}.`);
 }

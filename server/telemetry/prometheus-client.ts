@@ -2,10 +2,24 @@
 // or `prometheusUrl` in StackState's connection details), its credentials, a time-out of its own,
 // and every answer checked before use: Prometheus answering garbage is a clear RemoteMirrorError.
 //
-// Credentials (basic auth or a bearer token) go only to the configured server: a `prometheusUrl`
-// from the connection details with another origin or path gets none, since anyone who can reach
-// the mirror can write connection details. No credential appears in any message.
-import { callBackend } from './backend';
+// Credentials (basic auth or a bearer token) and custom headers (a tenant) go only to the configured
+// server: a `prometheusUrl` from the connection details with another origin or path gets none, since
+// anyone who can reach the mirror can write connection details. No credential appears in any message.
+//
+// The time-out counts from when a call is sent (not while it waits for a backend slot), and the
+// answer is parsed while the call still holds its slot (answer-parser.ts), off the main thread when
+// it is large.
+import {
+  type CompactSeries,
+  type DecodeRequest,
+  isCompactMatrix,
+  NestingScan,
+  type StringPage,
+  sampleValue,
+} from './answer-decode';
+import { INLINE_PARSE_BYTES, parseAnswer } from './answer-parser';
+import { AnswerRefused, type BackendAnswer, type CallOptions, callBackend } from './backend';
+import { customHeaders, TENANT_HEADER } from './prometheus-headers';
 import { metricStoreConnectionError, remoteMirrorError, type SourceContext } from './source';
 
 export interface PrometheusOptions {
@@ -20,8 +34,12 @@ export interface PrometheusOptions {
    * details, so no other server is ever called: the mirror must not be a way into the user's network.
    */
   allowedUrls?: string | undefined;
-  /** How long one call may take before it counts as "Prometheus is not answering". */
+  /** How long one call may take, from when it is sent, before it counts as "Prometheus is not answering". */
   timeoutMillis?: number | undefined;
+  /** Custom headers, one `Name: value` a line (prometheus-headers.ts): shown in the window. */
+  headers?: string | undefined;
+  /** The same, kept like the bearer token (a tenant's token, a gateway's key). */
+  secretHeaders?: string | undefined;
 }
 
 /** One call's target: the server's base URL and the headers to send it. */
@@ -77,7 +95,11 @@ export function targetFor(
       return { base, headers: {}, timeoutMillis };
     }
   }
-  return { base: configured, headers: authHeaders(options), timeoutMillis };
+  return {
+    base: configured,
+    headers: { ...customHeaders(options.headers, options.secretHeaders), ...authHeaders(options) },
+    timeoutMillis,
+  };
 }
 
 /** The allowed other servers, as base URLs; an entry that is not a valid URL allows nothing. */
@@ -108,47 +130,65 @@ function authHeaders(options: PrometheusOptions): Record<string, string> {
 export const shownUrl = (target: PrometheusTarget) =>
   `${target.base.origin}${target.base.pathname}`.replace(/\/$/, '');
 
-/** The context with a signal that also fires after the target's time-out, as a MetricStoreConnectionError. */
-async function withTimeout<T>(
-  target: PrometheusTarget,
-  context: SourceContext,
-  call: (context: SourceContext) => Promise<T>,
-): Promise<T> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => {
-    controller.abort(
-      metricStoreConnectionError(
-        `Prometheus at ${shownUrl(target)} did not answer within ${target.timeoutMillis / 1000} s.`,
-      ),
-    );
-  }, target.timeoutMillis);
-  try {
-    return await call({ ...context, signal: AbortSignal.any([context.signal, controller.signal]) });
-  } finally {
-    clearTimeout(timer);
-  }
+/** The call's options: its lane, and its time-out from when it is sent, as a MetricStoreConnectionError. */
+function callOptions(target: PrometheusTarget, lane: CallOptions['lane']): CallOptions {
+  return {
+    lane,
+    timeout: {
+      millis: target.timeoutMillis,
+      error: () =>
+        metricStoreConnectionError(
+          `Prometheus at ${shownUrl(target)} did not answer within ${target.timeoutMillis / 1000} s.`,
+        ),
+    },
+  };
 }
 
-/** A raw HTTP answer (for /-/ready, which is not JSON). */
+/** The start of an answer's text (for readiness pages and refusals), at most `chars` characters. */
+const textOf = (answer: BackendAnswer, chars: number) =>
+  answer.body.toString('utf8', 0, Math.min(answer.body.length, chars * 4)).slice(0, chars);
+
+/** A raw HTTP answer on Test Connection's own lane (readiness pages are not JSON). */
 export async function getPlain(
   target: PrometheusTarget,
-  path: string,
+  url: URL,
   context: SourceContext,
 ): Promise<{ status: number; text: string }> {
-  const url = new URL(path, target.base);
-  const answer = await withTimeout(target, context, (ctx) =>
-    callBackend(url, { method: 'GET', headers: target.headers }, ctx),
+  const answer = await callBackend(
+    url,
+    { method: 'GET', headers: target.headers },
+    context,
+    callOptions(target, 'connection'),
   );
-  return { status: answer.status, text: answer.body.toString('utf8', 0, Math.min(answer.body.length, 300)) };
+  return { status: answer.status, text: textOf(answer, 300) };
 }
 
-/** `GET api/v1/<path>?<params>`: its `data`, or a protocol error saying what went wrong. */
-export async function apiGet(
+/**
+ * Why the backend refused the call (HTTP 401 or 403), in words that say what was missing: a tenant
+ * (Mimir and Cortex answer "no org id"), or credentials, sent or not.
+ */
+export function refusalCause(target: PrometheusTarget, status: number, said: string): string {
+  if (/org ?id|tenant/i.test(said) && !(TENANT_HEADER.toLowerCase() in target.headers)) {
+    return `the backend asked for a tenant (${TENANT_HEADER}) (HTTP ${status}): add the header ${TENANT_HEADER}: <tenant> under Custom headers`;
+  }
+  if ('authorization' in target.headers) return `it refused the mirror's credentials (HTTP ${status})`;
+  return `it asked for credentials (HTTP ${status}) and the mirror sent none: set a bearer token, a user and password, or a secret header`;
+}
+
+interface ApiCall {
+  path: string;
+  params: URLSearchParams;
+  request: DecodeRequest;
+  lane?: CallOptions['lane'];
+}
+
+/** `GET api/v1/<path>?<params>`: its `data` (decoded as asked) and warnings, or a protocol error. */
+async function apiCall(
   target: PrometheusTarget,
-  path: string,
-  params: URLSearchParams,
+  call: ApiCall,
   context: SourceContext,
-): Promise<unknown> {
+): Promise<{ data: unknown; warnings: string[] }> {
+  const { path, params } = call;
   const url = new URL(`api/v1/${path}`, target.base);
   url.search = params.toString();
   // Long selectors go as a form body: Prometheus takes POST on query, labels and series.
@@ -161,36 +201,86 @@ export async function apiGet(
       }
     : { method: 'GET', headers: target.headers };
   if (usePost) url.search = '';
-  const answer = await withTimeout(target, context, (ctx) => callBackend(url, init, ctx));
   const where = shownUrl(target);
-  if (answer.status === 401 || answer.status === 403) {
+  // The answer's start is scanned here as it arrives, so deep nesting is refused before the rest
+  // is read; the parse scans all of it again, off this thread when it is large (answer-parser.ts).
+  const scan = (): ((chunk: Uint8Array) => string | null) => {
+    const nesting = new NestingScan();
+    let scanned = 0;
+    return (chunk) => {
+      if (scanned >= INLINE_PARSE_BYTES) return null;
+      scanned += chunk.byteLength;
+      return nesting.feed(chunk);
+    };
+  };
+  const outcome = await callBackend(
+    url,
+    init,
+    context,
+    { ...callOptions(target, call.lane), scan },
+    async (answer, signal) =>
+      answer.status === 401 || answer.status === 403
+        ? { status: answer.status, refused: textOf(answer, 300) }
+        : { status: answer.status, decoded: await parseAnswer(answer.body, call.request, signal) },
+  ).catch((error: unknown) => {
+    throw error instanceof AnswerRefused ? notPrometheus(where, error.problem) : error;
+  });
+  if (outcome.refused !== undefined) {
     throw metricStoreConnectionError(
-      `Prometheus at ${where} refused the request (HTTP ${answer.status}): check the mirror's Prometheus credentials.`,
+      `Prometheus at ${where} refused the request: ${refusalCause(target, outcome.status, outcome.refused)}.`,
     );
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(answer.body.toString('utf8'));
-  } catch {
-    throw notPrometheus(where, `HTTP ${answer.status} with a body that is not JSON`);
+  const { status, decoded } = outcome;
+  if (decoded.kind === 'success') return { data: decoded.data, warnings: decoded.warnings };
+  if (decoded.kind === 'invalid') {
+    throw notPrometheus(where, `HTTP ${status} with ${decoded.what}`);
   }
-  if (!isRecord(body)) throw notPrometheus(where, 'a JSON answer that is not an object');
-  if (body.status === 'success') return body.data;
-  if (body.status === 'error') {
-    const errorType = typeof body.errorType === 'string' ? body.errorType.slice(0, 40) : 'error';
-    const message = typeof body.error === 'string' ? body.error.slice(0, 500) : '(no message)';
-    if (errorType === 'timeout' || errorType === 'unavailable' || answer.status === 503) {
-      throw metricStoreConnectionError(`Prometheus at ${where} could not answer (${errorType}): ${message}`);
-    }
-    throw remoteMirrorError(`Prometheus refused the query (${errorType}).`, message);
+  const { errorType, error: message } = decoded;
+  if (errorType === 'timeout' || errorType === 'unavailable' || status === 503) {
+    throw metricStoreConnectionError(`Prometheus at ${where} could not answer (${errorType}): ${message}`);
   }
-  throw notPrometheus(where, `HTTP ${answer.status} without a "status" of success or error`);
+  throw remoteMirrorError(`Prometheus refused the query (${errorType}).`, message);
 }
 
-const notPrometheus = (where: string, what: string) =>
+/** `GET api/v1/<path>?<params>`: its `data`, or a protocol error saying what went wrong. */
+export async function apiGet(
+  target: PrometheusTarget,
+  path: string,
+  params: URLSearchParams,
+  context: SourceContext,
+): Promise<unknown> {
+  return (await apiCall(target, { path, params, request: {} }, context)).data;
+}
+
+/** The same on Test Connection's lane: a small answer, never behind metric queries. */
+export async function apiGetForConnection(
+  target: PrometheusTarget,
+  path: string,
+  params: URLSearchParams,
+  context: SourceContext,
+): Promise<unknown> {
+  return (await apiCall(target, { path, params, request: {}, lane: 'connection' }, context)).data;
+}
+
+/**
+ * A list of strings (label names, label values), deduplicated, ordered (numbers as numbers),
+ * filtered and paged where it is parsed, so a list of 200,000 values never reaches this thread whole.
+ */
+export async function apiStrings(
+  target: PrometheusTarget,
+  path: string,
+  params: URLSearchParams,
+  page: NonNullable<DecodeRequest['strings']>,
+  context: SourceContext,
+): Promise<StringPage & { warnings: string[] }> {
+  const { data, warnings } = await apiCall(target, { path, params, request: { strings: page } }, context);
+  return { ...(data as StringPage), warnings };
+}
+
+export const notPrometheus = (where: string, what: string) =>
   remoteMirrorError(
     `Prometheus at ${where} answered something that is not its HTTP API.`,
-    `Expected Prometheus's JSON envelope, got ${what}. Check the URL points at a Prometheus server.`,
+    `Expected Prometheus's JSON envelope, got ${what}. Check the URL points at a Prometheus server (for Mimir and Cortex, the URL ends in /prometheus).`,
   );
 
 export const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -215,6 +305,7 @@ export interface Series {
  * cannot carry them; `dropped` counts them.
  */
 export function matrixOf(data: unknown, target: PrometheusTarget): { series: Series[]; dropped: number } {
+  if (isCompactMatrix(data)) return seriesOfCompact(data.compact);
   const where = shownUrl(target);
   if (!isRecord(data) || data.resultType !== 'matrix' || !Array.isArray(data.result)) {
     throw notPrometheus(where, 'a query result that is not a matrix');
@@ -249,11 +340,24 @@ export function matrixOf(data: unknown, target: PrometheusTarget): { series: Ser
   return { series, dropped };
 }
 
-/** A sample's text as a number: Prometheus writes "+Inf", "-Inf" and "NaN" besides plain numbers. */
-function sampleValue(text: string): number {
-  if (text === '+Inf' || text === 'Inf') return Number.POSITIVE_INFINITY;
-  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
-  return text.trim() === '' ? Number.NaN : Number(text);
+/** A matrix apiGet decoded (answer-decode.ts), as Series: non-finite samples dropped and counted. */
+function seriesOfCompact(compact: CompactSeries[]): { series: Series[]; dropped: number } {
+  let dropped = 0;
+  const series = compact.map(({ labels, times: allTimes, values: allValues }) => {
+    const times: number[] = [];
+    const values: number[] = [];
+    for (let i = 0; i < allValues.length; i++) {
+      const value = allValues[i]!;
+      if (!Number.isFinite(value)) {
+        dropped++;
+        continue;
+      }
+      times.push(allTimes[i]!);
+      values.push(value);
+    }
+    return { labels, times, values };
+  });
+  return { series, dropped };
 }
 
 /** A vector result's single number (for `count_over_time` sums), 0 when empty. */

@@ -4,6 +4,7 @@
 // server/telemetry/ that creates its TelemetrySource, and one entry here.
 import { createDemoSource } from './demo';
 import { createPrometheusFromSetting } from './prometheus';
+import { PROMETHEUS_BACKEND_OPTIONS } from './prometheus-backend-options';
 import { checkAllowedUrls, checkPrometheusUrl } from './prometheus-client';
 import type { TelemetrySource } from './source';
 import { createTutorialSource } from './tutorial';
@@ -21,6 +22,8 @@ export interface DataSourceOption {
   readonly required: boolean;
   /** Kept like the ngrok authtoken: never logged, never sent to the window. */
   readonly secret: boolean;
+  /** How the window asks for it, when not one line of text: several lines, or a number of seconds. */
+  readonly input?: 'lines' | 'seconds';
   /** Why a value is not valid (never quoting it: it may be a secret), or null. */
   check(value: string): string | null;
 }
@@ -120,6 +123,7 @@ export const DATA_SOURCE_KINDS: readonly DataSourceKind[] = [
         secret: false,
         check: checkAllowedUrls,
       },
+      ...PROMETHEUS_BACKEND_OPTIONS,
     ],
     exampleFilter: '__name__ = up',
     describe: (options) => `Prometheus at ${options.url ?? '(no URL)'}`,
@@ -235,13 +239,16 @@ export function dataSourceKindsForUi() {
     kind,
     label,
     help,
-    options: options.map(({ name, label: optionLabel, placeholder, help: optionHelp, required, secret }) => ({
-      name,
-      label: optionLabel,
-      placeholder,
-      help: optionHelp,
-      required,
-      secret,
-    })),
+    options: options.map(
+      ({ name, label: optionLabel, placeholder, help: optionHelp, required, secret, input }) => ({
+        name,
+        label: optionLabel,
+        placeholder,
+        help: optionHelp,
+        required,
+        secret,
+        input: input ?? ('text' as const),
+      }),
+    ),
   }));
 }

@@ -124,6 +124,7 @@ describe('packaging smoke test: electron-builder --dir (linux, stand-in electron
       '/package.json',
       '/dist/electron/main.js',
       '/dist/electron/ngrok-child.js',
+      '/dist/electron/answer-parser-worker.js',
       '/dist/electron/assets/tray-online.png',
       '/dist/electron/assets/tray-onlineTemplate@2x.png',
       '/dist/electron/assets/icon.ico',

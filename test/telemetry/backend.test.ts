@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type ServerResponse } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { callBackend, MAX_BACKEND_CALLS } from '../../server/telemetry/backend';
+import { callBackend } from '../../server/telemetry/backend';
 import { TelemetryError } from '../../server/telemetry/source';
 
 const context = (signal = new AbortController().signal) => ({
@@ -84,31 +84,112 @@ test('an answer of any status comes back whole', async () => {
   }
 });
 
-test(`at most ${MAX_BACKEND_CALLS} backend calls at once: the rest wait their turn, or give up at their own deadline`, async () => {
-  const held: Array<ServerResponse> = [];
-  const server = createHttpServer((_request, response) => held.push(response));
+/** A backend that holds every request until told, and counts how many are under way at once. */
+async function holdingBackend(): Promise<{
+  url: URL;
+  held: ServerResponse[];
+  mostAtOnce: () => number;
+  close: () => Promise<void>;
+}> {
+  const held: ServerResponse[] = [];
+  let underWay = 0;
+  let most = 0;
+  const server = createHttpServer((_request, response) => {
+    most = Math.max(most, ++underWay);
+    response.on('close', () => underWay--);
+    held.push(response);
+  });
   const port = await listen(server);
+  return {
+    url: new URL(`http://127.0.0.1:${port}/`),
+    held,
+    mostAtOnce: () => most,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+const settle = (millis = 300) => new Promise((resolve) => setTimeout(resolve, millis));
+
+// The bound is pinned as a number, seen from the backend's side: raising it to 5 or 64 (each
+// call may hold 32 MiB) must fail here, not only pass a test written in terms of the constant.
+test('at most 4 backend calls at once, counted at the backend: the rest wait their turn, or give up at their own deadline', async () => {
+  const backend = await holdingBackend();
   try {
-    const url = new URL(`http://127.0.0.1:${port}/`);
-    const calls = Array.from({ length: MAX_BACKEND_CALLS + 1 }, () => callBackend(url, {}, context()));
+    const calls = Array.from({ length: 10 }, () => callBackend(backend.url, {}, context()));
     const late = new AbortController();
     const deadline = new Error('deadline of the one that waits');
-    const giving = callBackend(url, {}, context(late.signal));
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal(held.length, MAX_BACKEND_CALLS, `the backend got ${held.length} calls at once`);
+    const giving = callBackend(backend.url, {}, context(late.signal));
+    await settle();
+    assert.equal(backend.mostAtOnce(), 4, `the backend got ${backend.mostAtOnce()} calls at once`);
     late.abort(deadline);
     await assert.rejects(giving, deadline);
     // Answering one lets the next waiting call through.
-    held.shift()?.end('ok');
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal(held.length, MAX_BACKEND_CALLS, 'the waiting call went out when a slot came free');
-    for (const response of held.splice(0)) response.end('ok');
+    backend.held.shift()?.end('ok');
+    await settle();
+    assert.equal(backend.held.length, 4, 'the waiting call went out when a slot came free');
+    while (backend.held.length > 0) {
+      for (const response of backend.held.splice(0)) response.end('ok');
+      await settle(100);
+    }
     const answers = await Promise.all(calls);
     assert.deepEqual(
       answers.map((answer) => answer.body.toString()),
-      Array(MAX_BACKEND_CALLS + 1).fill('ok'),
+      Array(10).fill('ok'),
     );
+    assert.equal(backend.mostAtOnce(), 4, `the backend got ${backend.mostAtOnce()} calls at once`);
   } finally {
-    server.close();
+    await backend.close();
+  }
+});
+
+test('the time-out counts from when the call is sent, not while it waits for a slot', async () => {
+  const backend = await holdingBackend();
+  try {
+    const timeout = { millis: 1000, error: () => new Error('timed out') };
+    const calls = Array.from({ length: 8 }, () => callBackend(backend.url, {}, context(), { timeout }));
+    // Each answer takes 600 ms: the second four wait 600 ms for a slot, then take 600 ms (1,200 in
+    // all, past 1,000), and must still be answered.
+    const answerer = setInterval(() => {
+      for (const response of backend.held.splice(0)) setTimeout(() => response.end('ok'), 600);
+    }, 20);
+    try {
+      const answers = await Promise.all(calls);
+      assert.equal(answers.length, 8);
+    } finally {
+      clearInterval(answerer);
+    }
+    // A call whose answer takes longer than its time-out still ends with the time-out's error.
+    const slow = callBackend(backend.url, {}, context(), {
+      timeout: { millis: 300, error: () => new Error('late') },
+    });
+    await assert.rejects(slow, /late/);
+  } finally {
+    await backend.close();
+  }
+});
+
+test('Test Connection has its own lane: it is answered while every query slot is taken', async () => {
+  const queries = await holdingBackend();
+  const ready = createHttpServer((_request, response) => response.end('ready'));
+  const readyUrl = new URL(`http://127.0.0.1:${await listen(ready)}/-/ready`);
+  try {
+    const waiting = Array.from({ length: 6 }, () => callBackend(queries.url, {}, context()));
+    await settle();
+    assert.equal(queries.held.length, 4);
+    const started = performance.now();
+    const answer = await callBackend(readyUrl, {}, context(), { lane: 'connection' });
+    assert.equal(answer.body.toString(), 'ready');
+    assert.ok(performance.now() - started < 1000, 'Test Connection waited behind the queries');
+    while (queries.held.length > 0) {
+      for (const response of queries.held.splice(0)) response.end('ok');
+      await settle(100);
+    }
+    await Promise.all(waiting);
+  } finally {
+    ready.close();
+    await queries.close();
   }
 });

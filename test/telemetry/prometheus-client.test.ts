@@ -120,7 +120,7 @@ test('credentials go to the configured server only, and never into a message', a
     // Another server named in the connection details gets no credentials.
     const other = await fakePrometheus((request, response) => {
       seen.push(request.headers.authorization);
-      response.end('Prometheus Server is Ready.');
+      response.end(JSON.stringify({ status: 'success', data: { resultType: 'scalar', result: [0, '1'] } }));
     });
     try {
       const calls = seen.length;

@@ -75,8 +75,15 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts the exporter and Prometheus and waits until `minSamples` scrapes of the exporter are queryable. */
-export async function startPrometheus(minSamples = 8, timeoutMillis = 30_000): Promise<PrometheusFixture> {
+/**
+ * Starts the exporter and Prometheus and waits until `minSamples` scrapes of the exporter are
+ * queryable. `extra` is more exposition text the exporter serves at every scrape.
+ */
+export async function startPrometheus(
+  minSamples = 8,
+  timeoutMillis = 30_000,
+  extra = '',
+): Promise<PrometheusFixture> {
   let scrapes = 0;
   const exporter = createServer((request, response) => {
     if (request.url !== '/metrics') {
@@ -84,7 +91,7 @@ export async function startPrometheus(minSamples = 8, timeoutMillis = 30_000): P
       return;
     }
     scrapes++;
-    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(exposition(scrapes));
+    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(exposition(scrapes) + extra);
   });
   const exporterPort = await listen(exporter);
   const port = await freePort();

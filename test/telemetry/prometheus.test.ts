@@ -80,7 +80,7 @@ describe('the prometheus source against a real Prometheus', { skip: missing ?? f
     return data.result[0] ? Number(data.result[0].value[1]) : undefined;
   }
 
-  test('Test Connection asks /-/ready; an unreachable URL is FAILURE naming the URL and cause', async () => {
+  test('Test Connection asks the query API; an unreachable URL is FAILURE naming the URL and cause', async () => {
     assert.deepEqual(await source.testConnection(context()), {
       _type: 'TestConnectionResponse',
       status: 'OK',
@@ -95,15 +95,17 @@ describe('the prometheus source against a real Prometheus', { skip: missing ?? f
     );
   });
 
-  test('field names: __name__, every label in the window (STRING), then value (NUMBER)', async () => {
+  test('field names: __name__, every label in the window (STRING), then value, __counter__ and __gauge__ (NUMBER)', async () => {
     const all = await source.fieldNames(
       { conditions: [], startTime: start, endTime: end, limit: 1000 },
       context(),
     );
     const names = all.fields.map((f) => f.fieldName);
     assert.equal(names[0], '__name__');
-    assert.equal(names.at(-1), 'value');
-    assert.equal(all.fields.at(-1)?.fieldType, 'NUMBER');
+    assert.deepEqual(
+      all.fields.slice(-3).map((f) => `${f.fieldName}:${f.fieldType}`),
+      ['value:NUMBER', '__counter__:NUMBER', '__gauge__:NUMBER'],
+    );
     for (const label of ['job', 'instance', 'room', 'queue', 'name']) assert.ok(names.includes(label), label);
     const narrowed = await source.fieldNames(
       {
@@ -116,7 +118,15 @@ describe('the prometheus source against a real Prometheus', { skip: missing ?? f
     );
     assert.deepEqual(
       narrowed.fields.map((f) => `${f.fieldName}:${f.fieldType}`),
-      ['__name__:STRING', 'instance:STRING', 'job:STRING', 'room:STRING', 'value:NUMBER'],
+      [
+        '__name__:STRING',
+        'instance:STRING',
+        'job:STRING',
+        'room:STRING',
+        'value:NUMBER',
+        '__counter__:NUMBER',
+        '__gauge__:NUMBER',
+      ],
     );
     const cut = await source.fieldNames(
       { conditions: [], startTime: start, endTime: end, limit: 2 },

@@ -23,6 +23,7 @@ import {
 } from '../lib/settings-form';
 import type { AppContext, View } from './context';
 import { h, setText, show, uniqueId } from './dom';
+import { optionInput } from './option-input';
 import { InlineMessage, runFrom } from './widgets';
 
 type Field = HTMLInputElement | HTMLTextAreaElement;
@@ -490,7 +491,7 @@ class DataSourceChoice {
   }
   readonly #radios = new Map<string, HTMLInputElement>();
   /** Option inputs by kind, then option name; shown only under the chosen kind. */
-  readonly #options = new Map<string, Map<string, HTMLInputElement>>();
+  readonly #options = new Map<string, Map<string, Field>>();
   readonly #optionBoxes = new Map<string, HTMLElement>();
 
   offer(kinds: readonly DataSourceKindInfo[]): void {
@@ -501,18 +502,11 @@ class DataSourceChoice {
     );
     kinds.forEach((kind, index) => {
       this.#radios.set(kind.kind, group.inputs.get(kind.kind)!);
-      const inputs = new Map<string, HTMLInputElement>();
+      const inputs = new Map<string, Field>();
       const box = h('div', { class: 'stack indent', hidden: true });
       for (const option of kind.options) {
         const id = uniqueId(`${kind.kind}-${option.name}`);
-        const input = h('input', {
-          id,
-          type: option.secret ? 'password' : 'text',
-          spellcheck: false,
-          autocomplete: 'off',
-          placeholder: option.placeholder,
-          'data-testid': `data-source-${kind.kind}-${option.name}`,
-        });
+        const input = optionInput(kind.kind, option, id);
         inputs.set(option.name, input);
         box.append(
           h('label', { for: id }, option.label),
