@@ -100,7 +100,7 @@ describe('every listed field × every method answers 200 with points', () => {
       const window = { startTime: fixture!.startedAt - 500, endTime: Date.now() - 500 };
       const conditions = [stringIs('__name__', 'fixture_temperature')];
       const { fields, failures } = await failingPairs(port(), window, conditions, 2000);
-      assert.deepEqual(fields, ['__name__', 'instance', 'job', 'room', 'value']);
+      assert.deepEqual(fields, ['__name__', 'instance', 'job', 'room', 'value', '__counter__', '__gauge__']);
       assert.deepEqual(failures, [], `${failures.length} of ${fields.length * 14} pairs failed`);
     });
   });
