@@ -37,6 +37,7 @@ import {
   type Operation,
   TestConnectionRequest,
 } from './protocol';
+import { publicErrorBody } from './public-errors';
 import { compileBodyValidator } from './validation';
 
 export interface MirrorOptions {
@@ -124,9 +125,10 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     if (error) draft.error = describeErrorBody(error);
     return reply.code(status).send(body);
   };
+  /** The whole cause goes to the log; the public body names no address (public-errors.ts). */
   const sendError = (request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply => {
     const { status, body } = toErrorReply(error);
-    return send(request, reply, status, body, null, body);
+    return send(request, reply, status, publicErrorBody(body, options.source().kind), null, body);
   };
 
   // ---- input: JSON whatever the Content-Type, validated by TypeBox ----
@@ -277,7 +279,9 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
         source.testConnection(context),
       );
       // A FAILURE answer goes out with a non-2xx status, as S3 sends it; StackState reports it either way.
-      return send(request, reply, response.status === 'OK' ? 200 : 500, response, null, response.error);
+      const cause = response.error;
+      const shown = cause ? { ...response, error: publicErrorBody(cause, options.source().kind) } : response;
+      return send(request, reply, response.status === 'OK' ? 200 : 500, shown, null, cause);
     },
   );
 
