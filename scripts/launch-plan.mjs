@@ -74,6 +74,8 @@ export const HEADLESS_OPTIONS = {
     'prometheus-user',
     'prometheus-password',
     'prometheus-allow-url',
+    'prometheus-bearer-token-file',
+    'prometheus-password-file',
   ],
   flags: ['json', 'help'],
 };
