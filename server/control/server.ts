@@ -165,11 +165,9 @@ function registerActions(app: FastifyInstance, session: MirrorSession): void {
   app.get(ROUTES.log, async (request, reply) => {
     const before = new URL(request.url, 'http://control').searchParams.get('before');
     if (before !== null && !/^\d{1,15}$/.test(before)) {
-      return reply
-        .code(400)
-        .send({
-          error: `before must be a log entry id (a whole number), not ${JSON.stringify(before.slice(0, 40))}`,
-        });
+      return reply.code(400).send({
+        error: `before must be a log entry id (a whole number), not ${JSON.stringify(before.slice(0, 40))}`,
+      });
     }
     return logPage(session.log.list(), session.log.total, before === null ? null : Number(before));
   });
