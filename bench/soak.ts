@@ -7,7 +7,8 @@
 //   npm run soak -- --seconds 10        or SOAK_SECONDS=10
 // The load comes from wrk (with a Lua script for the bodies) when it is installed, else (or with
 // BENCH_LOAD=node) from a Node load generator (both from external-load.ts, as `npm run bench` uses) in a child process of its own: never from the measured process, nor from this one,
-// which runs the slow reader.
+// which runs the slow reader. Then 2,000 clients ask for a day of points and never read: the RSS
+// ceiling they reach is printed (the mirror's bounds: server/mirror/answer-bounds.ts).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -20,12 +21,15 @@ import { headlessJsonArgs } from '../test/cli/headless-args';
 import { fixture, fixtureText } from '../test/mirror/fixtures';
 import { externalLoad, loadTool } from './external-load';
 import type { BenchRequest } from './load';
+import { nonReaderPhase } from './non-readers';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONNECTIONS = 16;
 /** The slow reader reads for this long, then pauses for PAUSE_MILLIS. */
 const READ_MILLIS = 50;
 const PAUSE_MILLIS = 2000;
+/** Clients of the last phase, which never read their answers (fewer if ulimit -n is lower). */
+const NON_READERS = 2000;
 
 /** A docs example for the last three hours of `metricField`, with the example's conditions. */
 function onMetric(name: 'docs-metric-aggregated.request' | 'docs-metric-raw.request', metricField: string) {
@@ -247,6 +251,16 @@ async function main(): Promise<void> {
       `stdout         ${app.printed.requests} request lines, ${app.printed.dropped} dropped (${app.printed.droppedLines} dropped lines)`,
     ];
     console.log(lines.map((line) => `  ${line}`).join('\n'));
+
+    console.log(`soak: ${NON_READERS} clients that ask for a day of points and never read…`);
+    const stalled = await nonReaderPhase(port, metricField, () => rssBytes(pid), {
+      clients: NON_READERS,
+      holdMillis: 10_000,
+    });
+    console.log(
+      `  non-readers    ${stalled.clients} clients: RSS ${mib(stalled.rssBefore)} before, ceiling ${mib(stalled.rssPeak)} ` +
+        `(+${mib(stalled.rssPeak - stalled.rssBefore)}), ${mib(stalled.rssAfter)} after they left`,
+    );
   } finally {
     clearInterval(sampler);
     reader.stop();

@@ -80,6 +80,9 @@ export const HEADLESS_OPTIONS = {
     'prometheus-headers',
     'prometheus-secret-headers',
     'prometheus-timeout',
+    'prometheus-bearer-token-file',
+    'prometheus-password-file',
+    'prometheus-secret-headers-file',
   ],
   flags: ['json', 'hidden', 'help'],
 };

@@ -1,4 +1,6 @@
 // The headless mode's command line, parsed into options or one clear error. Pure, so it is tested alone.
+
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkSetting, type SettingsOverrides } from '../settings/settings';
@@ -6,6 +8,8 @@ import { DATA_SOURCE_KINDS, type DataSourceSetting, kindNamed } from '../telemet
 
 export interface CliOptions {
   overrides: SettingsOverrides;
+  /** For stderr: e.g. a secret given on the command line, where other users can read it. */
+  warnings: string[];
   settingsPath: string | null;
   uiPort: number;
   json: boolean;
@@ -29,6 +33,29 @@ const KIND_OPTION_USAGE = DATA_SOURCE_KINDS.flatMap((entry) =>
   }),
 ).join('');
 
+/** Each secret option's other sources: `--<flag>-file PATH` and the variable <FLAG> (e.g. PROMETHEUS_BEARER_TOKEN). */
+const SECRET_OPTIONS = DATA_SOURCE_KINDS.flatMap((entry) =>
+  entry.options
+    .filter((option) => option.secret)
+    .map((option) => ({
+      flag: option.flag,
+      fileFlag: `${option.flag}-file`,
+      variable: option.flag.toUpperCase().replaceAll('-', '_'),
+    })),
+);
+
+const SECRET_USAGE = SECRET_OPTIONS.map(
+  ({ fileFlag, variable }) =>
+    `  --${fileFlag} PATH\n${''.padEnd(23)}read it from a file instead (or set ${variable}); never on the command line\n`,
+).join('');
+
+/** Where secret values are read besides the command line (tests pass their own). */
+export interface SecretSources {
+  env: NodeJS.ProcessEnv;
+  readFile(path: string): string;
+}
+const PROCESS_SECRETS: SecretSources = { env: process.env, readFile: (path) => readFileSync(path, 'utf8') };
+
 export const USAGE = `Usage: npm run headless -- [options]
 
 Runs the StackState mirror (and its tunnel) without the desktop window. The window's UI is served
@@ -40,7 +67,7 @@ Options:
   --api-key KEY        API key for this run (default: generated once and kept in the settings file)
   --profile KIND       what the mirror serves (default demo):
 ${DATA_SOURCE_KINDS.map((entry) => `                         ${entry.kind.padEnd(10)} ${entry.help}`).join('\n')}
-${KIND_OPTION_USAGE}  --request-timeout S  seconds a data source may take per request (default 12; less when StackState asks)
+${KIND_OPTION_USAGE}${SECRET_USAGE}  --request-timeout S  seconds a data source may take per request (default 12; less when StackState asks)
   --tunnel KIND        ngrok (default when an authtoken is known) or none (StackState on this machine)
   --ngrok-domain NAME  your ngrok reserved domain, so the URL survives restarts
   --allow-cidr CIDR    only let these addresses through the tunnel (repeatable)
@@ -53,7 +80,10 @@ ${KIND_OPTION_USAGE}  --request-timeout S  seconds a data source may take per re
 
 The ngrok authtoken comes from the settings (save it in the UI) or the NGROK_AUTHTOKEN variable.`;
 
-export function parseCliArgs(argv: string[]): CliOptions | { error: string } {
+export function parseCliArgs(
+  argv: string[],
+  secrets: SecretSources = PROCESS_SECRETS,
+): CliOptions | { error: string } {
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
@@ -61,6 +91,11 @@ export function parseCliArgs(argv: string[]): CliOptions | { error: string } {
     return { error: `${(error as Error).message}. See --help.` };
   }
   const { values } = parsed;
+  // The kinds' options, with each secret filled from its file or variable.
+  const kindValues: Record<string, unknown> = { ...values };
+  const warnings: string[] = [];
+  const secretProblem = readSecrets(kindValues, secrets, warnings);
+  if (secretProblem) return { error: secretProblem };
   // Values are checked by the settings' own rules (checkSetting), so the UI and the command line agree.
   const candidates: [option: string, setting: string, value: unknown][] = [
     ['--port', 'mirrorPort', values.port === undefined ? undefined : (toPort(values.port) ?? values.port)],
@@ -78,7 +113,7 @@ export function parseCliArgs(argv: string[]): CliOptions | { error: string } {
     if (problem) return { error: `${option} ${problem}, not ${JSON.stringify(value)}.` };
     overrides[setting] = value;
   }
-  const dataSource = dataSourceFrom(values);
+  const dataSource = dataSourceFrom(kindValues);
   if (typeof dataSource === 'string') return { error: dataSource };
   if (dataSource) overrides.dataSource = dataSource;
   const uiPort = values['ui-port'] === undefined ? 0 : toPort(values['ui-port']);
@@ -87,6 +122,7 @@ export function parseCliArgs(argv: string[]): CliOptions | { error: string } {
   const { settingsPath, notes } = desktopOptions(values);
   return {
     overrides: overrides as CliOptions['overrides'],
+    warnings,
     settingsPath,
     uiPort,
     json: values.json ?? false,
@@ -115,6 +151,48 @@ function desktopOptions(values: { settings?: string; 'user-data-dir'?: string; h
   return { settingsPath, notes };
 }
 
+/**
+ * Fills each secret option from its file or its variable (the command line wins, with a warning:
+ * anyone on this machine can read a command line in the process list). Returns an error, or null.
+ */
+function readSecrets(
+  values: Record<string, unknown>,
+  secrets: SecretSources,
+  warnings: string[],
+): string | null {
+  for (const { flag, fileFlag, variable } of SECRET_OPTIONS) {
+    const path = values[fileFlag];
+    delete values[fileFlag];
+    if (values[flag] !== undefined) {
+      warnings.push(
+        `--${flag} on the command line can be read by other users of this machine (in the process list). Use --${fileFlag} PATH or the ${variable} variable instead.`,
+      );
+      continue;
+    }
+    if (typeof path === 'string') {
+      try {
+        // One trailing line break is the file's, not the secret's.
+        values[flag] = secrets.readFile(path).replace(/\r?\n$/, '');
+      } catch (error) {
+        return `--${fileFlag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}).`;
+      }
+      if (values[flag] === '') return `--${fileFlag}: ${path} is empty.`;
+      continue;
+    }
+    const fromEnv = secrets.env[variable];
+    // The variable alone does not pick the kind: only with --profile or the kind's other options.
+    if (fromEnv !== undefined && fromEnv !== '' && kindIsAsked(values, flag)) values[flag] = fromEnv;
+  }
+  return null;
+}
+
+/** Whether the command line asks for the kind that owns option `flag`. */
+function kindIsAsked(values: Record<string, unknown>, flag: string): boolean {
+  const entry = DATA_SOURCE_KINDS.find((kind) => kind.options.some((option) => option.flag === flag));
+  if (!entry) return false;
+  return values.profile === entry.kind || entry.options.some((option) => values[option.flag] !== undefined);
+}
+
 /** The headless mode's options (scripts/launch-plan.mjs keeps a copy, checked by test/electron/start.test.ts). */
 export const CLI_OPTIONS = {
   port: { type: 'string' },
@@ -133,11 +211,12 @@ export const CLI_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** Every kind's own options, from the registry: `--prometheus-url` and the like. */
-const KIND_OPTIONS = Object.fromEntries(
-  DATA_SOURCE_KINDS.flatMap((entry) =>
-    entry.options.map((option) => [option.flag, { type: 'string' as const }]),
-  ),
+/** Every kind's own options, from the registry: `--prometheus-url` and the like, and `--<secret>-file`. */
+const KIND_OPTIONS: Record<string, { type: 'string' }> = Object.fromEntries(
+  [
+    ...DATA_SOURCE_KINDS.flatMap((entry) => entry.options.map((option) => option.flag)),
+    ...SECRET_OPTIONS.map(({ fileFlag }) => fileFlag),
+  ].map((flag) => [flag, { type: 'string' as const }]),
 );
 
 /** Every option the command line takes: the fixed ones and each data-source kind's own. */

@@ -20,6 +20,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  // On stderr: stdout is one JSON object a line in --json mode.
+  for (const warning of options.warnings) process.stderr.write(`Warning: ${warning}\n`);
   // A stdout nobody reads must not grow the process: request lines are dropped (and counted) past a
   // bound, states coalesce; the rest is always printed (see bounded-output.ts).
   const output = new BoundedOutput(process.stdout, {

@@ -207,6 +207,18 @@ export interface LogSnapshot {
   total: number;
 }
 
+/**
+ * `GET ROUTES.log[?before=<id>]`, and the event stream's first log frame: the newest entries (older
+ * than `before`) within 512 KiB, oldest first. `hasOlder`: the log keeps older ones; ask for them
+ * with `before` set to the first entry's id.
+ */
+export interface LogPage extends LogSnapshot {
+  hasOlder: boolean;
+}
+
+/** The most event streams open at once; one more is refused with HTTP 503 and `ControlError`. */
+export const MAX_EVENT_STREAMS = 32;
+
 /** `GET ROUTES.raw/:id`: the request body as received and the response body as sent, in full. */
 export interface RawExchange {
   id: number;
@@ -297,7 +309,7 @@ export interface IncidentRequest {
 export type ControlEvent =
   | { type: 'state'; state: SessionState }
   /** `total`: requests recorded since start (or the last clear), including those no longer kept. */
-  | { type: 'log'; entries: LogEntry[]; total: number }
+  | { type: 'log'; entries: LogEntry[]; total: number; hasOlder?: boolean }
   | { type: 'log-cleared' }
   /**
    * The page stopped reading for a while (a frozen tab, a suspended laptop) and the server stopped
@@ -325,7 +337,7 @@ export const ROUTES = {
   ui: '/',
   /** GET → SessionState */
   state: '/control/state',
-  /** GET → LogSnapshot */
+  /** GET [?before=<id>] → LogPage: the newest entries (before that id) within 512 KiB */
   log: '/control/log',
   /** GET /control/raw/:id → RawExchange, or 404 once the log's byte budget let it go */
   raw: '/control/raw',

@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { enforceRequestTimeouts, NODE_TIMEOUTS_OFF } from '../request-timeouts';
 import type { MirrorSession } from '../session';
 import { ActionError } from '../session';
+import { logPage } from '../session/log-page';
 import { checkMirrorFromUi } from './check-mirror';
 import type {
   CheckMirrorRequest,
@@ -17,7 +18,7 @@ import type {
   SessionState,
   SettingsPatch,
 } from './contract';
-import { LOG_CAPACITY, ROUTES } from './contract';
+import { LOG_CAPACITY, MAX_EVENT_STREAMS, ROUTES } from './contract';
 import { checkControlRequest, createControlToken } from './guard';
 import {
   CheckMirrorRequestSchema,
@@ -50,11 +51,14 @@ export interface EventStreamLimits {
   stallCutoffMillis: number;
   /** How long an ended stream's socket may keep its last bytes before it is destroyed. */
   endGraceMillis: number;
+  /** Streams open at once; one more is refused (503). */
+  maxStreams: number;
 }
 export const EVENT_STREAM_LIMITS: EventStreamLimits = {
   maxBufferedBytes: 512 * 1024,
   stallCutoffMillis: 30_000,
   endGraceMillis: 30_000,
+  maxStreams: MAX_EVENT_STREAMS,
 };
 /** The catch-all route of the UI's files: the only one that needs no token. */
 const STATIC_ROUTE = '/*';
@@ -158,7 +162,15 @@ export async function startControlServer(options: ControlServerOptions): Promise
 
 function registerActions(app: FastifyInstance, session: MirrorSession): void {
   app.get(ROUTES.state, async () => session.state);
-  app.get(ROUTES.log, async () => session.log.snapshot());
+  app.get(ROUTES.log, async (request, reply) => {
+    const before = new URL(request.url, 'http://control').searchParams.get('before');
+    if (before !== null && !/^\d{1,15}$/.test(before)) {
+      return reply.code(400).send({
+        error: `before must be a log entry id (a whole number), not ${JSON.stringify(before.slice(0, 40))}`,
+      });
+    }
+    return logPage(session.log.list(), session.log.total, before === null ? null : Number(before));
+  });
   app.get(`${ROUTES.raw}/:id`, async (request, reply) => {
     const id = Number((request.params as { id: string }).id);
     const raw = Number.isInteger(id) ? session.log.raw(id) : undefined;
@@ -202,7 +214,8 @@ function registerActions(app: FastifyInstance, session: MirrorSession): void {
 }
 
 /**
- * One stream carries state changes at once and log entries in batches; it starts with a full snapshot.
+ * One stream carries state changes at once and log entries in batches; it starts with the state and
+ * the newest log entries within the slow-reader bound (logPage), and at most `maxStreams` are open.
  *
  * It respects backpressure: once more than `maxBufferedBytes` wait for a client that is not reading
  * (a frozen tab, a suspended laptop), nothing more is queued for it. Log entries are only counted and
@@ -213,7 +226,18 @@ function registerActions(app: FastifyInstance, session: MirrorSession): void {
  * At most one batch (at most LOG_CAPACITY entries, each with capped bodies) beyond the bound is queued.
  */
 function registerEventStream(app: FastifyInstance, session: MirrorSession, limits: EventStreamLimits): void {
+  let open = 0;
   app.get(ROUTES.events, (request: FastifyRequest, reply: FastifyReply) => {
+    // Each stream costs up to its slow-reader bound: their number is bounded too.
+    if (open >= limits.maxStreams) {
+      return reply.code(503).send({
+        error: `${limits.maxStreams} windows already follow this app's events, the most it serves at once. Close another window or tab of it, then reload this one.`,
+      });
+    }
+    open++;
+    reply.raw.once('close', () => {
+      open--;
+    });
     reply.hijack();
     const out = reply.raw;
     out.writeHead(200, {
@@ -321,7 +345,8 @@ function registerEventStream(app: FastifyInstance, session: MirrorSession, limit
     request.raw.on('close', stop);
 
     send({ type: 'state', state: session.state });
-    send({ type: 'log', ...session.log.snapshot() });
+    // The newest entries within the slow-reader bound; the page asks ROUTES.log for older ones.
+    send({ type: 'log', ...logPage(session.log.list(), session.log.total, null) });
   });
 }
 

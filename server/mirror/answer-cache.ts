@@ -5,7 +5,9 @@
 //
 // Bounded: at most ANSWER_CACHE_BYTES of answers and keys in all, least recently used first out.
 // The answers are Buffers (outside the JS heap, so the garbage collector never copies them), and
-// the same Buffer goes to the socket and to the request log.
+// the same Buffer goes to the socket and to the request log. A small Buffer is usually a slice of
+// Node's shared 8 KiB pool, and keeping it keeps the whole block: such an answer is copied into a
+// Buffer of its own before it is kept, so the bytes counted are the bytes held.
 
 /** The most bytes of answers (and their keys) kept. */
 export const ANSWER_CACHE_BYTES = 8 * 1024 * 1024;
@@ -60,7 +62,7 @@ export class AnswerCache {
       if (oldest.done) break;
       this.forget(oldest.value);
     }
-    this.answers.set(key, answer);
+    this.answers.set(key, { bytes: ownBytes(answer.bytes), resultCount: answer.resultCount });
     this.bytesKept += size;
   }
 
@@ -95,3 +97,14 @@ export class AnswerCache {
 
 /** A key's characters count twice (UTF-16 in the heap); the answer's bytes once. */
 const sizeOf = (key: string, answer: CachedAnswer) => key.length * 2 + answer.bytes.length;
+
+/**
+ * `bytes` in memory of their own: a slice of a larger block (Node's shared pool, or any bigger
+ * Buffer) is copied out, so keeping it does not keep the block alive.
+ */
+export function ownBytes(bytes: Buffer): Buffer {
+  if (bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length) return bytes;
+  const copy = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(copy);
+  return copy;
+}

@@ -1,7 +1,7 @@
 // Every failure the mirror answers becomes one of the protocol's error objects (mirror-api.md §6),
 // with a status code and, always, the API-key header. The mirror's own failures (bad requests,
 // unknown paths) are TelemetryErrors too, so one function maps any thrown value to a reply.
-import { TelemetryError } from '../telemetry/source';
+import { remoteMirrorError, TelemetryError } from '../telemetry/source';
 import { type MirrorErrorBody, OPERATIONS, type RemoteMirrorError } from './protocol';
 
 /** Bodies above this answer 413: StackState's requests are a few hundred bytes. */
@@ -88,4 +88,20 @@ function errorFacts(error: unknown): { code?: string; statusCode?: number; messa
     ...(typeof code === 'string' ? { code } : {}),
     ...(typeof statusCode === 'number' ? { statusCode } : {}),
   };
+}
+
+/** The upstream URL leads back to this mirror (or to another one forwarding here): refuse, do not recurse. */
+export const forwardingLoop = () =>
+  remoteMirrorError(
+    'The upstream mirror URL leads back to this app.',
+    'Set --upstream (My own mirror) to the address of your own mirror, not to this app.',
+  );
+
+/** The protocol's window is `[startTime, endTime)`: an inverted one is a client error, not an empty answer. */
+export function assertTimeWindow(query: { startTime: number; endTime: number }): void {
+  if (query.startTime > query.endTime) {
+    throw validationFailed([
+      `query.startTime: must not be after query.endTime (got startTime ${query.startTime}, endTime ${query.endTime})`,
+    ]);
+  }
 }

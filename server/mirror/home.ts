@@ -1,5 +1,6 @@
 // What `GET /` answers: a person who opens the mirror URL in a browser learns what it is and where
 // to paste it; a script gets the same facts as JSON. Not part of the protocol (S3 has a similar `GET /`).
+import type { FastifyRequest } from 'fastify';
 import { OPERATIONS } from './protocol';
 
 export interface AppInfo {
@@ -61,4 +62,14 @@ const HTML_ESCAPES: Record<string, string> = {
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (character) => HTML_ESCAPES[character] ?? character);
+}
+
+/** The URL this request came in on, for display: through ngrok the original scheme is in X-Forwarded-Proto. */
+export function mirrorUrlOf(request: FastifyRequest): string {
+  const forwarded = String(request.headers['x-forwarded-proto'] ?? '')
+    .split(',')[0]
+    ?.trim();
+  const scheme = forwarded === 'https' ? 'https' : 'http';
+  const host = request.headers.host ?? `localhost:${request.socket.localPort ?? ''}`;
+  return `${scheme}://${host}/`;
 }

@@ -4,16 +4,21 @@
 // body parsers, the validator, the error and not-found handlers (see createMirrorApp in listen.ts).
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyTypeProvider } from 'fastify';
+import { FORWARDED_HEADER, type SourceContext, type TelemetrySource } from '../telemetry/source';
 import {
-  FORWARDED_HEADER,
-  remoteMirrorError,
-  type SourceContext,
-  type TelemetrySource,
-} from '../telemetry/source';
+  ANSWER_LIMITS,
+  type AnswerLimits,
+  FIELD_LIMIT_DEFAULT,
+  fitAnswer,
+  installAnswerBounds,
+  payloadBytes,
+} from './answer-bounds';
 import { AnswerCache } from './answer-cache';
 import { DEFAULT_DEADLINE_MILLIS, deadlineFor, withDeadline } from './deadline';
 import {
+  assertTimeWindow,
   describeErrorBody,
+  forwardingLoop,
   MAX_BODY_BYTES,
   malformedJson,
   methodNotAllowed,
@@ -21,10 +26,9 @@ import {
   notFound,
   toErrorReply,
   tooDeep,
-  validationFailed,
 } from './errors';
 import type { ExchangeFinding, ExchangeListener, MirrorExchange } from './exchange';
-import { type AppInfo, homeHtml, homeJson } from './home';
+import { type AppInfo, homeHtml, homeJson, mirrorUrlOf } from './home';
 import { jsonDepthExceeds, MAX_JSON_DEPTH, parseJsonSafely } from './json-limits';
 import {
   API_KEY_HEADER,
@@ -37,6 +41,7 @@ import {
   type Operation,
   TestConnectionRequest,
 } from './protocol';
+import { publicErrorBody } from './public-errors';
 import { compileBodyValidator } from './validation';
 
 export interface MirrorOptions {
@@ -48,6 +53,8 @@ export interface MirrorOptions {
   deadlineMillis?: () => number;
   onExchange?: ExchangeListener;
   appInfo: AppInfo;
+  /** The answer ceiling, the budget of unsent bytes and the write deadline (ANSWER_LIMITS when absent). */
+  answerLimits?: Partial<AnswerLimits>;
 }
 
 /**
@@ -92,6 +99,7 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
   // A decorated field rather than a WeakMap keyed by request: fastify gives every request the
   // field from the start (one shape), and a WeakMap entry per request is work for the GC.
   app.decorateRequest('mirrorDraft', null);
+  const answerLimits: AnswerLimits = { ...ANSWER_LIMITS, ...options.answerLimits };
   const draftOf = (request: FastifyRequest): ExchangeDraft => {
     let draft = request.mirrorDraft;
     if (!draft) {
@@ -124,9 +132,10 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     if (error) draft.error = describeErrorBody(error);
     return reply.code(status).send(body);
   };
+  /** The whole cause goes to the log; the public body names no address (public-errors.ts). */
   const sendError = (request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply => {
     const { status, body } = toErrorReply(error);
-    return send(request, reply, status, body, null, body);
+    return send(request, reply, status, publicErrorBody(body, options.source().kind), null, body);
   };
 
   // ---- input: JSON whatever the Content-Type, validated by TypeBox ----
@@ -172,10 +181,17 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     done();
   });
 
+  // Every answer within its bounds (answer-bounds.ts); one replaced by an error is logged as that error.
+  installAnswerBounds(app, answerLimits, (request, error) => {
+    const draft = draftOf(request);
+    draft.error = describeErrorBody(error);
+    draft.resultCount = null;
+  });
+
   if (options.onExchange) {
     const listener = options.onExchange;
     // The payload as it goes out, after serialisation: what the caller receives, byte for byte.
-    // Encoded here once; the same bytes go to the socket and to the log.
+    // Encoded once (by the bounds' hook); the same bytes go to the socket and to the log.
     app.addHook('onSend', (request, _reply, payload, done) => {
       const bytes = payloadBytes(payload);
       draftOf(request).rawResponse = bytes ?? NO_BYTES;
@@ -278,7 +294,9 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
         source.testConnection(context),
       );
       // A FAILURE answer goes out with a non-2xx status, as S3 sends it; StackState reports it either way.
-      return send(request, reply, response.status === 'OK' ? 200 : 500, response, null, response.error);
+      const cause = response.error;
+      const shown = cause ? { ...response, error: publicErrorBody(cause, options.source().kind) } : response;
+      return send(request, reply, response.status === 'OK' ? 200 : 500, shown, null, cause);
     },
   );
 
@@ -290,7 +308,7 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
    * its count. A deterministic source's answer is kept as sent, and a repeat of the query gets
    * those bytes (answer-cache.ts).
    */
-  const answerQuery = async <Query extends { startTime: number; endTime: number }, Answer>(
+  const answerQuery = async <Query extends { startTime: number; endTime: number; limit: number }, Answer>(
     operation: Exclude<Operation, 'connection'>,
     body: { query: Query; connectionDetails?: Record<string, unknown> | undefined },
     reply: FastifyReply,
@@ -301,18 +319,22 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     const generation = source.answerGeneration?.();
     // Another kind of source serves now: the kept answers (and the source they hold) can go.
     if (generation === undefined) answers.clear();
+    // An upstream gets StackState's bytes as they came; its answer is held to the ceiling (answer-bounds.ts).
     if (source.forward) return relay(operation, body, reply);
     assertTimeWindow(body.query);
+    // StackState sends Int.MaxValue for "no limit": every source gets a bounded one.
+    if (operation !== 'metrics') body.query.limit = Math.min(body.query.limit, FIELD_LIMIT_DEFAULT);
     const key = generation === undefined ? null : AnswerCache.keyOf(operation, body.query);
     if (generation !== undefined && key !== null) {
       const kept = answers.get(source, generation, key);
       if (kept) return sendJsonBytes(reply, kept.bytes, kept.resultCount);
     }
     const answer = await ask(operation, body, reply, (source, context) => call(source, body.query, context));
-    // JSON.stringify, encoded once. Measured on the demo's 1,440-point answers: a byte writer for the
-    // points (integers digit by digit) was within noise of it (355–430 µs against 410–430 µs), a
-    // string-building serialiser and fast-json-stringify slower (0.74–0.85 and 0.67–0.71 ms).
-    const bytes = Buffer.from(JSON.stringify(answer));
+    // JSON.stringify, encoded once (cut with isPartial past the ceiling). Measured on the demo's
+    // 1,440-point answers: a byte writer for the points (integers digit by digit) was within noise
+    // of it (355–430 µs against 410–430 µs), a string-building serialiser and fast-json-stringify
+    // slower (0.74–0.85 and 0.67–0.71 ms).
+    const bytes = fitAnswer(answer, answerLimits.maxAnswerBytes);
     if (generation !== undefined && key !== null) {
       answers.set(source, generation, key, { bytes, resultCount: count(answer) });
     }
@@ -384,13 +406,6 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
   });
 }
 
-/** A sent payload as bytes: fastify hands onSend a string (serialised), a Buffer (pass-through, a kept answer) or nothing. */
-function payloadBytes(payload: unknown): Buffer | null {
-  if (typeof payload === 'string') return Buffer.from(payload);
-  if (Buffer.isBuffer(payload)) return payload;
-  return null;
-}
-
 const NO_BYTES = Buffer.alloc(0);
 
 /** A body the mirror sends as JSON (a protocol answer) rather than as text (GET /'s page). */
@@ -398,29 +413,3 @@ const isJsonBody = (body: unknown) => typeof body !== 'string' && body !== undef
 
 /** The signal of a source that answers at once: nothing ever aborts it. */
 const NEVER_ABORTED = new AbortController().signal;
-
-/** The upstream URL leads back to this mirror (or to another one forwarding here): refuse, do not recurse. */
-const forwardingLoop = () =>
-  remoteMirrorError(
-    'The upstream mirror URL leads back to this app.',
-    'Set --upstream (My own mirror) to the address of your own mirror, not to this app.',
-  );
-
-/** The protocol's window is `[startTime, endTime)`: an inverted one is a client error, not an empty answer. */
-function assertTimeWindow(query: { startTime: number; endTime: number }): void {
-  if (query.startTime > query.endTime) {
-    throw validationFailed([
-      `query.startTime: must not be after query.endTime (got startTime ${query.startTime}, endTime ${query.endTime})`,
-    ]);
-  }
-}
-
-/** The URL this request came in on, for display: through ngrok the original scheme is in X-Forwarded-Proto. */
-function mirrorUrlOf(request: FastifyRequest): string {
-  const forwarded = String(request.headers['x-forwarded-proto'] ?? '')
-    .split(',')[0]
-    ?.trim();
-  const scheme = forwarded === 'https' ? 'https' : 'http';
-  const host = request.headers.host ?? `localhost:${request.socket.localPort ?? ''}`;
-  return `${scheme}://${host}/`;
-}

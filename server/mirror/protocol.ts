@@ -239,5 +239,15 @@ export type Operation = keyof typeof OPERATIONS;
 /** The header that identifies this mirror to StackState (§2). Sent on every response. */
 export const API_KEY_HEADER = 'X-MIRROR-API-KEY';
 
+/**
+ * Why `value` cannot be an API key, or null: 1 to 200 printable ASCII characters, no spaces. The
+ * one rule for a typed key (settings) and one learned from an upstream mirror's answers.
+ */
+export function apiKeyProblem(value: unknown): string | null {
+  return typeof value === 'string' && /^[\x21-\x7e]{1,200}$/.test(value)
+    ? null
+    : 'must be 1 to 200 printable characters, no spaces';
+}
+
 /** The Content-Type of every JSON answer the mirror sends (fastify's own for a serialised object). */
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';

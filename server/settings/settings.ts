@@ -1,6 +1,7 @@
 // The settings schema shared by the headless mode and the desktop app, its migrations,
 // and a file-backed store for headless use (the desktop app uses electron-store, see electron/settings.ts).
 import { randomBytes } from 'node:crypto';
+import { apiKeyProblem } from '../mirror/protocol';
 import { checkDataSource, type DataSourceSetting, DEFAULT_DATA_SOURCE } from '../telemetry/registry';
 import type { TunnelKind } from '../tunnel/tunnel';
 
@@ -83,10 +84,7 @@ const fieldChecks: { [K in Exclude<keyof Settings, 'version'>]: (value: unknown)
       ? null
       : 'must be a port from 0 to 65535',
   mirrorHost: (v) => (typeof v === 'string' && v.trim() !== '' ? null : 'must be a host address'),
-  apiKey: (v) =>
-    typeof v === 'string' && /^[\x21-\x7e]{1,200}$/.test(v)
-      ? null
-      : 'must be 1 to 200 printable characters, no spaces',
+  apiKey: apiKeyProblem,
   dataSource: checkDataSource,
   requestTimeoutSeconds: (v) =>
     Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 300

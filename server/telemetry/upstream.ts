@@ -5,7 +5,8 @@
 // that is down, hangs or passes the deadline becomes a protocol error with the key header
 // (callBackend and the plugin's deadline). The upstream's own key, learned from its answers, is
 // the key StackState must be given.
-import { OPERATIONS, type Operation } from '../mirror/protocol';
+import { clip } from '../clip';
+import { API_KEY_HEADER, apiKeyProblem, OPERATIONS, type Operation } from '../mirror/protocol';
 import { Answers } from '../mirror/response-schemas';
 import { describeError, gradeAnswer, RULES } from '../mirror/rules';
 import { callBackend } from './backend';
@@ -62,7 +63,18 @@ export function createUpstreamSource(options: Readonly<Record<string, string>>):
     }
     const elapsed = Date.now() - started;
     const graded = gradeAnswer(operation, parseOrText(requestBody), answer, learnedKey);
-    if (graded.key !== null) learnedKey = graded.key;
+    // The upstream's key goes on this answer and on the app's own later errors: only one a user
+    // could have typed (an empty, folded or 16,000-character header is not a key).
+    const refused = graded.key === null ? null : apiKeyProblem(graded.key);
+    const key = refused === null ? graded.key : null;
+    if (refused !== null) {
+      context.note({
+        id: 'key-header',
+        severity: 'fail',
+        message: `${API_KEY_HEADER}: ${clip(JSON.stringify(graded.key), 60)} is not used: an API key ${refused} — the protocol asks ${RULES['key-header'].asks}`,
+      });
+    }
+    if (key !== null) learnedKey = key;
     for (const verdict of graded.verdicts) {
       if (verdict.status === 'pass') continue;
       context.note({
@@ -80,7 +92,7 @@ export function createUpstreamSource(options: Readonly<Record<string, string>>):
     const { parsed } = graded;
     return {
       status: answer.status,
-      apiKey: graded.key,
+      apiKey: key,
       contentType: answer.headers.get('content-type'),
       body: answer.body,
       logBody: graded.body,

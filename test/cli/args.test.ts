@@ -3,8 +3,9 @@ import { test } from 'node:test';
 import { parseCliArgs } from '../../server/cli/args';
 
 test('no options: nothing overridden, text output', () => {
-  assert.deepEqual(parseCliArgs([]), {
+  assert.deepEqual(parseCliArgs([], { env: {}, readFile: () => '' }), {
     overrides: {},
+    warnings: [],
     settingsPath: null,
     uiPort: 0,
     json: false,
@@ -50,6 +51,7 @@ test('every option is parsed', () => {
       ngrokDomain: 'me.ngrok-free.app',
       allowCidrs: ['10.0.0.0/8', '192.168.1.0/24'],
     },
+    warnings: [],
     settingsPath: '/tmp/s.json',
     uiPort: 7070,
     json: true,

@@ -2,6 +2,7 @@
 // (answer-cache.ts). What a user must never see: a kept answer that is no longer the source's
 // answer (incidents changed, another profile serving), or memory that grows with the queries asked.
 import assert from 'node:assert/strict';
+import { Agent } from 'node:http';
 import { after, test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -116,4 +117,48 @@ test('asking many different queries keeps memory within the kept answers’ budg
     grown < ANSWER_CACHE_BYTES + 2 * 1024 * 1024,
     `memory outside the heap grew by ${(grown / 1024 / 1024).toFixed(1)} MB after ${(answered / 1024 / 1024).toFixed(1)} MB of answers`,
   );
+});
+
+test('many distinct tiny answers between other small answers: memory outside the heap stays within the budget', async () => {
+  // Small Buffers are cut from Node's shared 8 KiB pool. Between two kept answers, the mirror sends
+  // other small answers from the same pool (here: not-found errors naming a 3.5 KB path, encoded for
+  // the exchange listener), so each kept answer would keep a block of its own alive unless copied out.
+  const tinyMirror = await startMirror({
+    host: '127.0.0.1',
+    port: 0,
+    source: () => serving,
+    apiKey: () => TEST_KEY,
+    appInfo: APP_INFO,
+    onExchange: () => undefined,
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const outsideHeap = () => {
+      gc();
+      gc();
+      return process.memoryUsage().arrayBuffers;
+    };
+    const post = (path: string, body?: object) =>
+      send(tinyMirror.port, { path, agent, ...(body ? { body } : {}) });
+    const tiny = (i: number) => ({ query: { ...query(NOW - 24 * HOUR - i * 10_000), limit: 1 } });
+    const filler = `/${'x'.repeat(3500)}`;
+    await post('/api/metric', tiny(0));
+    const before = outsideHeap();
+    // 6,000 answers of ~150 bytes with ~300-character keys: about 4 MB as the cache counts them.
+    const QUERIES = 6000;
+    for (let i = 1; i <= QUERIES; i++) {
+      const reply = await post('/api/metric', tiny(i));
+      assert.equal(reply.status, 200, reply.text);
+      assert.equal((await post(filler)).status, 404);
+      assert.equal((await post(filler)).status, 404);
+    }
+    const grown = outsideHeap() - before;
+    assert.ok(
+      grown < ANSWER_CACHE_BYTES + 2 * 1024 * 1024,
+      `memory outside the heap grew by ${(grown / 1024 / 1024).toFixed(1)} MB after ${QUERIES} kept tiny answers, against a ${ANSWER_CACHE_BYTES / 1024 / 1024} MiB budget: each keeps a pool block alive`,
+    );
+  } finally {
+    agent.destroy();
+    await tinyMirror.close();
+  }
 });

@@ -18,6 +18,10 @@ import {
   standInValue,
 } from './stand-in-source';
 
+/** What the public reads when a store cannot be reached (public-errors.ts); the cause is in the log. */
+const PUBLIC_DATA_SOURCE_DOWN =
+  "The mirror's data source did not answer. The cause is in the request log of the app that runs the mirror.";
+
 const { app, exchanges } = buildTestApp();
 after(() => app.close());
 
@@ -64,7 +68,12 @@ describe('the four operations, with the examples of mirror-api.md', () => {
     const reply = await post('/api/connection', { connectionDetails: { simulateFailure: true } });
     assert.equal(reply.status, 500);
     assert.equal(keyHeaderOf(reply.headers), TEST_KEY);
-    assert.deepEqual(reply.body, fixture('docs-test-connection-failure.response'));
+    // The documented shape; the store's own words go to the log, not to the public (public-errors.ts).
+    const documented = fixture('docs-test-connection-failure.response') as { error: object };
+    assert.deepEqual(reply.body, {
+      ...documented,
+      error: { ...documented.error, details: PUBLIC_DATA_SOURCE_DOWN },
+    });
     assert.equal(lastExchange().error, "MetricStoreConnectionError: Prometheus isn't healthy.");
   });
 
@@ -385,7 +394,11 @@ describe('errors from the source', () => {
 
     const forbidden = await post('/api/metric', metricRequest({ metricField: FORBIDDEN_METRIC }));
     assert.equal(forbidden.status, 403);
-    assert.deepEqual(forbidden.body, { _type: 'MetricStoreConnectionError', details: 'The store said 403.' });
+    assert.deepEqual(forbidden.body, {
+      _type: 'MetricStoreConnectionError',
+      details: PUBLIC_DATA_SOURCE_DOWN,
+    });
+    assert.equal(lastExchange().error, 'MetricStoreConnectionError: The store said 403.');
   });
 
   test('anything else a source throws is a 500 RemoteMirrorError without a stack', async () => {

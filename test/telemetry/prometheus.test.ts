@@ -421,7 +421,7 @@ describe('the prometheus source against a real Prometheus', { skip: missing ?? f
 
   // Last: it stops Prometheus.
   test('Prometheus stopped under a running mirror: MetricStoreConnectionError with the key header', async () => {
-    const { mirror } = await startTestMirror({ source });
+    const { mirror, exchanges } = await startTestMirror({ source });
     try {
       const body = {
         connectionDetails: {},
@@ -440,7 +440,9 @@ describe('the prometheus source against a real Prometheus', { skip: missing ?? f
       assert.equal(down.headers[API_KEY_HEADER.toLowerCase()], TEST_KEY);
       const error = down.json() as { _type: string; details: string };
       assert.equal(error._type, 'MetricStoreConnectionError');
-      assert.match(error.details, new RegExp(fixture.url.replace(/\./g, '\\.')));
+      // The public answer names no address (public-errors.ts); the log entry keeps the cause.
+      assert.match(error.details, /^The mirror's Prometheus did not answer\./);
+      assert.match(exchanges.at(-1)?.error ?? '', new RegExp(fixture.url.replace(/\./g, '\\.')));
       const test = await send(mirror.port, { method: 'POST', path: '/api/connection', body: {} });
       assert.equal(test.headers[API_KEY_HEADER.toLowerCase()], TEST_KEY);
       assert.equal((test.json() as { status: string }).status, 'FAILURE');

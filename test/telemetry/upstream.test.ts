@@ -171,7 +171,8 @@ test('an upstream that is down, or resets, gets MetricStoreConnectionError with 
     assert.equal(down.key, FIXTURE_KEY);
     const error = JSON.parse(down.body.toString());
     assert.equal(error._type, 'MetricStoreConnectionError');
-    assert.match(error.details, /nothing listens there/);
+    assert.match(error.details, /^The upstream mirror did not answer\./);
+    assert.match(setup.exchanges.at(-1)?.error ?? '', /nothing listens there/, 'the cause is in the log');
   } finally {
     await setup.stop();
   }

@@ -15,6 +15,7 @@ export type {
   HeaderPair,
   IncidentRequest,
   LogEntry,
+  LogPage,
   LogSnapshot,
   Milestones,
   MirrorCheck,

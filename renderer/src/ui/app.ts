@@ -372,6 +372,14 @@ export class App implements AppContext {
       show(this.#banner, true);
       return;
     }
+    if (link.state === 'busy') {
+      // Not final: another window may close; the stream retries, and 'open' hides the banner.
+      this.#banner.className = 'banner';
+      fill(this.#banner, link.message);
+      this.#banner.setAttribute('data-testid', 'stream-busy');
+      show(this.#banner, true);
+      return;
+    }
     if (link.state === 'down' && !this.#state) {
       setText(this.#loading, 'Cannot reach the app. Retrying…');
       return;

@@ -5,9 +5,11 @@
 // says how much it skipped (`log-gap`): the log is then reloaded and replaces the list, so no hole is
 // left. A page that stayed away too long gets `stream-end` and reconnects at once (a new snapshot).
 import {
+  type ControlError,
   type ControlEvent,
   LOG_CAPACITY,
   type LogEntry,
+  type LogPage,
   type LogSnapshot,
   ROUTES,
   TOKEN_QUERY,
@@ -20,7 +22,9 @@ export type Link =
   | { state: 'connecting' }
   | { state: 'open' }
   | { state: 'down' }
-  | { state: 'refused'; message: string };
+  | { state: 'refused'; message: string }
+  /** The app serves its most event streams already (HTTP 503): the message says so; retried. */
+  | { state: 'busy'; message: string };
 
 export interface StreamOptions {
   api: ControlApi;
@@ -125,9 +129,17 @@ export function connectStream({ api, onEvent, onLink }: StreamOptions): () => vo
         onLink({ state: 'down' });
         return;
       }
-      // Closed for good: find out why (a refused token, or the app is gone), then try again if it may help.
+      // Closed for good: find out why (too many streams, a refused token, or the app is gone), then
+      // try again if it may help. EventSource hides the status, so the stream's URL is asked once more.
       current.close();
-      void api.get(ROUTES.state).then(
+      void streamRefusal(url).then((busy) => {
+        if (busy === null) return checkState();
+        onLink({ state: 'busy', message: busy });
+        schedule();
+      });
+    };
+    const checkState = () =>
+      api.get(ROUTES.state).then(
         () => schedule(),
         (error: unknown) => {
           if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
@@ -138,7 +150,6 @@ export function connectStream({ api, onEvent, onLink }: StreamOptions): () => vo
           }
         },
       );
-    };
   };
 
   const schedule = () => {
@@ -154,3 +165,26 @@ export function connectStream({ api, onEvent, onLink }: StreamOptions): () => vo
     source?.close();
   };
 }
+
+/** The server's message when it refused the stream for having too many open (503), else null. */
+async function streamRefusal(url: string): Promise<string | null> {
+  const controller = new AbortController();
+  try {
+    const response = await fetch(url, { signal: controller.signal });
+    if (response.status !== 503) return null;
+    const body = (await response.json()) as Partial<ControlError>;
+    return typeof body.error === 'string' ? body.error : null;
+  } catch {
+    return null;
+  } finally {
+    // A stream that did open this time is not the one used: close it.
+    controller.abort();
+  }
+}
+
+/**
+ * The "show older" hook: the log entries before `beforeId` (the first one the page shows), the
+ * newest of them within the server's page size, oldest first; `hasOlder` says whether to offer more.
+ */
+export const loadOlderLog = (api: ControlApi, beforeId: number): Promise<LogPage> =>
+  api.get<LogPage>(`${ROUTES.log}?before=${beforeId}`);
