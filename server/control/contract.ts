@@ -36,7 +36,8 @@ export type DataSourceKindInfo = ReturnType<typeof dataSourceKindsForUi>[number]
 export interface ConnectionInfo {
   /** The URL StackState should call, or null while there is none yet (tunnel connecting). */
   mirrorUrl: string | null;
-  apiKey: string;
+  /** Null in front of the user's own mirror ("My own mirror") until its first answer tells its key. */
+  apiKey: string | null;
   /** The "Connection details JSON" text, exactly as it should be pasted. */
   connectionDetails: string;
 }
@@ -352,7 +353,7 @@ export interface DataSourceTestResult {
 }
 
 /** What a typed API key must be, in the words the window shows (checked by the settings' own rule). */
-export const API_KEY_RULE = '1 to 200 printable characters, no spaces';
+export const API_KEY_RULE = '1 to 200 ASCII letters, digits or punctuation, no spaces';
 
 /** The token's query parameter and header. */
 export const TOKEN_QUERY = 'token';

@@ -24,6 +24,7 @@ import { exampleFilterOf } from '../telemetry/registry';
 import { NETWORK_EXPOSURE_WARNING } from '../tunnel/none';
 import { createDefaultTunnel, type TunnelFactory } from '../tunnel/plan';
 import { APP_NAME, APP_VERSION } from '../version';
+import { ActionError } from './action-error';
 import { ActionQueue } from './action-queue';
 import { Checklist, headerValue, originOf } from './checklist';
 import { type CleanupParts, cleanUp, cleanupMessage, stopMirror } from './cleanup';
@@ -42,6 +43,7 @@ import {
   type TunnelRequest,
   type TunnelRetryPolicy,
 } from './tunnel-keeper';
+import { upstreamLoopProblem } from './upstream-loop';
 
 export interface SessionOptions {
   store: SettingsStore;
@@ -141,7 +143,10 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
       },
       connection: {
         mirrorUrl: this.tunnels.urlToPaste(this.phase, localUrl),
-        apiKey: this.telemetry.learnedApiKey() ?? effective.apiKey,
+        // In front of the user's own mirror the key is that mirror's, unknown until its first answer.
+        apiKey:
+          this.telemetry.learnedApiKey() ??
+          (effective.dataSource.kind === 'upstream' ? null : effective.apiKey),
         connectionDetails: '{}',
       },
       dataSource: {
@@ -189,6 +194,8 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   /** Validates and saves a change of settings, then restarts what the change needs. */
   updateSettings(patch: SettingsPatch): Promise<SessionState> {
     return this.serialise(async () => {
+      const loop = this.upstreamLoop(patch.dataSource, patch.mirrorPort);
+      if (loop) throw new ActionError(`dataSource: ${loop}`);
       const { needsRestart } = await this.settings.update(patch);
       if (patch.dataSource !== undefined) this.switchDataSource();
       // A mirror that could not start (a port in use) is started again by the change that may fix it.
@@ -250,7 +257,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
         mirrorUrl,
         localUrl,
         tunnelDown,
-        apiKey: () => this.state.connection.apiKey,
+        apiKey: () => this.state.connection.apiKey ?? '',
         timeoutMillis,
         marker,
       }),
@@ -258,8 +265,20 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   }
 
   /** Test Connection of a data source as the Settings form has it: its unchanged secrets are the saved ones. */
-  testDataSource(fromWindow: DataSourceSetting): Promise<DataSourceTestResult> {
+  async testDataSource(fromWindow: DataSourceSetting): Promise<DataSourceTestResult> {
+    const loop = this.upstreamLoop(fromWindow);
+    if (loop) return { ok: false, message: `${describeDataSource(fromWindow)}: ${loop}` };
     return testDataSource(this.settings.withSavedSecrets(fromWindow));
+  }
+
+  /** Why an upstream ("My own mirror") setting would lead back to this app, or null. */
+  private upstreamLoop(setting: DataSourceSetting | undefined, newPort?: number): string | null {
+    if (setting?.kind !== 'upstream' || typeof setting.url !== 'string') return null;
+    const ports = [this.mirror?.port, this.mirror?.tunnelPort, newPort ?? this.settings.effective.mirrorPort];
+    return upstreamLoopProblem(setting.url, {
+      ports: ports.filter((port): port is number => typeof port === 'number' && port > 0),
+      publicUrl: this.state.tunnel.publicUrl,
+    });
   }
 
   /** Sends a logged request again to the local mirror; the new exchange lands in the log. */

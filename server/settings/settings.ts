@@ -86,7 +86,7 @@ const fieldChecks: { [K in Exclude<keyof Settings, 'version'>]: (value: unknown)
   apiKey: (v) =>
     typeof v === 'string' && /^[\x21-\x7e]{1,200}$/.test(v)
       ? null
-      : 'must be 1 to 200 printable characters, no spaces',
+      : 'must be 1 to 200 ASCII letters, digits or punctuation, no spaces',
   dataSource: checkDataSource,
   requestTimeoutSeconds: (v) =>
     Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 300

@@ -58,7 +58,7 @@ export function operationLabel(entry: Pick<LogEntry, 'operation' | 'method' | 'u
 export function resultLabel(entry: Pick<LogEntry, 'operation' | 'resultCount'>): string {
   if (entry.resultCount === null || entry.operation === null || entry.operation === 'connection') return '';
   const [one, many] = RESULT_UNITS[entry.operation];
-  return `${entry.resultCount} ${entry.resultCount === 1 ? one : many}`;
+  return plural(entry.resultCount, one, many);
 }
 
 export type Tone = 'ok' | 'info' | 'warn' | 'error' | 'idle';
@@ -93,6 +93,22 @@ export const PURPOSE_LABELS: Record<Exclude<RequestPurpose, 'caller'>, string> =
 
 /** A count with thousands separators, as the user's locale writes it. */
 export const formatCount = (n: number): string => n.toLocaleString();
+
+/** "1 point", "10,000 points": the count in the locale's digits, with the noun agreeing with it. */
+export const plural = (n: number, one: string, many = `${one}s`): string =>
+  `${formatCount(n)} ${n === 1 ? one : many}`;
+
+/** An option's label as the form's other labels are written: a capital first letter ("Bearer token"). */
+export const fieldLabel = (label: string): string => label.charAt(0).toUpperCase() + label.slice(1);
+
+/**
+ * An option's placeholder in the form: an example, never a command-line metavariable ("URL",
+ * "TOKEN"), which reads as a value to type. Such a name becomes an example for a URL, else nothing.
+ */
+export function fieldPlaceholder(name: string, placeholder: string): string {
+  if (!/^[A-Z_]+$/.test(placeholder)) return placeholder;
+  return name === 'url' ? 'http://host:port/' : '';
+}
 
 const REASON_LIMIT_CHARS = 600;
 
