@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { copyAllText } from '../../renderer/src/lib/connection-text';
 import {
-  formatClock,
-  formatDateTime,
   formatDuration,
+  plural,
   resultLabel,
   rowView,
   splitLinks,
@@ -50,7 +49,7 @@ describe('rows', () => {
   it('summarises an entry', () => {
     const row = rowView(makeEntry(7));
     assert.equal(row.operation, 'Metric values');
-    assert.equal(row.results, '1440 points');
+    assert.equal(row.results, '1,440 points');
     assert.equal(row.status, '200');
     assert.equal(row.statusTone, 'ok');
     assert.equal(row.originLabel, 'tunnel');
@@ -152,10 +151,11 @@ describe('truncationNote', () => {
   });
 });
 
-describe('one time format', () => {
-  it("the detail's date and time is the list's clock with the day before it", () => {
-    const at = new Date(2026, 0, 5, 7, 8, 9, 42).getTime();
-    assert.equal(formatClock(at), '07:08:09');
-    assert.equal(formatDateTime(at), '2026-01-05 07:08:09.042');
+describe('counts and plurals', () => {
+  it('one noun agrees with its count, and counts use the locale’s separators', () => {
+    assert.equal(plural(1, 'point'), '1 point');
+    assert.equal(plural(10_000, 'point'), `${(10_000).toLocaleString()} points`);
+    assert.equal(plural(2, 'simulated incident'), '2 simulated incidents');
+    assert.equal(plural(0, 'request'), '0 requests');
   });
 });

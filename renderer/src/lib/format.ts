@@ -1,5 +1,6 @@
 // Small formatting helpers shared by the views. Pure: no DOM.
 import type { LogEntry, RequestOrigin, RequestPurpose } from './contract';
+import { formatTimestamp } from './time-format';
 
 type Operation = NonNullable<LogEntry['operation']>;
 
@@ -29,21 +30,6 @@ export const ORIGIN_TITLES: Record<RequestOrigin, string> = {
   tunnel: 'Came through the tunnel: this is StackState',
   network: 'Came from another machine on the network (StackState in Docker, or someone else)',
 };
-
-const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-
-/** Local wall-clock time, HH:MM:SS (with .mmm when asked). */
-export function formatClock(epochMillis: number, withMillis = false): string {
-  const d = new Date(epochMillis);
-  const base = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  return withMillis ? `${base}.${pad(d.getMilliseconds(), 3)}` : base;
-}
-
-/** Local date and time, YYYY-MM-DD HH:MM:SS.mmm: the clock's format with the day before it. */
-export function formatDateTime(epochMillis: number): string {
-  const d = new Date(epochMillis);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${formatClock(epochMillis, true)}`;
-}
 
 export function formatDuration(millis: number): string {
   if (millis < 1) return '<1 ms';
@@ -193,10 +179,11 @@ function findingFlag(entry: LogEntry): RowView['flag'] {
   };
 }
 
-export function rowView(entry: LogEntry): RowView {
+/** A row of the list; `now` decides whether its time needs the day before it. */
+export function rowView(entry: LogEntry, now = Date.now()): RowView {
   return {
     id: entry.id,
-    time: formatClock(entry.time),
+    time: formatTimestamp(entry.time, { now }),
     operation: operationLabel(entry),
     summary: entry.summary,
     error: [entry.error, errorReason(entry)].filter(Boolean).join(': '),

@@ -1,7 +1,8 @@
 // Stop & clean up: a confirmation dialog that says what will stop and what will be forgotten, the
 // report afterwards (what was done, what is left to do in StackState), and Start to come back.
 import { type CleanupOptions, type CleanupReport, ROUTES, type SessionState } from '../lib/contract';
-import { formatClock, plural } from '../lib/format';
+import { plural } from '../lib/format';
+import { formatTimestamp } from '../lib/time-format';
 import type { AppContext, View } from './context';
 import { fill, h, setText, show } from './dom';
 import { InlineMessage, runFrom } from './widgets';
@@ -164,7 +165,7 @@ export class StoppedView implements View {
     const ok = report.steps.every((step) => step.ok);
     // The status card above already says "Stopped and cleaned up": this title names the report.
     setText(this.#title, ok ? 'Clean-up report' : 'Clean-up report: some steps need a look');
-    setText(this.#intro, `At ${formatClock(report.at)}:`);
+    setText(this.#intro, `At ${formatTimestamp(report.at, { now: Date.now() })}:`);
     fill(
       this.#steps,
       ...report.steps.map((step) =>
