@@ -47,13 +47,19 @@ describe('copyAllText', () => {
 
 describe('rows', () => {
   it('summarises an entry', () => {
-    const row = rowView(makeEntry(7));
+    const entry = makeEntry(7);
+    const row = rowView(entry, entry.time + 60_000);
     assert.equal(row.operation, 'Metric values');
     assert.equal(row.results, '1,440 points');
     assert.equal(row.status, '200');
     assert.equal(row.statusTone, 'ok');
     assert.equal(row.originLabel, 'tunnel');
-    assert.match(row.time, /^\d\d:\d\d:\d\d$/);
+    assert.match(row.time, /^\d\d:\d\d:\d\d$/, 'today: the clock only');
+    assert.match(
+      rowView(entry, entry.time + 2 * 86_400_000).time,
+      /^\S+ \S+ \d\d:\d\d:\d\d$/,
+      'another day: the date first',
+    );
   });
 
   it('names unknown paths by method and URL, and colours errors', () => {
