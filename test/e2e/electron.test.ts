@@ -195,7 +195,10 @@ else
           }
         });
         const state = await app.evaluate(() => (globalThis as unknown as WithHooks).mirrorTrayTest.state());
-        await page.getByText(state.connection.apiKey ?? 'no key').first().waitFor();
+        await page
+          .getByText(state.connection.apiKey ?? 'no key')
+          .first()
+          .waitFor();
         await page.screenshot({ path: join(SCREENSHOTS, 'electron-window.png') });
 
         // The real window's hardening: a page without Node, and no new windows.
