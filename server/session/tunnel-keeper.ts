@@ -60,6 +60,8 @@ export class TunnelKeeper {
   private localUrl = '';
   private retryTimer: NodeJS.Timeout | null = null;
   private retryAttempt = 0;
+  /** Tries to open the tunnel since it was last online (or closed): each one says its number. */
+  private tries = 0;
   /** When the scheduled retry (ours, or the tunnel's own reconnection) starts: the window counts down to it. */
   private nextTryAt: number | null = null;
   /** Why the tunnel last failed, while it is being tried again: the message keeps saying it. */
@@ -124,13 +126,14 @@ export class TunnelKeeper {
     this.nextTryAt = null;
     tunnel.on('status', (status) => this.onStatus(tunnel, status));
     // The phase and the status say the same from the first event on, before the tunnel reports.
-    this.current = { state: 'connecting', attempt: 1 };
+    this.tries++;
+    this.current = { state: 'connecting', attempt: this.tries };
     if (this.lastFailure === null) hooks.phase('connecting', `Opening the ${tunnel.kind} tunnel…`);
     else {
       // Trying again after a failure: the phase stays, so the local URL stays on screen, usable.
       hooks.phase(
         'tunnel-error',
-        `${this.lastFailure} Trying again now; meanwhile the mirror keeps serving locally at ${localUrl}.`,
+        `${this.lastFailure} Trying again now (attempt ${this.tries}); meanwhile the mirror keeps serving locally at ${localUrl}.`,
       );
     }
     this.opening = tunnel;
@@ -164,6 +167,7 @@ export class TunnelKeeper {
   async close(): Promise<CleanupStep> {
     this.cancelRetry();
     this.retryAttempt = 0;
+    this.tries = 0;
     this.lastFailure = null;
     const tunnel = this.tunnel;
     this.tunnel = null;
@@ -229,6 +233,7 @@ export class TunnelKeeper {
     switch (status.state) {
       case 'online':
         this.retryAttempt = 0;
+        this.tries = 0;
         this.lastFailure = null;
         this.nextTryAt = null;
         this.online(tunnel, status.publicUrl);

@@ -278,13 +278,15 @@ describe('with the real ngrok child process and no way to reach ngrok', () => {
     assert.equal(retrying.phase, 'tunnel-error', 'a retry does not go back to "connecting"');
     assert.equal(retrying.connection.mirrorUrl, failed.mirror.localUrl, 'the local URL stays on screen');
     assert.equal(retrying.tunnel.retryAt, null);
-    assert.match(retrying.message, /Trying again now/);
+    assert.match(retrying.message, /Trying again now \(attempt 2\)/, 'the first retry is the second try');
     const again = await waitFor(
       session,
       (s) => s.tunnel.status.state === 'error' && s.tunnel.retryAt !== null,
     );
     const secondDelay = again.tunnel.retryAt! - Date.now();
     assert.ok(secondDelay > 1500 && secondDelay <= 2000, `then in about 2 s, not ${secondDelay} ms`);
+    const retryingAgain = await waitFor(session, (s) => s.tunnel.status.state === 'connecting');
+    assert.match(retryingAgain.message, /Trying again now \(attempt 3\)/, 'retries count up');
     const blank = events
       .map((e) => JSON.parse(e) as SessionState)
       .filter((e) => e.connection.mirrorUrl === null);
