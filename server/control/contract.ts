@@ -119,7 +119,10 @@ export interface SessionState {
     localUrl: string | null;
     port: number | null;
     host: string;
-    /** Set when the mirror listens beyond loopback: anyone on the network can query it. */
+    /**
+     * Set when the mirror listens beyond loopback (anyone on the network can query it), or on loopback
+     * with the tunnel "none" (StackState in Docker may not reach it).
+     */
     networkWarning: string | null;
   };
   tunnel: {

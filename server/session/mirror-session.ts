@@ -21,7 +21,7 @@ import { MirrorListenError, type RunningMirror, startMirror, TUNNEL_HOST } from 
 import type { SettingsStore } from '../settings/settings';
 import { type DataSourceSetting, dataSourceKindsForUi, describeDataSource } from '../telemetry';
 import { exampleFilterOf } from '../telemetry/registry';
-import { NETWORK_EXPOSURE_WARNING } from '../tunnel/none';
+import { dockerLoopbackWarning, NETWORK_EXPOSURE_WARNING } from '../tunnel/none';
 import { createDefaultTunnel, type TunnelFactory } from '../tunnel/plan';
 import { APP_NAME, APP_VERSION } from '../version';
 import { ActionError } from './action-error';
@@ -132,7 +132,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
         port: this.mirror?.port ?? null,
         host: this.settings.bindHost,
         // Beyond loopback, anyone on the network can query the mirror: say so.
-        networkWarning: this.mirror && !isLoopback(this.mirror.host) ? NETWORK_EXPOSURE_WARNING : null,
+        networkWarning: this.mirror ? networkWarningOf(this.mirror.host, effective.tunnel) : null,
       },
       tunnel: {
         kind: effective.tunnel,
@@ -203,6 +203,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
         await this.teardown();
         await this.startNow();
       } else {
+        this.tunnels.restate();
         this.changed();
       }
       if (patch.ngrokAuthtoken) this.emit('notice', 'The ngrok authtoken was saved.');
@@ -334,7 +335,12 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     const mirror = this.mirror;
     if (!mirror) return null;
     const target = { host: TUNNEL_HOST, port: mirror.tunnelPort };
-    return { plan: this.settings.tunnelPlan(mirror.port), target, localUrl: mirror.localUrl };
+    return {
+      plan: this.settings.tunnelPlan(mirror.port),
+      target,
+      localUrl: mirror.localUrl,
+      mirrorHost: mirror.host,
+    };
   }
 
   private onTunnelPhase(phase: TunnelPhase, message: string): void {
@@ -404,4 +410,10 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   private serialise<T>(task: () => Promise<T>): Promise<T> {
     return this.queue.run(task);
   }
+}
+
+/** Beyond loopback, anyone on the network can query the mirror; on loopback with the tunnel "none", Docker may not reach it. */
+function networkWarningOf(host: string, tunnel: string): string | null {
+  if (!isLoopback(host)) return NETWORK_EXPOSURE_WARNING;
+  return tunnel === 'none' ? dockerLoopbackWarning(host) : null;
 }

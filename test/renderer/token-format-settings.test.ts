@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { copyAllText } from '../../renderer/src/lib/connection-text';
 import {
+  errorLine,
   formatDuration,
   plural,
   resultLabel,
@@ -163,5 +164,23 @@ describe('counts and plurals', () => {
     assert.equal(plural(10_000, 'point'), `${(10_000).toLocaleString()} points`);
     assert.equal(plural(2, 'simulated incident'), '2 simulated incidents');
     assert.equal(plural(0, 'request'), '0 requests');
+  });
+});
+
+describe('error rows', () => {
+  it('are written one way: "Type: summary: reason", with no stray ".:", whatever wrote them', () => {
+    assert.equal(
+      errorLine('RemoteMirrorError: Malformed JSON body.', 'The body is not JSON.'),
+      'RemoteMirrorError: Malformed JSON body: The body is not JSON.',
+    );
+    assert.equal(
+      errorLine('RemoteMirrorError (The upstream answered 502)', null),
+      'RemoteMirrorError: The upstream answered 502',
+    );
+    assert.equal(
+      errorLine('MetricStoreConnectionError: Nothing answers at a:1.', null),
+      'MetricStoreConnectionError: Nothing answers at a:1.',
+    );
+    assert.equal(errorLine(null, null), '');
   });
 });

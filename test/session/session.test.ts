@@ -194,7 +194,7 @@ describe('through the local stand-in tunnel', () => {
     await session.start();
     const second = await waitForPhase(session, ['online']);
     assert.notEqual(second.tunnel.publicUrl, first);
-    assert.match(second.message, /^Online at a new URL\. The public URL changed to .*update the Mirror URL/);
+    assert.match(second.message, /^Online at a new URL\. The public URL changed to .*Update the Mirror URL/);
     assert.equal(notices.length, 1);
     await session.cleanup();
     await session.start();
@@ -212,6 +212,7 @@ describe('with no tunnel (StackState in Docker on this machine)', () => {
     assert.match(state.mirror.networkWarning ?? '', /all network interfaces/);
     assert.equal(state.connection.mirrorUrl, `http://host.docker.internal:${state.mirror.port}/`);
     assert.match(state.message, /^StackState in Docker on this machine can reach the mirror at http/);
+    assert.doesNotMatch(state.mirror.networkWarning ?? '', /Docker on Linux/, 'on 0.0.0.0 Docker reaches it');
     const selfTest = await session.selfTest();
     assert.equal(selfTest.url, state.mirror.localUrl, 'host.docker.internal resolves only inside Docker');
     assert.equal(selfTest.mirrorUrl, state.connection.mirrorUrl);

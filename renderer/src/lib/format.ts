@@ -139,6 +139,16 @@ function detailsOf(body: string): string | null {
   return JSON.stringify(details);
 }
 
+/**
+ * An error row in one format, whichever part of the app wrote it: "RemoteMirrorError: Malformed JSON
+ * body: The body…" (an upstream's "Type (text)" is said the same way; no stray ".:" between the parts).
+ */
+export function errorLine(error: string | null, reason: string | null): string {
+  if (!error) return reason ?? '';
+  const line = error.replace(/^(\w+) \((.*)\)$/s, '$1: $2');
+  return reason ? `${line.replace(/[.:]\s*$/, '')}: ${reason}` : line;
+}
+
 /** One row of the request list, ready to show. */
 export interface RowView {
   id: number;
@@ -186,7 +196,7 @@ export function rowView(entry: LogEntry, now = Date.now()): RowView {
     time: formatTimestamp(entry.time, { now }),
     operation: operationLabel(entry),
     summary: entry.summary,
-    error: [entry.error, errorReason(entry)].filter(Boolean).join(': '),
+    error: errorLine(entry.error, errorReason(entry)),
     status: String(entry.status),
     statusTone: statusCodeTone(entry),
     duration: formatDuration(entry.durationMillis),
