@@ -14,6 +14,8 @@ export interface CheckOptions {
   apiKey: string | null;
   connectionDetails: Record<string, unknown>;
   timeoutMillis: number;
+  /** Sent with every request besides StackState's own headers (the window marks its Check runs). */
+  headers?: Record<string, string>;
   /** "now" for the query windows; fixed in tests. */
   now?: number;
 }
@@ -49,7 +51,11 @@ export async function runChecks(mirrorUrl: string, options: CheckOptions): Promi
     try {
       answer = await callBackend(
         url,
-        { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sent.body) },
+        {
+          method: 'POST',
+          headers: { ...options.headers, 'content-type': 'application/json' },
+          body: JSON.stringify(sent.body),
+        },
         { connectionDetails, signal, note: () => {} },
       );
     } catch (error) {

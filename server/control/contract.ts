@@ -153,7 +153,8 @@ export interface SessionState {
 export type RequestOrigin = 'tunnel' | 'network' | 'local';
 
 /** Who made a request: a caller (StackState, curl…), the window's Replay, or the self-test. */
-export type RequestPurpose = 'caller' | 'replay' | 'self-test';
+/** Who made a request: a caller (StackState, curl), or the app itself (a replay, the self-test, a Check run). */
+export type RequestPurpose = 'caller' | 'replay' | 'self-test' | 'check';
 
 /** A header as received (request) or sent (response): lower-case name, value cut at the log's bound. */
 export type HeaderPair = [name: string, value: string];

@@ -265,6 +265,14 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     );
   }
 
+  /**
+   * Runs a Check (the window's Check tab) with a marker header on its requests: those that reach this
+   * app's own mirror are logged as "check", not as a caller's, and can be filtered out.
+   */
+  asCheckRun<T>(run: (headers: Record<string, string>) => Promise<T>): Promise<T> {
+    return this.replays.asOwnRun('check', (marker) => run({ [SELF_REQUEST_HEADER]: marker }));
+  }
+
   /** Test Connection of a data source as the Settings form has it: its unchanged secrets are the saved ones. */
   async testDataSource(fromWindow: DataSourceSetting): Promise<DataSourceTestResult> {
     const loop = this.upstreamLoop(fromWindow);

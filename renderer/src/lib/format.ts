@@ -75,6 +75,7 @@ export function truncationNote(
 export const PURPOSE_LABELS: Record<Exclude<RequestPurpose, 'caller'>, string> = {
   replay: 'replay',
   'self-test': 'self-test',
+  check: 'check',
 };
 
 /** A count with thousands separators, as the user's locale writes it. */
