@@ -60,7 +60,7 @@ export class ApiKeyCard {
     this.el = h(
       'section',
       { class: 'card stack', 'aria-labelledby': 'key-title' },
-      h('h2', { id: 'key-title' }, 'Api key'),
+      h('h2', { id: 'key-title' }, 'Api Key'),
       h('div', { class: 'field' }, this.#apiKey, this.#regenerate),
       this.#keyNote,
       this.#ownKeyForm,
