@@ -276,7 +276,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   /** Test Connection of a data source as the Settings form has it: its unchanged secrets are the saved ones. */
   async testDataSource(fromWindow: DataSourceSetting): Promise<DataSourceTestResult> {
     const loop = this.upstreamLoop(fromWindow);
-    if (loop) return { ok: false, message: `${describeDataSource(fromWindow)}: ${loop}` };
+    if (loop) return { ok: false, message: loop };
     return testDataSource(this.settings.withSavedSecrets(fromWindow));
   }
 

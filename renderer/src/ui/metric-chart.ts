@@ -223,7 +223,9 @@ export class MetricChart {
     this.#canvas.dataset.timeTicks = axes.timeTicks
       .map((t) => [t.label, t.date].filter(Boolean).join(' '))
       .join(' | ');
-    setText(this.#zone, `Times in ${timeZoneName()} (${utcOffsetLabel(to)}).`);
+    const zone = timeZoneName();
+    const offset = utcOffsetLabel(to);
+    setText(this.#zone, zone === offset ? `Times in ${zone}.` : `Times in ${zone} (${offset}).`);
 
     g.save();
     g.beginPath();
