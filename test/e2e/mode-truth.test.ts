@@ -171,6 +171,7 @@ describe('the small ones', { skip: browserSkip }, () => {
           hasText: 'The Api Key may hold only ASCII letters, digits and punctuation: “é” is not one.',
         })
         .waitFor();
+      await page.locator('.inline-message.tone-error').filter({ hasText: '“é”' }).scrollIntoViewIfNeeded();
       assert.equal(app.session.state.connection.apiKey, before, 'nothing was saved');
     });
     const { context, page } = await openPage(browser, app);

@@ -15,6 +15,7 @@ import { fill, h, setText, show } from './dom';
 import { FirstRunForm } from './first-run';
 import { IncidentsPanel } from './incidents-panel';
 import { Inspector } from './inspector';
+import { showAppGone, showTokenRefused } from './link-banner';
 import { SettingsPanel } from './settings-panel';
 import { StatusCard } from './status-card';
 import { connectStream, type Link } from './stream';
@@ -329,17 +330,7 @@ export class App implements AppContext {
       setText(this.#pill, 'Not connected');
       this.#pill.dataset.tone = 'error';
       show(this.#headerButton, false);
-      this.#banner.className = 'banner refused';
-      fill(
-        this.#banner,
-        h('b', null, 'This page cannot reach the app: the control token was refused.'),
-        h('br'),
-        link.message,
-        h('br'),
-        'In the desktop app, open the window from the tray menu instead.',
-      );
-      this.#banner.setAttribute('data-testid', 'token-error');
-      show(this.#banner, true);
+      showTokenRefused(this.#banner, link.message);
       return;
     }
     if (link.state === 'down' && !this.#state) {
@@ -362,15 +353,7 @@ export class App implements AppContext {
     this.#dialog.el.close();
     this.#status.showAppGone();
     this.#setActionsEnabled(false);
-    this.#banner.className = 'banner';
-    this.#banner.setAttribute('data-testid', 'link-banner');
-    fill(
-      this.#banner,
-      h('b', null, 'The app is not running: this window cannot reach it.'),
-      h('br'),
-      'Its buttons are off, and the Mirror URL below no longer answers. Start the app again, then open its window from the tray icon (or the address the headless mode prints: it has a new token, so this page will not come back). This page retries by itself in case the app was only busy.',
-    );
-    show(this.#banner, true);
+    showAppGone(this.#banner);
   }
 
   /** Switches every action in the page off (remembering which) or back on. The tabs stay usable. */

@@ -124,6 +124,8 @@ export class ConnectionCard implements View {
     const partial = !result.ok && result.reach === 'this-machine' && result.keyHeaderMatches;
     const mark = result.ok ? '✓' : partial ? '!' : '✗';
     this.#result.show(`${mark} ${result.message}`, result.ok ? 'ok' : partial ? 'warn' : 'error');
+    // The result is under the card's buttons, often below the fold at 360 px: bring it into view.
+    this.#result.el.scrollIntoView({ block: 'nearest' });
   }
 }
 
