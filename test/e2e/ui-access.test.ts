@@ -136,7 +136,12 @@ describe('the window, first run and access', { skip: browserSkip }, () => {
       await page.waitForFunction(() => document.activeElement?.textContent === 'Try again', null, {
         timeout: 5000,
       });
-      assert.equal(await page.locator('.status-card .inline-message').isHidden(), true, 'no error shown');
+      // The same failure again: the card says the try ran, and when, rather than nothing changing.
+      assert.match(
+        await text(page.locator('.status-card .inline-message')),
+        /^Tried again at \d\d:\d\d:\d\d: the tunnel failed again, for the reason above\.$/,
+      );
+      await screenshot(page, 'tunnel-tried-again-420-light');
 
       await page.getByRole('button', { name: 'Change authtoken' }).click();
       const input = page.getByTestId('authtoken-input');
@@ -189,7 +194,13 @@ describe('the window, first run and access', { skip: browserSkip }, () => {
       await page.getByTestId('stop-cleanup').focus();
       await page.keyboard.press('Enter');
       await page.getByTestId('cleanup-dialog').waitFor();
-      await page.keyboard.press('Enter'); // the dialog opens with focus on its confirm button
+      // The dialog opens with focus on Cancel (Enter at once stops nothing); Tab reaches the confirm button.
+      assert.equal(
+        await page.evaluate(() => document.activeElement?.getAttribute('data-testid')),
+        'cancel-cleanup',
+      );
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Enter');
       await waitForState(app.session, (s) => s.phase === 'stopped');
       await page.getByTestId('stopped').waitFor();
       await page.waitForFunction(() => document.activeElement?.closest('[data-testid="stopped"]'), null, {
