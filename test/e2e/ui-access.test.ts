@@ -119,6 +119,11 @@ describe('the window, first run and access', { skip: browserSkip }, () => {
       await page.getByRole('button', { name: 'Save and connect' }).click();
       await waitForState(app.session, (s) => s.phase === 'tunnel-error');
       await page.getByTestId('status-pill').filter({ hasText: 'Tunnel error' }).waitFor();
+      // A toast still up does not contradict the card ("Opening the tunnel…" beside "Tunnel error").
+      const toastSays = await page
+        .getByTestId('toast')
+        .evaluate((el) => (el.classList.contains('visible') ? (el.textContent ?? '') : ''));
+      assert.doesNotMatch(toastSays, /Opening the tunnel/);
       const message = await text(page.getByTestId('status-message'));
       assert.match(message, /ngrok rejected the authtoken/);
       assert.match(message, /keeps serving locally/);
