@@ -30,7 +30,7 @@ export async function runTrayAction(action: TrayAction, deps: TrayActionDeps): P
         if (state.connection.mirrorUrl) deps.clipboard.writeText(state.connection.mirrorUrl);
         return;
       case 'copy-api-key':
-        deps.clipboard.writeText(state.connection.apiKey);
+        if (state.connection.apiKey) deps.clipboard.writeText(state.connection.apiKey);
         return;
       case 'copy-connection-details':
         deps.clipboard.writeText(state.connection.connectionDetails);

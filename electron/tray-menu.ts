@@ -95,7 +95,7 @@ export function trayMenu(state: SessionState): TrayMenuItem[] {
     entry('show', true),
     { separator: true },
     entry('copy-url', hasUrl),
-    entry('copy-api-key', connection.apiKey !== ''),
+    entry('copy-api-key', Boolean(connection.apiKey)),
     entry('copy-connection-details', connection.connectionDetails !== ''),
     { separator: true },
     entry('self-test', hasUrl && state.mirror.localUrl !== null && !busy),

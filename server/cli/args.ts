@@ -63,7 +63,7 @@ on a local address that is printed at start; open it in any browser.
 
 Options:
   --port N             mirror port (default 7007; 0 picks a free one)
-  --host ADDR          where the mirror listens (default 127.0.0.1)
+  --host ADDR          where the mirror listens (default 127.0.0.1; with --tunnel none, 0.0.0.0)
   --api-key KEY        API key for this run (default: generated once and kept in the settings file)
   --profile KIND       what the mirror serves (default demo):
 ${DATA_SOURCE_KINDS.map((entry) => `                         ${entry.kind.padEnd(10)} ${entry.help}`).join('\n')}

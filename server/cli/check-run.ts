@@ -14,6 +14,8 @@ export interface CheckOptions {
   apiKey: string | null;
   connectionDetails: Record<string, unknown>;
   timeoutMillis: number;
+  /** Sent with every request besides StackState's own headers (the window marks its Check runs). */
+  headers?: Record<string, string>;
   /** "now" for the query windows; fixed in tests. */
   now?: number;
 }
@@ -49,7 +51,11 @@ export async function runChecks(mirrorUrl: string, options: CheckOptions): Promi
     try {
       answer = await callBackend(
         url,
-        { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sent.body) },
+        {
+          method: 'POST',
+          headers: { ...options.headers, 'content-type': 'application/json' },
+          body: JSON.stringify(sent.body),
+        },
         { connectionDetails, signal, note: () => {} },
       );
     } catch (error) {
@@ -79,11 +85,9 @@ export async function runChecks(mirrorUrl: string, options: CheckOptions): Promi
     what: 'Test Connection',
     body: { _type: 'TestConnectionRequest', connectionDetails },
   });
+  // Nothing there: one plain line, instead of a failed check and every other rule "not exercised".
   if (first.failure && NOTHING_THERE.test(first.failure))
-    return {
-      reachable: false,
-      message: `Nothing answers at ${base.href}: ${first.failure.replace(/^Could not reach \S+: /, '')}`,
-    };
+    return { reachable: false, message: `${first.failure}.`.replace(/([.?])\.$/, '$1') };
 
   const end = Math.floor((options.now ?? Date.now()) / 60_000) * 60_000;
   const start = end - 3_600_000;
@@ -292,7 +296,9 @@ export async function runChecks(mirrorUrl: string, options: CheckOptions): Promi
 }
 
 /** Failures that mean no mirror is there at all (callBackend's plain-words causes). */
-const NOTHING_THERE = /nothing listens|not known|could not be looked up|cannot be reached/;
+/** The sentences of reach.ts that mean nothing is there to check (not a server that broke the exchange). */
+const NOTHING_THERE =
+  /^(Nothing answers at|The host name|Port \d+ is one|Cannot reach \S+: (the host cannot|the network cannot|its host name))/;
 
 const describeRaw = (field: string | undefined) => `Metric values of ${field ?? '(no field)'}, raw over 1 h`;
 

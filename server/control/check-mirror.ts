@@ -9,7 +9,11 @@ import type { CheckMirrorRequest, CheckMirrorResult } from './contract';
 /** StackState's "Request timeout ui". */
 const CHECK_TIMEOUT_MILLIS = 15_000;
 
-export async function checkMirrorFromUi(request: CheckMirrorRequest): Promise<CheckMirrorResult> {
+/** `headers` go on every request the checks send (the session's marker, to log them as a Check run). */
+export async function checkMirrorFromUi(
+  request: CheckMirrorRequest,
+  headers: Record<string, string> = {},
+): Promise<CheckMirrorResult> {
   const problem = checkUpstreamUrl(request.url);
   if (problem) throw new ActionError(`The mirror URL ${problem}.`);
   let connectionDetails: unknown = {};
@@ -26,5 +30,6 @@ export async function checkMirrorFromUi(request: CheckMirrorRequest): Promise<Ch
     apiKey: request.apiKey?.trim() ? request.apiKey.trim() : null,
     connectionDetails: connectionDetails as Record<string, unknown>,
     timeoutMillis: CHECK_TIMEOUT_MILLIS,
+    headers,
   });
 }

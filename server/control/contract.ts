@@ -36,7 +36,8 @@ export type DataSourceKindInfo = ReturnType<typeof dataSourceKindsForUi>[number]
 export interface ConnectionInfo {
   /** The URL StackState should call, or null while there is none yet (tunnel connecting). */
   mirrorUrl: string | null;
-  apiKey: string;
+  /** Null in front of the user's own mirror ("My own mirror") until its first answer tells its key. */
+  apiKey: string | null;
   /** The "Connection details JSON" text, exactly as it should be pasted. */
   connectionDetails: string;
 }
@@ -129,7 +130,10 @@ export interface SessionState {
     localUrl: string | null;
     port: number | null;
     host: string;
-    /** Set when the mirror listens beyond loopback: anyone on the network can query it. */
+    /**
+     * Set when the mirror listens beyond loopback (anyone on the network can query it), or on loopback
+     * with the tunnel "none" (StackState in Docker may not reach it).
+     */
     networkWarning: string | null;
     /** Set while the mirror cannot start because its port is taken: by what, where the OS says. */
     portBusy: PortBusy | null;
@@ -162,7 +166,8 @@ export interface SessionState {
 export type RequestOrigin = 'tunnel' | 'network' | 'local';
 
 /** Who made a request: a caller (StackState, curl…), the window's Replay, or the self-test. */
-export type RequestPurpose = 'caller' | 'replay' | 'self-test';
+/** Who made a request: a caller (StackState, curl), or the app itself (a replay, the self-test, a Check run). */
+export type RequestPurpose = 'caller' | 'replay' | 'self-test' | 'check';
 
 /** A header as received (request) or sent (response): lower-case name, value cut at the log's bound. */
 export type HeaderPair = [name: string, value: string];
@@ -379,7 +384,7 @@ export interface DataSourceTestResult {
 }
 
 /** What a typed API key must be, in the words the window shows (checked by the settings' own rule). */
-export const API_KEY_RULE = '1 to 200 printable characters, no spaces';
+export const API_KEY_RULE = '1 to 200 ASCII letters, digits or punctuation, no spaces';
 
 /** The token's query parameter and header. */
 export const TOKEN_QUERY = 'token';

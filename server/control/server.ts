@@ -204,7 +204,7 @@ function registerActions(app: FastifyInstance, session: MirrorSession): void {
     session.testDataSource((request.body as { dataSource: DataSourceSetting }).dataSource),
   );
   app.post(ROUTES.checkMirror, { schema: { body: CheckMirrorRequestSchema } }, async (request) =>
-    checkMirrorFromUi(request.body as CheckMirrorRequest),
+    session.asCheckRun((headers) => checkMirrorFromUi(request.body as CheckMirrorRequest, headers)),
   );
   app.post(`${ROUTES.replay}/:id`, async (request) => {
     const id = Number((request.params as { id: string }).id);

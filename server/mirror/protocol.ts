@@ -246,7 +246,7 @@ export const API_KEY_HEADER = 'X-MIRROR-API-KEY';
 export function apiKeyProblem(value: unknown): string | null {
   return typeof value === 'string' && /^[\x21-\x7e]{1,200}$/.test(value)
     ? null
-    : 'must be 1 to 200 printable characters, no spaces';
+    : 'must be 1 to 200 ASCII letters, digits or punctuation, no spaces';
 }
 
 /** The Content-Type of every JSON answer the mirror sends (fastify's own for a serialised object). */

@@ -22,9 +22,10 @@ import { MirrorListenError, type RunningMirror, startMirror, TUNNEL_HOST } from 
 import type { SettingsStore } from '../settings/settings';
 import { type DataSourceSetting, dataSourceKindsForUi, describeDataSource } from '../telemetry';
 import { exampleFilterOf } from '../telemetry/registry';
-import { NETWORK_EXPOSURE_WARNING } from '../tunnel/none';
+import { dockerLoopbackWarning, NETWORK_EXPOSURE_WARNING } from '../tunnel/none';
 import { createDefaultTunnel, type TunnelFactory } from '../tunnel/plan';
 import { APP_NAME, APP_VERSION } from '../version';
+import { ActionError } from './action-error';
 import { ActionQueue } from './action-queue';
 import { Checklist, headerValue, originOf } from './checklist';
 import { type CleanupParts, cleanUp, cleanupMessage, stopMirror } from './cleanup';
@@ -44,6 +45,7 @@ import {
   type TunnelRequest,
   type TunnelRetryPolicy,
 } from './tunnel-keeper';
+import { upstreamLoopProblem } from './upstream-loop';
 
 export interface SessionOptions {
   store: SettingsStore;
@@ -134,7 +136,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
         port: this.mirror?.port ?? null,
         host: this.settings.bindHost,
         // Beyond loopback, anyone on the network can query the mirror: say so.
-        networkWarning: this.mirror && !isLoopback(this.mirror.host) ? NETWORK_EXPOSURE_WARNING : null,
+        networkWarning: this.mirror ? networkWarningOf(this.mirror.host, effective.tunnel) : null,
         portBusy: this.mirror ? null : this.portBusy,
       },
       tunnel: {
@@ -146,7 +148,10 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
       },
       connection: {
         mirrorUrl: this.tunnels.urlToPaste(this.phase, localUrl),
-        apiKey: this.telemetry.learnedApiKey() ?? effective.apiKey,
+        // In front of the user's own mirror the key is that mirror's, unknown until its first answer.
+        apiKey:
+          this.telemetry.learnedApiKey() ??
+          (effective.dataSource.kind === 'upstream' ? null : effective.apiKey),
         connectionDetails: '{}',
       },
       dataSource: {
@@ -194,6 +199,8 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   /** Validates and saves a change of settings, then restarts what the change needs. */
   updateSettings(patch: SettingsPatch): Promise<SessionState> {
     return this.serialise(async () => {
+      const loop = this.upstreamLoop(patch.dataSource, patch.mirrorPort);
+      if (loop) throw new ActionError(`dataSource: ${loop}`);
       const { needsRestart } = await this.settings.update(patch);
       if (patch.dataSource !== undefined) this.switchDataSource();
       // A mirror that could not start (a port in use) is started again by the change that may fix it.
@@ -201,6 +208,7 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
         await this.teardown();
         await this.startNow();
       } else {
+        this.tunnels.restate();
         this.changed();
       }
       if (patch.ngrokAuthtoken) this.emit('notice', 'The ngrok authtoken was saved.');
@@ -260,15 +268,36 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     // With the ngrok tunnel wanted but not online, the URL on screen is the local one: StackState
     // elsewhere cannot use it, whatever this machine gets from it.
     const tunnelDown = state.tunnel.kind === 'ngrok' && state.tunnel.publicUrl === null;
-    const apiKey = () => this.state.connection.apiKey;
+    // "My own mirror" before its first answer has no key yet (null): the self-test then sends none.
+    const apiKey = () => this.state.connection.apiKey ?? '';
     return this.replays.asSelfTest((marker) =>
       runSelfTest({ mirrorUrl, localUrl, tunnelDown, apiKey, timeoutMillis, marker }),
     );
   }
 
+  /**
+   * Runs a Check (the window's Check tab) with a marker header on its requests: those that reach this
+   * app's own mirror are logged as "check", not as a caller's, and can be filtered out.
+   */
+  asCheckRun<T>(run: (headers: Record<string, string>) => Promise<T>): Promise<T> {
+    return this.replays.asOwnRun('check', (marker) => run({ [SELF_REQUEST_HEADER]: marker }));
+  }
+
   /** Test Connection of a data source as the Settings form has it: its unchanged secrets are the saved ones. */
-  testDataSource(fromWindow: DataSourceSetting): Promise<DataSourceTestResult> {
+  async testDataSource(fromWindow: DataSourceSetting): Promise<DataSourceTestResult> {
+    const loop = this.upstreamLoop(fromWindow);
+    if (loop) return { ok: false, message: loop };
     return testDataSource(this.settings.withSavedSecrets(fromWindow));
+  }
+
+  /** Why an upstream ("My own mirror") setting would lead back to this app, or null. */
+  private upstreamLoop(setting: DataSourceSetting | undefined, newPort?: number): string | null {
+    if (setting?.kind !== 'upstream' || typeof setting.url !== 'string') return null;
+    const ports = [this.mirror?.port, this.mirror?.tunnelPort, newPort ?? this.settings.effective.mirrorPort];
+    return upstreamLoopProblem(setting.url, {
+      ports: ports.filter((port): port is number => typeof port === 'number' && port > 0),
+      publicUrl: this.state.tunnel.publicUrl,
+    });
   }
 
   /** Sends a logged request again to the local mirror; the new exchange lands in the log. */
@@ -326,7 +355,12 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
     const mirror = this.mirror;
     if (!mirror) return null;
     const target = { host: TUNNEL_HOST, port: mirror.tunnelPort };
-    return { plan: this.settings.tunnelPlan(mirror.port), target, localUrl: mirror.localUrl };
+    return {
+      plan: this.settings.tunnelPlan(mirror.port),
+      target,
+      localUrl: mirror.localUrl,
+      mirrorHost: mirror.host,
+    };
   }
 
   private onTunnelPhase(phase: TunnelPhase, message: string): void {
@@ -396,4 +430,10 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   private serialise<T>(task: () => Promise<T>): Promise<T> {
     return this.queue.run(task);
   }
+}
+
+/** Beyond loopback, anyone on the network can query the mirror; on loopback with the tunnel "none", Docker may not reach it. */
+function networkWarningOf(host: string, tunnel: string): string | null {
+  if (!isLoopback(host)) return NETWORK_EXPOSURE_WARNING;
+  return tunnel === 'none' ? dockerLoopbackWarning(host) : null;
 }

@@ -10,8 +10,8 @@ export class Replayer {
   /** Marker → the waiting replay's resolve. */
   private readonly pending = new Map<string, (entry: LogEntry) => void>();
 
-  /** Markers of self-tests under way. */
-  private readonly selfTests = new Set<string>();
+  /** Markers of the app's own runs under way (self-tests, Check runs), and what each is. */
+  private readonly ownRuns = new Map<string, 'self-test' | 'check'>();
 
   constructor(private readonly log: RequestLog) {}
 
@@ -20,7 +20,8 @@ export class Replayer {
    * caller cannot dress its request up as a replay or a self-test by sending the header itself.
    */
   makerOf(marker: string | undefined): RequestMaker {
-    if (marker && this.selfTests.has(marker)) return { purpose: 'self-test', replayOf: null };
+    const own = marker === undefined ? undefined : this.ownRuns.get(marker);
+    if (own) return { purpose: own, replayOf: null };
     if (marker && this.pending.has(marker)) {
       return { purpose: 'replay', replayOf: Number(marker.split('-')[1]) };
     }
@@ -28,13 +29,18 @@ export class Replayer {
   }
 
   /** Runs `test` with a fresh self-test marker that makerOf recognises while it runs. */
-  async asSelfTest<T>(test: (marker: string) => Promise<T>): Promise<T> {
-    const marker = `self-test-${randomUUID()}`;
-    this.selfTests.add(marker);
+  asSelfTest<T>(test: (marker: string) => Promise<T>): Promise<T> {
+    return this.asOwnRun('self-test', test);
+  }
+
+  /** Runs `run` with a fresh marker for `purpose` that makerOf recognises while it runs. */
+  async asOwnRun<T>(purpose: 'self-test' | 'check', run: (marker: string) => Promise<T>): Promise<T> {
+    const marker = `${purpose}-${randomUUID()}`;
+    this.ownRuns.set(marker, purpose);
     try {
-      return await test(marker);
+      return await run(marker);
     } finally {
-      this.selfTests.delete(marker);
+      this.ownRuns.delete(marker);
     }
   }
 

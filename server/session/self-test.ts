@@ -4,6 +4,7 @@
 // it then proves that the mirror answers, not that StackState can reach it.
 import type { SelfTestResult } from '../control/contract';
 import { API_KEY_HEADER } from '../mirror/protocol';
+import { unreachableSentence } from '../telemetry/reach';
 import { DOCKER_HOST_NAME } from '../tunnel/none';
 
 /** Requests the app makes itself (self-test, replay) carry this header, so they tick no milestone. */
@@ -89,10 +90,12 @@ export async function runSelfTest(options: SelfTestOptions): Promise<SelfTestRes
       message,
     };
   } catch (error) {
+    const plain =
+      (error as Error).name === 'TimeoutError' ? null : await unreachableSentence(new URL(target), error);
     const reason =
       (error as Error).name === 'TimeoutError'
-        ? `no answer within ${timeoutMillis / 1000} s`
-        : (error as Error).message;
+        ? `Could not reach ${target}: no answer within ${timeoutMillis / 1000} s.`
+        : (plain ?? `Could not reach ${target}: ${(error as Error).message}.`);
     const prefix = onlyLocal === null ? '' : `Not a test of the Mirror URL: ${onlyLocal}. `;
     return {
       ok: false,
@@ -102,7 +105,7 @@ export async function runSelfTest(options: SelfTestOptions): Promise<SelfTestRes
       status: null,
       durationMillis: elapsed(),
       keyHeaderMatches: false,
-      message: `${prefix}Could not reach ${target}: ${reason}.`,
+      message: `${prefix}${reason}`,
     };
   }
 }

@@ -6,6 +6,7 @@ import type { CleanupStep, SessionPhase } from '../control/contract';
 import { blamesAuthtoken } from '../tunnel/ngrok-errors';
 import type { TunnelFactory, TunnelPlan } from '../tunnel/plan';
 import { type Tunnel, TunnelError, type TunnelStatus } from '../tunnel/tunnel';
+import { isLoopback } from './loopback';
 
 export interface TunnelRetryPolicy {
   initialDelayMillis: number;
@@ -33,6 +34,8 @@ export interface TunnelRequest {
   target: { host: string; port: number };
   /** The mirror's local URL, named in messages: it keeps serving there whatever the tunnel does. */
   localUrl: string;
+  /** The address the mirror's main port listens on: a loopback one is out of Docker's reach on Linux. */
+  mirrorHost: string;
 }
 
 export interface TunnelKeeperHooks {
@@ -58,8 +61,12 @@ export class TunnelKeeper {
   /** The tunnel whose first open() is under way: its failure comes as an exception, not a status. */
   private opening: Tunnel | null = null;
   private localUrl = '';
+  /** What the open tunnel was opened with: its messages depend on it (a reserved domain, the bind address). */
+  private request: TunnelRequest | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private retryAttempt = 0;
+  /** Tries to open the tunnel since it was last online (or closed): each one says its number. */
+  private tries = 0;
   /** When the scheduled retry (ours, or the tunnel's own reconnection) starts: the window counts down to it. */
   private nextTryAt: number | null = null;
   /** Why the tunnel last failed, while it is being tried again: the message keeps saying it. */
@@ -109,6 +116,7 @@ export class TunnelKeeper {
     const request = hooks.request();
     if (!request) return;
     const { plan, target, localUrl } = request;
+    this.request = request;
     if (plan.kind === 'ngrok' && plan.authtoken === null) {
       hooks.phase(
         'local',
@@ -124,13 +132,14 @@ export class TunnelKeeper {
     this.nextTryAt = null;
     tunnel.on('status', (status) => this.onStatus(tunnel, status));
     // The phase and the status say the same from the first event on, before the tunnel reports.
-    this.current = { state: 'connecting', attempt: 1 };
+    this.tries++;
+    this.current = { state: 'connecting', attempt: this.tries };
     if (this.lastFailure === null) hooks.phase('connecting', `Opening the ${tunnel.kind} tunnel…`);
     else {
       // Trying again after a failure: the phase stays, so the local URL stays on screen, usable.
       hooks.phase(
         'tunnel-error',
-        `${this.lastFailure} Trying again now; meanwhile the mirror keeps serving locally at ${localUrl}.`,
+        `${this.lastFailure} Trying again now (attempt ${this.tries}); meanwhile the mirror keeps serving locally at ${localUrl}.`,
       );
     }
     this.opening = tunnel;
@@ -164,6 +173,7 @@ export class TunnelKeeper {
   async close(): Promise<CleanupStep> {
     this.cancelRetry();
     this.retryAttempt = 0;
+    this.tries = 0;
     this.lastFailure = null;
     const tunnel = this.tunnel;
     this.tunnel = null;
@@ -229,6 +239,7 @@ export class TunnelKeeper {
     switch (status.state) {
       case 'online':
         this.retryAttempt = 0;
+        this.tries = 0;
         this.lastFailure = null;
         this.nextTryAt = null;
         this.online(tunnel, status.publicUrl);
@@ -266,13 +277,39 @@ export class TunnelKeeper {
     const moved = this.lastUrl !== null && this.lastUrl !== publicUrl;
     this.lastUrl = publicUrl;
     if (moved) {
-      const update = `The public URL changed to ${publicUrl}: update the Mirror URL of the data source in StackState (Settings → Telemetry Sources → Mirror sources). A reserved ngrok domain in Settings keeps it stable.`;
+      const update = `${movedSentence(tunnel.kind, publicUrl)} Update the Mirror URL of the data source in StackState (Settings → Telemetry Sources → Mirror sources).${
+        tunnel.kind !== 'none' && !this.request?.plan.domain
+          ? ' A reserved ngrok domain in Settings keeps it stable.'
+          : ''
+      }`;
       phase('online', `Online at a new URL. ${update}`);
       notice(update);
-    } else if (tunnel.kind === 'none') {
-      phase('online', `StackState in Docker on this machine can reach the mirror at ${publicUrl}`);
-    } else {
-      phase('online', `Online: StackState can reach the mirror at ${publicUrl}`);
-    }
+    } else phase('online', this.onlineSentence(tunnel.kind, publicUrl));
   }
+
+  /** The online phase's usual sentence, true for the tunnel kind and where the mirror listens. */
+  private onlineSentence(kind: Tunnel['kind'], publicUrl: string): string {
+    if (kind !== 'none') return `Online: StackState can reach the mirror at ${publicUrl}`;
+    const host = this.request?.mirrorHost ?? '';
+    return isLoopback(host)
+      ? `StackState in Docker is to call the mirror at ${publicUrl}, but the mirror listens on ${host} only: see the warning below.`
+      : `StackState in Docker on this machine can reach the mirror at ${publicUrl}`;
+  }
+
+  /**
+   * After a change that did not touch the tunnel (a time-out saved): a one-off sentence of the online
+   * phase ("Online at a new URL…") has had its say; the usual one comes back.
+   */
+  restate(): void {
+    const status = this.current;
+    if (status.state === 'online' && this.tunnel)
+      this.options.hooks.phase('online', this.onlineSentence(this.tunnel.kind, status.publicUrl));
+  }
+}
+
+/** What changed when the URL StackState calls did, in the tunnel's terms. */
+function movedSentence(kind: Tunnel['kind'], publicUrl: string): string {
+  return kind === 'none'
+    ? `The mirror's port changed: StackState in Docker now calls it at ${publicUrl}.`
+    : `The public URL changed to ${publicUrl}.`;
 }

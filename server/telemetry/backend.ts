@@ -3,6 +3,7 @@
 // and with failures to reach it reported as the protocol's MetricStoreConnectionError, which names
 // the address and the cause in plain words, never as a hang or an empty reply.
 import { SlotPool } from './backend-slots';
+import { unreachableSentence } from './reach';
 import { metricStoreConnectionError, type SourceContext } from './source';
 
 /** A backend answer larger than this is refused: the mirror answers StackState from memory. */
@@ -131,7 +132,7 @@ async function callNow(
   try {
     response = await fetch(url, { ...init, signal, redirect: 'manual' });
   } catch (error) {
-    throw unreachable(url, error, signal);
+    throw await unreachable(url, error, signal);
   }
   try {
     return {
@@ -140,7 +141,7 @@ async function callNow(
       body: await readCapped(response, url, limits),
     };
   } catch (error) {
-    throw unreachable(url, error, signal);
+    throw await unreachable(url, error, signal);
   }
 }
 
@@ -194,33 +195,12 @@ const sizeInWords = (bytes: number) =>
   bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${bytes / 1024} KiB`;
 
 /** The signal's own reason when it fired (deadline, hang-up); otherwise a MetricStoreConnectionError. */
-function unreachable(url: URL, error: unknown, signal: AbortSignal): unknown {
+async function unreachable(url: URL, error: unknown, signal: AbortSignal): Promise<unknown> {
   if (signal.aborted) return signal.reason;
   if (error instanceof AnswerRefused) return error;
   if (error instanceof BackendTooLarge) return metricStoreConnectionError(error.message);
-  return metricStoreConnectionError(`Could not reach ${url.origin}: ${plainCause(error)}.`);
-}
-
-const CAUSES: Record<string, string> = {
-  ECONNREFUSED: 'nothing listens there (connection refused)',
-  ECONNRESET: 'the connection was reset',
-  ENOTFOUND: 'the host name is not known',
-  EAI_AGAIN: 'the host name could not be looked up',
-  ETIMEDOUT: 'the connection timed out',
-  EHOSTUNREACH: 'the host cannot be reached',
-  ENETUNREACH: 'the network cannot be reached',
-  UND_ERR_SOCKET: 'the connection closed unexpectedly',
-  UND_ERR_HEADERS_TIMEOUT: 'it sent no answer in time',
-  UND_ERR_BODY_TIMEOUT: 'it stopped sending its answer',
-};
-
-/** fetch() hides the system error in `cause`: find its code and say it in words. */
-function plainCause(error: unknown): string {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return CAUSES[code] ?? code;
-    current = current.cause;
-  }
-  return error instanceof Error ? error.message : String(error);
+  const sentence = await unreachableSentence(url, error);
+  return metricStoreConnectionError(
+    sentence ?? `Could not reach ${url.origin}: ${error instanceof Error ? error.message : String(error)}.`,
+  );
 }

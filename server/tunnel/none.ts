@@ -11,6 +11,10 @@ export const NETWORK_EXPOSURE_WARNING =
 
 export const DOCKER_HOST_NAME = 'host.docker.internal';
 
+/** The mirror kept on a loopback address (--host 127.0.0.1) with the tunnel "none": a warning, not a promise. */
+export const dockerLoopbackWarning = (host: string): string =>
+  `The mirror listens on ${host} only. StackState in Docker calls ${DOCKER_HOST_NAME}, which reaches this machine's ${host} with Docker Desktop but not with Docker on Linux. Start without --host (with the tunnel "none" the mirror then listens on all interfaces) if StackState cannot reach it.`;
+
 export interface NoTunnelOptions {
   /** The mirror's main port (not the tunnel-only one): that is where Docker's StackState connects. */
   mirrorPort: number;

@@ -102,7 +102,7 @@ test('the text output: one line per check and a summary; nothing listening is on
   assert.equal(nobody.stdout, '');
   assert.equal(
     nobody.stderr.trim(),
-    `Nothing answers at http://127.0.0.1:${port}/: nothing listens there (connection refused)`,
+    `Nothing answers at 127.0.0.1:${port} (connection refused) — is it running?`,
   );
   const bad = await runCheck(['not a url']);
   assert.equal(bad.code, 2);

@@ -30,7 +30,9 @@ test('PUT settings takes a typed API key under the rule, and refuses one that br
   assert.equal((ok.json as SessionState).connection.apiKey, 'api_key');
   const bad = await call(runtime, 'PUT', ROUTES.settings, { apiKey: 'two words' });
   assert.equal(bad.status, 400);
-  assert.deepEqual(bad.json, { error: 'apiKey must be 1 to 200 printable characters, no spaces' });
+  assert.deepEqual(bad.json, {
+    error: 'apiKey must be 1 to 200 ASCII letters, digits or punctuation, no spaces',
+  });
   const huge = await call(runtime, 'PUT', ROUTES.settings, { apiKey: 'x'.repeat(5000) });
   assert.equal(huge.status, 400, 'an overlong key is refused by the schema before the session sees it');
   assert.equal(runtime.session.state.connection.apiKey, 'api_key');

@@ -195,7 +195,10 @@ else
           }
         });
         const state = await app.evaluate(() => (globalThis as unknown as WithHooks).mirrorTrayTest.state());
-        await page.getByText(state.connection.apiKey).first().waitFor();
+        await page
+          .getByText(state.connection.apiKey ?? 'no key')
+          .first()
+          .waitFor();
         await page.screenshot({ path: join(SCREENSHOTS, 'electron-window.png') });
 
         // The real window's hardening: a page without Node, and no new windows.
@@ -225,7 +228,7 @@ else
         }
         const copies: [TrayAction, string][] = [
           ['copy-url', state.connection.mirrorUrl ?? ''],
-          ['copy-api-key', state.connection.apiKey],
+          ['copy-api-key', state.connection.apiKey ?? ''],
           ['copy-connection-details', state.connection.connectionDetails],
         ];
         for (const [action, expected] of copies) {

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { type Runtime, startRuntime } from '../../server/runtime';
 import type { MirrorSession } from '../../server/session';
+import type { SettingsOverrides } from '../../server/session/run-settings';
 import { waitForState } from '../fixtures/wait-for-state';
 
 export { waitForState };
@@ -102,6 +103,8 @@ export interface TestAppOptions {
   tunnel?: boolean;
   /** Saved settings to start from (written to the settings file before the start). */
   saved?: Partial<Settings>;
+  /** Command-line values for this run (as --host, --tunnel give them), besides the free port. */
+  overrides?: Omit<SettingsOverrides, 'mirrorPort'>;
 }
 
 /**
@@ -125,7 +128,7 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
         : new LocalForwarderTunnel();
   const runtime = await startRuntime({
     store: new FileSettingsStore(settingsPath),
-    overrides: { mirrorPort: 0 },
+    overrides: { ...options.overrides, mirrorPort: 0 },
     uiRoot: UI_ROOT,
     tunnelFactory,
     // Never the developer's own NGROK_AUTHTOKEN.

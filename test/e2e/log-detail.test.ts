@@ -85,8 +85,8 @@ describe('the detail: headers, cURL -i, and metric charts', { skip: browserSkip 
       assert.match(summary, /min [\d.,-]+, max [\d.,-]+/);
       assert.equal(
         await page.getByTestId('metric-chart').getAttribute('aria-label'),
-        `Chart: ${summary}`,
-        'the canvas is named by the same summary',
+        `Chart: ${summary} ${await text(page.getByTestId('chart-time-zone'))}`,
+        'the canvas is named by the same summary, and the zone its axis is in',
       );
       await page.getByTestId('metric-chart').scrollIntoViewIfNeeded();
       await screenshot(page, `log-chart-raw-420x720-${colorScheme}`);

@@ -199,7 +199,10 @@ describe('every message true', { skip: browserSkip }, () => {
       await page.getByTestId('use-own-key').click();
       await page
         .locator('.inline-message.tone-error')
-        .filter({ hasText: 'The Api Key must be 1 to 200 printable characters, no spaces.' })
+        .filter({
+          hasText:
+            'The Api Key must have no spaces; it must be 1 to 200 ASCII letters, digits or punctuation, no spaces.',
+        })
         .waitFor();
       await own.fill('api_key');
       await page.getByTestId('use-own-key').click();

@@ -43,7 +43,7 @@ describe('the window, first run and access', { skip: browserSkip }, () => {
       assert.match(await text(error), /control token was refused/);
       assert.match(await text(error), /Missing or wrong control token/);
       assert.equal(await page.getByTestId('value-apiKey').count(), 0, 'no connection details on the page');
-      assert.ok(!(await page.content()).includes(app.session.state.connection.apiKey));
+      assert.ok(!(await page.content()).includes(app.session.state.connection.apiKey ?? 'no key'));
       const status = await page.evaluate(
         async () => (await fetch('/control/state?token=wrong-token')).status,
       );
@@ -119,6 +119,11 @@ describe('the window, first run and access', { skip: browserSkip }, () => {
       await page.getByRole('button', { name: 'Save and connect' }).click();
       await waitForState(app.session, (s) => s.phase === 'tunnel-error');
       await page.getByTestId('status-pill').filter({ hasText: 'Tunnel error' }).waitFor();
+      // A toast still up does not contradict the card ("Opening the tunnel…" beside "Tunnel error").
+      const toastSays = await page
+        .getByTestId('toast')
+        .evaluate((el) => (el.classList.contains('visible') ? (el.textContent ?? '') : ''));
+      assert.doesNotMatch(toastSays, /Opening the tunnel/);
       const message = await text(page.getByTestId('status-message'));
       assert.match(message, /ngrok rejected the authtoken/);
       assert.match(message, /keeps serving locally/);
@@ -136,7 +141,12 @@ describe('the window, first run and access', { skip: browserSkip }, () => {
       await page.waitForFunction(() => document.activeElement?.textContent === 'Try again', null, {
         timeout: 5000,
       });
-      assert.equal(await page.locator('.status-card .inline-message').isHidden(), true, 'no error shown');
+      // The same failure again: the card says the try ran, and when, rather than nothing changing.
+      assert.match(
+        await text(page.locator('.status-card .inline-message')),
+        /^Tried again at \d\d:\d\d:\d\d: the tunnel failed again, for the reason above\.$/,
+      );
+      await screenshot(page, 'tunnel-tried-again-420-light');
 
       await page.getByRole('button', { name: 'Change authtoken' }).click();
       const input = page.getByTestId('authtoken-input');
@@ -189,7 +199,13 @@ describe('the window, first run and access', { skip: browserSkip }, () => {
       await page.getByTestId('stop-cleanup').focus();
       await page.keyboard.press('Enter');
       await page.getByTestId('cleanup-dialog').waitFor();
-      await page.keyboard.press('Enter'); // the dialog opens with focus on its confirm button
+      // The dialog opens with focus on Cancel (Enter at once stops nothing); Tab reaches the confirm button.
+      assert.equal(
+        await page.evaluate(() => document.activeElement?.getAttribute('data-testid')),
+        'cancel-cleanup',
+      );
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Enter');
       await waitForState(app.session, (s) => s.phase === 'stopped');
       await page.getByTestId('stopped').waitFor();
       await page.waitForFunction(() => document.activeElement?.closest('[data-testid="stopped"]'), null, {

@@ -82,4 +82,13 @@ describe('authtokenSavedMessage', () => {
     assert.match(authtokenSavedMessage(stopped()), /next Start/);
     assert.match(authtokenSavedMessage(makeState({ tunnel: { kind: 'none' } })), /not used yet/);
   });
+
+  it('never says "Opening the tunnel" once the tunnel has already failed or opened', () => {
+    const failed = authtokenSavedMessage(makeState({ phase: 'tunnel-error' }));
+    assert.equal(failed, 'Authtoken saved, but the tunnel did not open: see the status card.');
+    assert.equal(
+      authtokenSavedMessage(makeState({ phase: 'online' })),
+      'Authtoken saved. The tunnel is open.',
+    );
+  });
 });

@@ -109,7 +109,7 @@ describe('error reasons', () => {
     const row = rowView(validationError);
     assert.equal(
       row.error,
-      'RemoteMirrorError: Request validation errors.: query.startTime: must be an integer; query.endTime: is required',
+      'RemoteMirrorError: Request validation errors: query.startTime: must be an integer; query.endTime: is required',
     );
     assert.equal(row.summary, validationError.summary, 'the summary stays whole, apart from the error');
   });

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import {
   decimate,
   formatSpan,
   formatValue,
-  timeTicks,
   valueDomain,
   valueTicks,
 } from '../../renderer/src/lib/chart-scale';
@@ -166,49 +164,6 @@ describe('chart scales', () => {
     assert.deepEqual(valueDomain(80, 90), [80, 90]);
     assert.deepEqual(valueDomain(5, 5), [4.5, 5.5]);
     assert.deepEqual(valueDomain(Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY), [0, 1]);
-  });
-
-  it('puts time ticks on round local times (quarter hours for a one-hour window)', () => {
-    const from = Date.UTC(2026, 10, 27, 12, 7);
-    const ticks = timeTicks(from, from + 3_600_000, 4);
-    assert.ok(ticks.length >= 3 && ticks.length <= 5, `${ticks.length} ticks`);
-    for (const tick of ticks) {
-      const d = new Date(tick.at);
-      assert.equal(d.getMinutes() % 15, 0, `${tick.label} on a quarter hour`);
-      assert.equal(
-        tick.label,
-        `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`,
-      );
-    }
-  });
-
-  it("puts hour ticks on the user's whole hours, in a zone half an hour off UTC", () => {
-    // A child process in India's zone (UTC+5:30): whole local hours are half past in UTC.
-    const script = `
-      import { timeTicks } from './renderer/src/lib/chart-scale.ts';
-      const from = Date.UTC(2026, 10, 27, 0, 0);
-      console.log(JSON.stringify(timeTicks(from, from + 6 * 3600000, 6)));`;
-    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      encoding: 'utf8',
-      env: { ...process.env, TZ: 'Asia/Kolkata' },
-    });
-    const ticks = JSON.parse(out) as Array<{ at: number; label: string }>;
-    assert.ok(ticks.length >= 5, out);
-    for (const tick of ticks)
-      assert.equal(
-        new Date(tick.at).getUTCMinutes(),
-        30,
-        `${tick.label} at ${new Date(tick.at).toISOString()}`,
-      );
-    assert.equal(ticks[0]?.label, '06:00', 'labelled in local time: 00:30 UTC is 06:00 in Kolkata');
-  });
-
-  it('labels the tick that starts a new day with the date', () => {
-    const from = new Date(2026, 10, 27, 20, 0).getTime();
-    const ticks = timeTicks(from, from + 8 * 3_600_000, 4);
-    const midnight = ticks.find((t) => new Date(t.at).getHours() === 0);
-    assert.ok(midnight, ticks.map((t) => t.label).join(', '));
-    assert.match(midnight.label, /28/);
   });
 
   it('says bucket sizes in words and values without float noise', () => {

@@ -56,10 +56,21 @@ describe('commandLineValues', () => {
 });
 
 describe('apiKeyProblem', () => {
-  it('takes the tutorial’s api_key; says the rule for a space, nothing, or too much', () => {
+  it('takes the tutorial’s api_key and 200 ASCII characters; names what is wrong with anything else', () => {
     assert.equal(apiKeyProblem('api_key'), null);
-    for (const bad of ['', 'two words', 'x'.repeat(201), 'ключ']) {
-      assert.equal(apiKeyProblem(bad), 'The Api Key must be 1 to 200 printable characters, no spaces.', bad);
-    }
+    assert.equal(apiKeyProblem('x'.repeat(200)), null);
+    const rule = '1 to 200 ASCII letters, digits or punctuation, no spaces';
+    assert.equal(apiKeyProblem(''), `The Api Key is empty; it must be ${rule}.`);
+    assert.equal(apiKeyProblem('two words'), `The Api Key must have no spaces; it must be ${rule}.`);
+    // Too long is said with the length typed, not cut to 200 without a word.
+    assert.equal(
+      apiKeyProblem('x'.repeat(201)),
+      'The Api Key is 201 characters long; it may have at most 200.',
+    );
+    // "é" is printable: the rule is ASCII, and the message says so, quoting the character.
+    assert.equal(
+      apiKeyProblem('clé'),
+      'The Api Key may hold only ASCII letters, digits and punctuation: “é” is not one.',
+    );
   });
 });

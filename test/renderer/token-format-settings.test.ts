@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { copyAllText } from '../../renderer/src/lib/connection-text';
 import {
-  formatClock,
-  formatDateTime,
+  errorLine,
   formatDuration,
+  plural,
   resultLabel,
   rowView,
   splitLinks,
@@ -48,13 +48,19 @@ describe('copyAllText', () => {
 
 describe('rows', () => {
   it('summarises an entry', () => {
-    const row = rowView(makeEntry(7));
+    const entry = makeEntry(7);
+    const row = rowView(entry, entry.time + 60_000);
     assert.equal(row.operation, 'Metric values');
-    assert.equal(row.results, '1440 points');
+    assert.equal(row.results, '1,440 points');
     assert.equal(row.status, '200');
     assert.equal(row.statusTone, 'ok');
     assert.equal(row.originLabel, 'tunnel');
-    assert.match(row.time, /^\d\d:\d\d:\d\d$/);
+    assert.match(row.time, /^\d\d:\d\d:\d\d$/, 'today: the clock only');
+    assert.match(
+      rowView(entry, entry.time + 2 * 86_400_000).time,
+      /^\S+ \S+ \d\d:\d\d:\d\d$/,
+      'another day: the date first',
+    );
   });
 
   it('names unknown paths by method and URL, and colours errors', () => {
@@ -152,10 +158,29 @@ describe('truncationNote', () => {
   });
 });
 
-describe('one time format', () => {
-  it("the detail's date and time is the list's clock with the day before it", () => {
-    const at = new Date(2026, 0, 5, 7, 8, 9, 42).getTime();
-    assert.equal(formatClock(at), '07:08:09');
-    assert.equal(formatDateTime(at), '2026-01-05 07:08:09.042');
+describe('counts and plurals', () => {
+  it('one noun agrees with its count, and counts use the locale’s separators', () => {
+    assert.equal(plural(1, 'point'), '1 point');
+    assert.equal(plural(10_000, 'point'), `${(10_000).toLocaleString()} points`);
+    assert.equal(plural(2, 'simulated incident'), '2 simulated incidents');
+    assert.equal(plural(0, 'request'), '0 requests');
+  });
+});
+
+describe('error rows', () => {
+  it('are written one way: "Type: summary: reason", with no stray ".:", whatever wrote them', () => {
+    assert.equal(
+      errorLine('RemoteMirrorError: Malformed JSON body.', 'The body is not JSON.'),
+      'RemoteMirrorError: Malformed JSON body: The body is not JSON.',
+    );
+    assert.equal(
+      errorLine('RemoteMirrorError (The upstream answered 502)', null),
+      'RemoteMirrorError: The upstream answered 502',
+    );
+    assert.equal(
+      errorLine('MetricStoreConnectionError: Nothing answers at a:1.', null),
+      'MetricStoreConnectionError: Nothing answers at a:1.',
+    );
+    assert.equal(errorLine(null, null), '');
   });
 });

@@ -92,7 +92,7 @@ test('a typed API key: the tutorial’s api_key is taken; a space, an empty or a
   for (const bad of ['', 'two words', 'x'.repeat(201), 'tab\tkey', 'é']) {
     await assert.rejects(
       settings.update({ apiKey: bad }),
-      /apiKey must be 1 to 200 printable characters, no spaces/,
+      /apiKey must be 1 to 200 ASCII letters, digits or punctuation, no spaces/,
     );
   }
   assert.equal(store.stored.apiKey, 'api_key');

@@ -194,7 +194,7 @@ describe('through the local stand-in tunnel', () => {
     await session.start();
     const second = await waitForPhase(session, ['online']);
     assert.notEqual(second.tunnel.publicUrl, first);
-    assert.match(second.message, /^Online at a new URL\. The public URL changed to .*update the Mirror URL/);
+    assert.match(second.message, /^Online at a new URL\. The public URL changed to .*Update the Mirror URL/);
     assert.equal(notices.length, 1);
     await session.cleanup();
     await session.start();
@@ -212,6 +212,7 @@ describe('with no tunnel (StackState in Docker on this machine)', () => {
     assert.match(state.mirror.networkWarning ?? '', /all network interfaces/);
     assert.equal(state.connection.mirrorUrl, `http://host.docker.internal:${state.mirror.port}/`);
     assert.match(state.message, /^StackState in Docker on this machine can reach the mirror at http/);
+    assert.doesNotMatch(state.mirror.networkWarning ?? '', /Docker on Linux/, 'on 0.0.0.0 Docker reaches it');
     const selfTest = await session.selfTest();
     assert.equal(selfTest.url, state.mirror.localUrl, 'host.docker.internal resolves only inside Docker');
     assert.equal(selfTest.mirrorUrl, state.connection.mirrorUrl);
@@ -278,13 +279,15 @@ describe('with the real ngrok child process and no way to reach ngrok', () => {
     assert.equal(retrying.phase, 'tunnel-error', 'a retry does not go back to "connecting"');
     assert.equal(retrying.connection.mirrorUrl, failed.mirror.localUrl, 'the local URL stays on screen');
     assert.equal(retrying.tunnel.retryAt, null);
-    assert.match(retrying.message, /Trying again now/);
+    assert.match(retrying.message, /Trying again now \(attempt 2\)/, 'the first retry is the second try');
     const again = await waitFor(
       session,
       (s) => s.tunnel.status.state === 'error' && s.tunnel.retryAt !== null,
     );
     const secondDelay = again.tunnel.retryAt! - Date.now();
     assert.ok(secondDelay > 1500 && secondDelay <= 2000, `then in about 2 s, not ${secondDelay} ms`);
+    const retryingAgain = await waitFor(session, (s) => s.tunnel.status.state === 'connecting');
+    assert.match(retryingAgain.message, /Trying again now \(attempt 3\)/, 'retries count up');
     const blank = events
       .map((e) => JSON.parse(e) as SessionState)
       .filter((e) => e.connection.mirrorUrl === null);

@@ -33,7 +33,12 @@ async function settle(): Promise<void> {
 /** A keeper whose phases and notices are recorded, with a plan for ngrok and a token unless told otherwise. */
 function keeperWith(
   factory: TunnelFactory,
-  options: { plan?: Partial<TunnelPlan>; retry?: TunnelRetryPolicy; targetPort?: number } = {},
+  options: {
+    plan?: Partial<TunnelPlan>;
+    retry?: TunnelRetryPolicy;
+    targetPort?: number;
+    mirrorHost?: string;
+  } = {},
 ) {
   const phases: [TunnelPhase, string][] = [];
   const notices: string[] = [];
@@ -49,6 +54,7 @@ function keeperWith(
     },
     target: { host: '127.0.0.1', port: options.targetPort ?? 1 },
     localUrl: LOCAL_URL,
+    mirrorHost: options.mirrorHost ?? '0.0.0.0',
   };
   const keeper = new TunnelKeeper({
     factory,
@@ -193,7 +199,7 @@ describe('with the real local forwarder', () => {
     await keeper.open();
     assert.match(
       phases.at(-1)?.[1] ?? '',
-      /^Online at a new URL\. The public URL changed to http:\/\/127\.0\.0\.1:\d+\/: update/,
+      /^Online at a new URL\. The public URL changed to http:\/\/127\.0\.0\.1:\d+\/\. Update/,
     );
     assert.equal(notices.length, 1);
     assert.match(
@@ -232,6 +238,41 @@ describe('opening', () => {
       'online',
       'StackState in Docker on this machine can reach the mirror at http://host.docker.internal:7007/',
     ]);
+  });
+
+  test('the tunnel "none" with a new port: the new URL for Docker, and no ngrok advice; an unrelated save restores the usual sentence', async () => {
+    const { factory } = scripted(
+      { kind: 'none', publicUrl: 'http://host.docker.internal:7007/' },
+      { kind: 'none', publicUrl: 'http://host.docker.internal:7010/' },
+    );
+    const { keeper, phases, notices } = keeperWith(factory, { plan: { kind: 'none', authtoken: null } });
+    await keeper.open();
+    await keeper.close();
+    await keeper.open();
+    const [phase, message] = phases.at(-1) ?? [];
+    assert.equal(phase, 'online');
+    assert.match(
+      message ?? '',
+      /port changed: StackState in Docker now calls it at http:\/\/host\.docker\.internal:7010\//,
+    );
+    assert.doesNotMatch(`${message} ${notices.join(' ')}`, /ngrok/, 'no ngrok advice with the tunnel "none"');
+    keeper.restate();
+    assert.deepEqual(phases.at(-1), [
+      'online',
+      'StackState in Docker on this machine can reach the mirror at http://host.docker.internal:7010/',
+    ]);
+  });
+
+  test('the tunnel "none" with the mirror on 127.0.0.1: a warning, not a promise that Docker reaches it', async () => {
+    const { factory } = scripted({ kind: 'none', publicUrl: 'http://host.docker.internal:7007/' });
+    const { keeper, phases } = keeperWith(factory, {
+      plan: { kind: 'none', authtoken: null },
+      mirrorHost: '127.0.0.1',
+    });
+    await keeper.open();
+    const message = phases.at(-1)?.[1] ?? '';
+    assert.doesNotMatch(message, /can reach/);
+    assert.match(message, /listens on 127\.0\.0\.1 only: see the warning below/);
   });
 
   test('a refusal ngrok will not change by waiting is said once, with the local URL, and not retried', async () => {

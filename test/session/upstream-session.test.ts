@@ -20,8 +20,8 @@ test('the window shows the upstream’s key once it answered, and the self-test 
   });
   try {
     await session.start();
-    const configured = session.state.connection.apiKey;
-    assert.notEqual(configured, FIXTURE_KEY);
+    // The key StackState must paste is the upstream's: unknown (not the app's own) until it answers.
+    assert.equal(session.state.connection.apiKey, null);
     const states: SessionState[] = [];
     session.on('state', (state) => states.push(state));
 

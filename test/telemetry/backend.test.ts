@@ -35,7 +35,7 @@ test('a closed port is a MetricStoreConnectionError naming the address and the c
     assert.ok(error instanceof TelemetryError);
     assert.deepEqual(error.body, {
       _type: 'MetricStoreConnectionError',
-      details: `Could not reach http://127.0.0.1:${port}: nothing listens there (connection refused).`,
+      details: `Nothing answers at 127.0.0.1:${port} (connection refused) — is it running?`,
     });
     return true;
   });
@@ -47,7 +47,7 @@ test('a backend that resets the connection is a MetricStoreConnectionError', asy
   try {
     await assert.rejects(callBackend(new URL(`http://127.0.0.1:${port}/`), {}, context()), {
       name: 'MetricStoreConnectionError',
-      message: new RegExp(`Could not reach http://127\\.0\\.0\\.1:${port}: `),
+      message: `Cannot reach 127.0.0.1:${port}: the connection was reset.`,
     });
   } finally {
     server.close();
@@ -192,4 +192,12 @@ test('Test Connection has its own lane: it is answered while every query slot is
     ready.close();
     await queries.close();
   }
+});
+
+test('a port fetch() refuses to call (1) is probed: nothing there reads as nothing answering, not "fetch failed"', async () => {
+  // Port 1 is on fetch()'s blocked list, and nothing listens on it here.
+  await assert.rejects(callBackend(new URL('http://127.0.0.1:1/'), {}, context()), {
+    name: 'MetricStoreConnectionError',
+    message: 'Nothing answers at 127.0.0.1:1 (connection refused) — is it running?',
+  });
 });

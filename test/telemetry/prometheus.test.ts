@@ -91,7 +91,7 @@ describe('the prometheus source against a real Prometheus', { skip: missing ?? f
     assert.equal(answer.status, 'FAILURE');
     assert.equal(
       answer.error?.details,
-      `Could not reach http://127.0.0.1:${port}: nothing listens there (connection refused).`,
+      `Nothing answers at 127.0.0.1:${port} (connection refused) — is it running?`,
     );
   });
 
@@ -442,7 +442,10 @@ describe('the prometheus source against a real Prometheus', { skip: missing ?? f
       assert.equal(error._type, 'MetricStoreConnectionError');
       // The public answer names no address (public-errors.ts); the log entry keeps the cause.
       assert.match(error.details, /^The mirror's Prometheus did not answer\./);
-      assert.match(exchanges.at(-1)?.error ?? '', new RegExp(fixture.url.replace(/\./g, '\\.')));
+      assert.equal(
+        exchanges.at(-1)?.error,
+        `MetricStoreConnectionError: Nothing answers at ${new URL(fixture.url).host} (connection refused) — is it running?`,
+      );
       const test = await send(mirror.port, { method: 'POST', path: '/api/connection', body: {} });
       assert.equal(test.headers[API_KEY_HEADER.toLowerCase()], TEST_KEY);
       assert.equal((test.json() as { status: string }).status, 'FAILURE');

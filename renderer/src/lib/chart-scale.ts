@@ -1,5 +1,5 @@
-// The arithmetic of the metric chart: axis ticks (values, and times in the user's time zone), bucket
-// sizes as words, and min/max decimation so 10,000 points draw as one short path. Pure: no DOM.
+// The arithmetic of the metric chart: value ticks, bucket sizes as words, and min/max decimation so
+// 10,000 points draw as one short path. Pure: no DOM. The time axis is in time-ticks.ts.
 
 /** Round steps for a value axis, at most about `count` of them, covering [min, max]. */
 export function valueTicks(min: number, max: number, count = 4): number[] {
@@ -34,80 +34,6 @@ const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-const TIME_STEPS = [
-  SECOND,
-  5 * SECOND,
-  15 * SECOND,
-  30 * SECOND,
-  MINUTE,
-  5 * MINUTE,
-  15 * MINUTE,
-  30 * MINUTE,
-  HOUR,
-  3 * HOUR,
-  6 * HOUR,
-  12 * HOUR,
-  DAY,
-  7 * DAY,
-  30 * DAY,
-];
-
-/** The local time zone's offset from UTC at a moment, in ms (positive east of Greenwich). */
-const localOffset = (at: number) => -new Date(at).getTimezoneOffset() * MINUTE;
-
-export interface TimeTick {
-  at: number;
-  label: string;
-}
-
-/**
- * Ticks for a time axis in the user's time zone, at most `maxTicks`, on round local times
- * (every 15 min, every 6 h from local midnight…). A tick that starts a new day is labelled with the date.
- */
-export function timeTicks(from: number, to: number, maxTicks: number): TimeTick[] {
-  if (!(to > from) || maxTicks < 1) return [];
-  const step =
-    TIME_STEPS.find((s) => (to - from) / s <= maxTicks) ?? Math.ceil((to - from) / maxTicks / DAY) * DAY;
-  const ticks: TimeTick[] = [];
-  const offset = localOffset(from);
-  let at = Math.ceil((from + offset) / step) * step - offset;
-  let previousDay = '';
-  for (; at <= to && ticks.length <= maxTicks; at += step) {
-    // Across a daylight-saving change the offset moves: keep ticks on round local times.
-    const shifted = at + offset - localOffset(at);
-    const day = localDate(shifted);
-    const label =
-      step >= DAY ? day : day !== previousDay && ticks.length > 0 ? day : localTime(shifted, step < MINUTE);
-    previousDay = day;
-    ticks.push({ at: shifted, label });
-  }
-  return ticks;
-}
-
-const pad = (n: number) => String(n).padStart(2, '0');
-
-/** HH:MM (or HH:MM:SS) in local time. */
-export function localTime(at: number, seconds = false): string {
-  const d = new Date(at);
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}${seconds ? `:${pad(d.getSeconds())}` : ''}`;
-}
-
-/** "27 Nov" in the user's locale and time zone. */
-export function localDate(at: number): string {
-  return new Date(at).toLocaleDateString(undefined, { day: 'numeric', month: 'short' });
-}
-
-/** A date and time for the chart's summary: "27 Nov 14:05:00". */
-export const localDateTime = (at: number): string => `${localDate(at)} ${localTime(at, true)}`;
-
-/** The user's time zone's name, as the chart states it ("Europe/Amsterdam"; "UTC" when unknown). */
-export function timeZoneName(): string {
-  try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  } catch {
-    return 'UTC';
-  }
-}
 
 /** A bucket size in words: 60000 → "1 min", 3600000 → "1 h", 1500 → "1.5 s". */
 export function formatSpan(millis: number): string {

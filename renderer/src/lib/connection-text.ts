@@ -9,8 +9,8 @@ export const CONNECTION_FIELDS = [
 
 export type ConnectionField = (typeof CONNECTION_FIELDS)[number]['key'];
 
-/** "Copy all": one labelled line per field, in the form's order. Null while there is no URL yet. */
+/** "Copy all": one labelled line per field, in the form's order. Null while the URL or the key is not known yet. */
 export function copyAllText(connection: ConnectionInfo): string | null {
-  if (!connection.mirrorUrl) return null;
+  if (!connection.mirrorUrl || connection.apiKey === null) return null;
   return CONNECTION_FIELDS.map(({ key, label }) => `${label}: ${connection[key]}`).join('\n');
 }

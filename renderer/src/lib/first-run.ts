@@ -60,5 +60,9 @@ export function authtokenSavedMessage(state: SessionState): string {
   if (idle(state)) return 'Authtoken saved. The tunnel uses it at the next Start.';
   if (state.tunnel.kind !== 'ngrok')
     return 'Authtoken saved. The tunnel setting is “none”, so it is not used yet.';
+  // The save may answer after the tunnel already tried: say what happened, not "opening".
+  if (state.phase === 'online') return 'Authtoken saved. The tunnel is open.';
+  if (state.phase === 'tunnel-error')
+    return 'Authtoken saved, but the tunnel did not open: see the status card.';
   return 'Authtoken saved. Opening the tunnel to check it…';
 }

@@ -1,5 +1,6 @@
 // Small formatting helpers shared by the views. Pure: no DOM.
 import type { LogEntry, RequestOrigin, RequestPurpose } from './contract';
+import { formatTimestamp } from './time-format';
 
 type Operation = NonNullable<LogEntry['operation']>;
 
@@ -30,21 +31,6 @@ export const ORIGIN_TITLES: Record<RequestOrigin, string> = {
   network: 'Came from another machine on the network (StackState in Docker, or someone else)',
 };
 
-const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-
-/** Local wall-clock time, HH:MM:SS (with .mmm when asked). */
-export function formatClock(epochMillis: number, withMillis = false): string {
-  const d = new Date(epochMillis);
-  const base = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  return withMillis ? `${base}.${pad(d.getMilliseconds(), 3)}` : base;
-}
-
-/** Local date and time, YYYY-MM-DD HH:MM:SS.mmm: the clock's format with the day before it. */
-export function formatDateTime(epochMillis: number): string {
-  const d = new Date(epochMillis);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${formatClock(epochMillis, true)}`;
-}
-
 export function formatDuration(millis: number): string {
   if (millis < 1) return '<1 ms';
   if (millis < 1000) return `${Math.round(millis)} ms`;
@@ -58,7 +44,7 @@ export function operationLabel(entry: Pick<LogEntry, 'operation' | 'method' | 'u
 export function resultLabel(entry: Pick<LogEntry, 'operation' | 'resultCount'>): string {
   if (entry.resultCount === null || entry.operation === null || entry.operation === 'connection') return '';
   const [one, many] = RESULT_UNITS[entry.operation];
-  return `${entry.resultCount} ${entry.resultCount === 1 ? one : many}`;
+  return plural(entry.resultCount, one, many);
 }
 
 export type Tone = 'ok' | 'info' | 'warn' | 'error' | 'idle';
@@ -89,10 +75,27 @@ export function truncationNote(
 export const PURPOSE_LABELS: Record<Exclude<RequestPurpose, 'caller'>, string> = {
   replay: 'replay',
   'self-test': 'self-test',
+  check: 'check',
 };
 
 /** A count with thousands separators, as the user's locale writes it. */
 export const formatCount = (n: number): string => n.toLocaleString();
+
+/** "1 point", "10,000 points": the count in the locale's digits, with the noun agreeing with it. */
+export const plural = (n: number, one: string, many = `${one}s`): string =>
+  `${formatCount(n)} ${n === 1 ? one : many}`;
+
+/** An option's label as the form's other labels are written: a capital first letter ("Bearer token"). */
+export const fieldLabel = (label: string): string => label.charAt(0).toUpperCase() + label.slice(1);
+
+/**
+ * An option's placeholder in the form: an example, never a command-line metavariable ("URL",
+ * "TOKEN"), which reads as a value to type. Such a name becomes an example for a URL, else nothing.
+ */
+export function fieldPlaceholder(name: string, placeholder: string): string {
+  if (!/^[A-Z_]+$/.test(placeholder)) return placeholder;
+  return name === 'url' ? 'http://host:port/' : '';
+}
 
 const REASON_LIMIT_CHARS = 600;
 
@@ -137,6 +140,16 @@ function detailsOf(body: string): string | null {
   return JSON.stringify(details);
 }
 
+/**
+ * An error row in one format, whichever part of the app wrote it: "RemoteMirrorError: Malformed JSON
+ * body: The body…" (an upstream's "Type (text)" is said the same way; no stray ".:" between the parts).
+ */
+export function errorLine(error: string | null, reason: string | null): string {
+  if (!error) return reason ?? '';
+  const line = error.replace(/^(\w+) \((.*)\)$/s, '$1: $2');
+  return reason ? `${line.replace(/[.:]\s*$/, '')}: ${reason}` : line;
+}
+
 /** One row of the request list, ready to show. */
 export interface RowView {
   id: number;
@@ -177,13 +190,14 @@ function findingFlag(entry: LogEntry): RowView['flag'] {
   };
 }
 
-export function rowView(entry: LogEntry): RowView {
+/** A row of the list; `now` decides whether its time needs the day before it. */
+export function rowView(entry: LogEntry, now = Date.now()): RowView {
   return {
     id: entry.id,
-    time: formatClock(entry.time),
+    time: formatTimestamp(entry.time, { now }),
     operation: operationLabel(entry),
     summary: entry.summary,
-    error: [entry.error, errorReason(entry)].filter(Boolean).join(': '),
+    error: errorLine(entry.error, errorReason(entry)),
     status: String(entry.status),
     statusTone: statusCodeTone(entry),
     duration: formatDuration(entry.durationMillis),

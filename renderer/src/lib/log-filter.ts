@@ -8,7 +8,7 @@ export interface LogFilter {
   errorsOnly: boolean;
   /** One operation, 'other' for requests that are none of the four (a wrong path), or 'all'. */
   operation: Operation | 'other' | 'all';
-  /** Who sent it: an origin (where it came from) or a purpose (a replay, the self-test), or 'all'. */
+  /** Who sent it: an origin (where it came from) or a purpose (a replay, the self-test, a Check run), or 'all'. */
   source: RequestOrigin | Exclude<RequestPurpose, 'caller'> | 'all';
 }
 
@@ -33,6 +33,7 @@ export function matchesFilter(
       return true;
     case 'replay':
     case 'self-test':
+    case 'check':
       return entry.purpose === filter.source;
     default:
       return entry.origin === filter.source;

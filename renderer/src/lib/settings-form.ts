@@ -9,6 +9,7 @@ import {
   type SessionState,
   type SettingsPatch,
 } from './contract';
+import { formatCount } from './format';
 
 /** A data-source setting's options: everything but its kind. */
 const optionsOf = ({ kind: _kind, ...options }: DataSourceSetting): Record<string, string> => ({
@@ -163,7 +164,21 @@ const SETTING_LABELS: Record<OverridableSetting, string> = {
   allowCidrs: 'IP allow-list',
 };
 
-/** Why a typed API key would be refused (the rule, said as the session says it), or null. */
+/** The most characters an Api Key may have (the settings' rule). */
+export const API_KEY_MAX_CHARS = 200;
+
+/**
+ * Why a typed API key would be refused, naming what is wrong with it (its length, the first character
+ * outside the rule), or null. Nothing is cut or changed silently: the user sees why and decides.
+ */
 export function apiKeyProblem(typed: string): string | null {
-  return /^[\x21-\x7e]{1,200}$/.test(typed) ? null : `The Api Key must be ${API_KEY_RULE}.`;
+  if (typed === '') return `The Api Key is empty; it must be ${API_KEY_RULE}.`;
+  const length = [...typed].length;
+  if (length > API_KEY_MAX_CHARS) {
+    return `The Api Key is ${formatCount(length)} characters long; it may have at most ${API_KEY_MAX_CHARS}.`;
+  }
+  const odd = [...typed].find((char) => !/^[\x21-\x7e]$/.test(char));
+  if (odd === undefined) return null;
+  if (/\s/.test(odd)) return `The Api Key must have no spaces; it must be ${API_KEY_RULE}.`;
+  return `The Api Key may hold only ASCII letters, digits and punctuation: “${odd}” is not one.`;
 }

@@ -15,10 +15,12 @@ import { fill, h, setText, show } from './dom';
 import { FirstRunForm } from './first-run';
 import { IncidentsPanel } from './incidents-panel';
 import { Inspector } from './inspector';
+import { showAppGone, showTokenRefused } from './link-banner';
 import { PortBusyCard } from './port-busy';
 import { SettingsPanel } from './settings-panel';
 import { StatusCard } from './status-card';
 import { connectStream, type Link } from './stream';
+import { Toast } from './toast';
 
 const TABS: Array<{ id: TabId; label: string }> = [
   { id: 'setup', label: 'Setup' },
@@ -33,20 +35,6 @@ const nextFrame: Scheduler = (run) => {
   if (document.hidden) window.setTimeout(run, 250);
   else window.requestAnimationFrame(run);
 };
-
-/** Whether two elements' boxes overlap on screen (the toast shown where it will be drawn). */
-function overlaps(toast: HTMLElement, control: HTMLElement): boolean {
-  const a = toast.getBoundingClientRect();
-  // The toast is measured at its bottom place: its box is there even while it is fading in.
-  const b = control.getBoundingClientRect();
-  const margin = 8;
-  return (
-    a.left < b.right + margin &&
-    b.left < a.right + margin &&
-    a.top < b.bottom + margin &&
-    b.top < a.bottom + margin
-  );
-}
 
 /** A tab's badge stays narrow: 999, 1.2k, 45k. */
 const compactCount = (n: number): string =>
@@ -70,7 +58,7 @@ export class App implements AppContext {
   );
   readonly #headerButton = h('button', { type: 'button', class: 'danger header-button', hidden: true });
   readonly #banner = h('div', { class: 'banner', role: 'alert', hidden: true, 'data-testid': 'link-banner' });
-  readonly #toast = h('div', { class: 'toast', role: 'status', 'aria-live': 'polite' });
+  readonly #toast = new Toast();
   readonly #tabButtons = new Map<TabId, HTMLButtonElement>();
   readonly #panels = new Map<TabId, HTMLElement>();
   /** The controls switched off while the app is gone, to switch back on when it returns. */
@@ -92,7 +80,6 @@ export class App implements AppContext {
   readonly #connectionEl: HTMLElement;
   readonly #checklistEl: HTMLElement;
   #tab: TabId = 'setup';
-  #toastTimer = 0;
   /** Set after Stop & clean up until the 'stopped' state is shown: then focus goes to the report. */
   #focusReportWhenStopped = false;
 
@@ -178,18 +165,22 @@ export class App implements AppContext {
         'header',
         { class: 'top' },
         h(
-          'span',
-          { class: 'brand' },
-          h('span', { class: 'logo', 'aria-hidden': 'true' }),
-          h('span', { class: 'brand-name' }, 'Mirror Tray'),
+          'div',
+          { class: 'top-row' },
+          h(
+            'span',
+            { class: 'brand' },
+            h('span', { class: 'logo', 'aria-hidden': 'true' }),
+            h('span', { class: 'brand-name' }, 'Mirror Tray'),
+          ),
+          this.#pill,
+          this.#headerButton,
         ),
-        this.#pill,
-        this.#headerButton,
+        this.#toast.el,
       ),
       this.#banner,
       this.#loading,
       this.#main,
-      this.#toast,
       this.#dialog.el,
     );
     this.showTab('setup');
@@ -218,17 +209,7 @@ export class App implements AppContext {
   }
 
   announce(message: string, tone: Tone = 'info'): void {
-    this.#toast.dataset.tone = tone;
-    setText(this.#toast, message);
-    // At the bottom, unless that would cover the control just used: then at the top, under the header.
-    this.#toast.classList.remove('at-top');
-    const used = document.activeElement;
-    if (used instanceof HTMLElement && used !== document.body && overlaps(this.#toast, used)) {
-      this.#toast.classList.add('at-top');
-    }
-    this.#toast.classList.add('visible');
-    window.clearTimeout(this.#toastTimer);
-    this.#toastTimer = window.setTimeout(() => this.#toast.classList.remove('visible'), 2500);
+    this.#toast.show(message, tone, this.#state);
   }
 
   showTab(tab: TabId, focus = false): void {
@@ -274,11 +255,13 @@ export class App implements AppContext {
   }
 
   #renderState(state: SessionState): void {
+    if (this.#state) this.#toast.stateChanged(state);
     this.#state = state;
     show(this.#loading, false);
     show(this.#main, true);
     const view = statusView(state);
     setText(this.#pill, view.pill);
+    this.#pill.title = `${view.pill}: show the status`;
     this.#pill.dataset.tone = view.tone;
     document.title = `${view.headline} · StackState Mirror Tray`;
     const stopped = state.phase === 'stopped';
@@ -359,17 +342,7 @@ export class App implements AppContext {
       setText(this.#pill, 'Not connected');
       this.#pill.dataset.tone = 'error';
       show(this.#headerButton, false);
-      this.#banner.className = 'banner refused';
-      fill(
-        this.#banner,
-        h('b', null, 'This page cannot reach the app: the control token was refused.'),
-        h('br'),
-        link.message,
-        h('br'),
-        'In the desktop app, open the window from the tray menu instead.',
-      );
-      this.#banner.setAttribute('data-testid', 'token-error');
-      show(this.#banner, true);
+      showTokenRefused(this.#banner, link.message);
       return;
     }
     if (link.state === 'busy') {
@@ -400,15 +373,7 @@ export class App implements AppContext {
     this.#dialog.el.close();
     this.#status.showAppGone();
     this.#setActionsEnabled(false);
-    this.#banner.className = 'banner';
-    this.#banner.setAttribute('data-testid', 'link-banner');
-    fill(
-      this.#banner,
-      h('b', null, 'The app is not running: this window cannot reach it.'),
-      h('br'),
-      'Its buttons are off, and the Mirror URL below no longer answers. Start the app again, then open its window from the tray icon (or the address the headless mode prints: it has a new token, so this page will not come back). This page retries by itself in case the app was only busy.',
-    );
-    show(this.#banner, true);
+    showAppGone(this.#banner);
   }
 
   /** Switches every action in the page off (remembering which) or back on. The tabs stay usable. */

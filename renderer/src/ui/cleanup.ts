@@ -1,7 +1,8 @@
 // Stop & clean up: a confirmation dialog that says what will stop and what will be forgotten, the
 // report afterwards (what was done, what is left to do in StackState), and Start to come back.
 import { type CleanupOptions, type CleanupReport, ROUTES, type SessionState } from '../lib/contract';
-import { formatClock } from '../lib/format';
+import { plural } from '../lib/format';
+import { formatTimestamp } from '../lib/time-format';
 import type { AppContext, View } from './context';
 import { fill, h, setText, show } from './dom';
 import { InlineMessage, runFrom } from './widgets';
@@ -13,6 +14,7 @@ export class CleanupDialog {
   readonly #forgetTokenLabel = h('span');
   readonly #forgetSettings: HTMLInputElement;
   readonly #confirm: HTMLButtonElement;
+  readonly #cancel: HTMLButtonElement;
   readonly #message = new InlineMessage();
 
   constructor(
@@ -29,7 +31,13 @@ export class CleanupDialog {
       'data-testid': 'confirm-cleanup',
       onclick: () => this.#run(),
     });
-    const cancel = h('button', { type: 'button', text: 'Cancel', onclick: () => this.el.close() });
+    const cancel = h('button', {
+      type: 'button',
+      text: 'Cancel',
+      'data-testid': 'cancel-cleanup',
+      onclick: () => this.el.close(),
+    });
+    this.#cancel = cancel;
     this.el = h(
       'dialog',
       { class: 'dialog', 'aria-labelledby': 'cleanup-title', 'data-testid': 'cleanup-dialog' },
@@ -68,8 +76,9 @@ export class CleanupDialog {
       const url = state.tunnel.kind === 'none' ? ` (${state.connection.mirrorUrl} stops working)` : '';
       items.push(`Stop the mirror on port ${state.mirror.port}${url} and check that its ports are free.`);
     }
-    items.push(`Clear the request log (${this.ctx.entries.size} requests).`);
-    if (state.incidents.length > 0) items.push(`End ${state.incidents.length} simulated incident(s).`);
+    items.push(`Clear the request log (${plural(this.ctx.entries.size, 'request')}).`);
+    if (state.incidents.length > 0)
+      items.push(`End ${plural(state.incidents.length, 'simulated incident')}.`);
     items.push('Reset the checklist.');
     fill(this.#what, ...items.map((item) => h('li', null, item)));
     this.#forgetToken.checked = false;
@@ -78,7 +87,8 @@ export class CleanupDialog {
     this.#syncBoxes();
     this.#message.clear();
     this.el.showModal();
-    this.#confirm.focus();
+    // The safe choice first: Enter right away must not stop everything.
+    this.#cancel.focus();
   }
 
   #syncBoxes(): void {
@@ -155,7 +165,7 @@ export class StoppedView implements View {
     const ok = report.steps.every((step) => step.ok);
     // The status card above already says "Stopped and cleaned up": this title names the report.
     setText(this.#title, ok ? 'Clean-up report' : 'Clean-up report: some steps need a look');
-    setText(this.#intro, `At ${formatClock(report.at)}:`);
+    setText(this.#intro, `At ${formatTimestamp(report.at, { now: Date.now() })}:`);
     fill(
       this.#steps,
       ...report.steps.map((step) =>

@@ -2,6 +2,7 @@
 // and the self-test (Test Connection through the URL StackState uses).
 import { CONNECTION_FIELDS, type ConnectionField, copyAllText } from '../lib/connection-text';
 import { ROUTES, type SelfTestResult, type SessionState } from '../lib/contract';
+import { UPSTREAM_KEY_PENDING } from './api-key-card';
 import { copyText } from './clipboard';
 import type { AppContext, View } from './context';
 import { h, setText, show } from './dom';
@@ -74,11 +75,11 @@ export class ConnectionCard implements View {
       const value = connection[key];
       const element = this.#values.get(key)!;
       const waiting = value === null;
-      setText(element, waiting ? missingUrlText(state) : value);
+      setText(element, waiting ? (key === 'apiKey' ? UPSTREAM_KEY_PENDING : missingUrlText(state)) : value);
       element.classList.toggle('pending', waiting);
       this.#copyButtons.get(key)!.disabled = waiting;
     }
-    this.#copyAll.disabled = connection.mirrorUrl === null;
+    this.#copyAll.disabled = connection.mirrorUrl === null || connection.apiKey === null;
     this.#selfTest.disabled = state.mirror.port === null || connection.mirrorUrl === null;
     // With ngrok wanted but not online, the URL shown is the local one: say who can use it.
     const local =
@@ -123,6 +124,8 @@ export class ConnectionCard implements View {
     const partial = !result.ok && result.reach === 'this-machine' && result.keyHeaderMatches;
     const mark = result.ok ? '✓' : partial ? '!' : '✗';
     this.#result.show(`${mark} ${result.message}`, result.ok ? 'ok' : partial ? 'warn' : 'error');
+    // The result is under the card's buttons, often below the fold at 360 px: bring it into view.
+    this.#result.el.scrollIntoView({ block: 'nearest' });
   }
 }
 

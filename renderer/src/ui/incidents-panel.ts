@@ -1,7 +1,7 @@
 // The incident simulator (demo profile only): make one host's metric spike for a while, so
 // StackState's charts and monitors have something to show.
 import { type IncidentRequest, ROUTES, type SessionState } from '../lib/contract';
-import { formatClock } from '../lib/format';
+import { formatTimestamp } from '../lib/time-format';
 import type { AppContext, View } from './context';
 import { fill, h, show, uniqueId } from './dom';
 import { InlineMessage, runFrom } from './widgets';
@@ -120,7 +120,7 @@ export class IncidentsPanel implements View {
           'li',
           null,
           h('b', null, incident.metric),
-          ` on ${series}, ${incident.factor}× normal, until ${formatClock(incident.startMillis + incident.durationMillis)}`,
+          ` on ${series}, ${incident.factor}× normal, until ${formatTimestamp(incident.startMillis + incident.durationMillis, { now: Date.now() })}`,
         );
       }),
     );

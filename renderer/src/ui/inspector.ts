@@ -9,7 +9,7 @@ import './log.css';
 import type { LogEntry, SessionState } from '../lib/contract';
 import { LOG_CAPACITY, ROUTES } from '../lib/contract';
 import type { ListChange } from '../lib/entry-list';
-import { formatCount, OPERATION_LABELS, rowView } from '../lib/format';
+import { formatCount, OPERATION_LABELS, plural, rowView } from '../lib/format';
 import { isFiltering, type LogFilter, matchesFilter, NO_FILTER, PauseBuffer } from '../lib/log-filter';
 import type { AppContext } from './context';
 import { h, setText, show } from './dom';
@@ -48,6 +48,32 @@ export class Inspector {
   readonly #detail: RequestDetail;
   readonly #buffer = new PauseBuffer(LOG_CAPACITY);
   #filter: LogFilter = NO_FILTER;
+  /** How many rows the list may show: VISIBLE_ROWS, and more each time "older kept — show" is pressed. */
+  #limit = VISIBLE_ROWS;
+  /** Below the last row when the log keeps more that match than are shown. */
+  readonly #older = h('button', {
+    type: 'button',
+    class: 'small-button log-older',
+    hidden: true,
+    'data-testid': 'log-older',
+    onclick: () => {
+      this.#limit += VISIBLE_ROWS;
+      this.#redraw();
+      this.#renderCount();
+    },
+  });
+  /** Where the list would be, when the filters leave nothing of a non-empty log. */
+  readonly #noMatch = h(
+    'p',
+    { class: 'empty muted', hidden: true, 'data-testid': 'log-no-match' },
+    'No request matches these filters. ',
+    h('button', {
+      type: 'button',
+      class: 'small-button',
+      text: 'Show all',
+      onclick: () => this.#clearFilters(),
+    }),
+  );
   #paused = false;
   #total = 0;
   #selected: number | null = null;
@@ -116,6 +142,7 @@ export class Inspector {
       h('option', { value: 'local' }, 'This machine'),
       h('option', { value: 'replay' }, 'Replays'),
       h('option', { value: 'self-test' }, 'Self-tests'),
+      h('option', { value: 'check' }, 'Check runs'),
     );
     const filters = h(
       'div',
@@ -135,7 +162,9 @@ export class Inspector {
       ),
       filters,
       this.#empty,
+      this.#noMatch,
       this.#list,
+      this.#older,
     );
     this.el = h('div', { class: 'inspector' }, listPane, this.#placeholder, this.#detail.el);
     this.#renderPause();
@@ -188,8 +217,17 @@ export class Inspector {
     }
   }
 
+  #clearFilters(): void {
+    this.#errorsOnly.checked = false;
+    this.#operation.value = 'all';
+    this.#source.value = 'all';
+    this.#setFilter(NO_FILTER);
+    this.#errorsOnly.focus();
+  }
+
   #setFilter(change: Partial<LogFilter>): void {
     this.#filter = { ...this.#filter, ...change };
+    this.#limit = VISIBLE_ROWS;
     // The list is drawn again from what the log keeps now, held entries included: none wait any more.
     this.#buffer.release();
     this.#renderPause();
@@ -204,25 +242,25 @@ export class Inspector {
     this.#renderCount();
   }
 
-  /** Draws the list again from the entries kept: the newest VISIBLE_ROWS that pass the filter. */
+  /** Draws the list again from the entries kept: the newest (up to the limit) that pass the filter. */
   #redraw(): void {
     this.#rows.clear();
     const rows: HTMLLIElement[] = [];
     for (const entry of this.ctx.entries.newest()) {
-      if (rows.length >= VISIBLE_ROWS) break;
+      if (rows.length >= this.#limit) break;
       if (matchesFilter(entry, this.#filter)) rows.push(this.#row(entry));
     }
     this.#list.replaceChildren(...rows);
   }
 
   #prepend(added: readonly LogEntry[]): void {
-    const shown = added.filter((entry) => matchesFilter(entry, this.#filter)).slice(0, VISIBLE_ROWS);
+    const shown = added.filter((entry) => matchesFilter(entry, this.#filter)).slice(0, this.#limit);
     if (shown.length === 0) return;
     const fragment = document.createDocumentFragment();
     for (const entry of shown) fragment.append(this.#row(entry));
     this.#list.prepend(fragment);
     // Trim from the bottom: the oldest rows go, whatever their number.
-    while (this.#rows.size > VISIBLE_ROWS) {
+    while (this.#rows.size > this.#limit) {
       const last = this.#list.lastElementChild as HTMLLIElement | null;
       if (!last) break;
       this.#rows.delete(Number(last.dataset.id));
@@ -242,20 +280,31 @@ export class Inspector {
   #renderCount(): void {
     const kept = this.ctx.entries.size;
     const rendered = this.#rows.size;
+    const older = this.#olderCount(rendered);
     // The stream says how many were recorded; before it has, the entries held are the best count.
     const total = Math.max(this.#total, kept);
     let text: string;
     if (total === 0) text = 'No requests';
     else {
-      text = `${formatCount(total)} request${total === 1 ? '' : 's'}`;
+      text = plural(total, 'request');
       if (kept < total) text += ` · last ${formatCount(kept)} kept`;
-      if (isFiltering(this.#filter))
-        text += ` · ${formatCount(rendered)}${rendered >= VISIBLE_ROWS ? '+' : ''} match`;
+      if (isFiltering(this.#filter)) text += ` · ${formatCount(rendered + older)} match`;
       else if (rendered < kept && !this.#paused) text += ` · newest ${formatCount(rendered)} shown`;
       if (this.#paused) text += ' · paused';
     }
     setText(this.#count, text);
     show(this.#empty, kept === 0);
+    show(this.#noMatch, kept > 0 && rendered === 0 && !this.#paused);
+    show(this.#older, older > 0);
+    setText(this.#older, older > 0 ? `${formatCount(older)} older kept — show` : '');
+  }
+
+  /** Kept entries that pass the filter but are below the shown rows; counted only when the list is full. */
+  #olderCount(rendered: number): number {
+    if (rendered < this.#limit) return 0;
+    let matching = 0;
+    for (const entry of this.ctx.entries.newest()) if (matchesFilter(entry, this.#filter)) matching++;
+    return Math.max(0, matching - rendered);
   }
 
   #row(entry: LogEntry): HTMLLIElement {

@@ -7,7 +7,6 @@ import { curlBase, curlFor, detailActions } from '../lib/curl';
 import {
   errorReason,
   FINDING_TONES,
-  formatDateTime,
   formatDuration,
   ORIGIN_TITLES,
   operationLabel,
@@ -15,6 +14,7 @@ import {
   resultLabel,
   truncationNote,
 } from '../lib/format';
+import { formatTimestamp } from '../lib/time-format';
 import { copyText } from './clipboard';
 import type { AppContext } from './context';
 import { fill, h, setText, show } from './dom';
@@ -156,7 +156,7 @@ export class RequestDetail {
     this.#showOrigin(entry);
     const result = resultLabel(entry);
     const rows: Array<[string, string | Node]> = [
-      ['Time', formatDateTime(entry.time)],
+      ['Time', formatTimestamp(entry.time, { millis: true })],
       ['Request', `${entry.method} ${entry.url}`],
       ['Status', String(entry.status)],
       ['Duration', formatDuration(entry.durationMillis)],

@@ -6,19 +6,10 @@
 // column the line is drawn from each column's min and max (decimation), so a redraw costs the
 // canvas's width, not the number of points. When StackState asked for several methods in a row
 // (MEAN, MIN, MAX of one series), each can be shown over the others.
-import {
-  decimate,
-  formatSpan,
-  formatValue,
-  localDateTime,
-  timeTicks,
-  timeZoneName,
-  valueDomain,
-  valueTicks,
-} from '../lib/chart-scale';
+import { formatSpan, formatValue } from '../lib/chart-scale';
 import type { LogEntry, RawExchange } from '../lib/contract';
 import { ROUTES } from '../lib/contract';
-import { formatCount } from '../lib/format';
+import { formatCount, plural } from '../lib/format';
 import {
   type MetricQuery,
   type MetricSeries,
@@ -27,6 +18,9 @@ import {
   parseMetricResponse,
   seriesStats,
 } from '../lib/metric-series';
+import { formatTimestamp, timeZoneName, utcOffsetLabel } from '../lib/time-format';
+import { drawAxes, layoutAxes } from './chart-axis';
+import { drawSeries, nearestIndex, type Plotted } from './chart-series';
 import type { AppContext } from './context';
 import { fill, h, setText, show } from './dom';
 
@@ -35,14 +29,6 @@ const HEIGHT = 200;
 const COLORS = ['#2f7ff0', '#e8590c', '#2b9a66', '#b04ad8', '#c9a000', '#d6336c'];
 /** Parsed answers kept for overlays and re-opening (each at most ~240 KB for 10,000 points). */
 const CACHE_SIZE = 12;
-
-interface Plotted {
-  id: number;
-  query: MetricQuery;
-  series: MetricSeries;
-  color: string;
-  visible: boolean;
-}
 
 export class MetricChart {
   readonly el: HTMLElement;
@@ -58,6 +44,8 @@ export class MetricChart {
   /** The last drawing's time axis: canvas x (CSS px) from `x0` to `x0 + w` spans `from`..`to`. */
   #axis: { x0: number; w: number; from: number; to: number } | null = null;
   readonly #readout = h('p', { class: 'chart-readout small', 'data-testid': 'chart-readout' }, '\u00a0');
+  /** The zone the axis is in, under the chart, as StackState states it. */
+  readonly #zone = h('p', { class: 'chart-zone muted small', 'data-testid': 'chart-time-zone' });
 
   constructor(private readonly ctx: AppContext) {
     this.el = h(
@@ -66,6 +54,7 @@ export class MetricChart {
       h('h3', null, 'Chart'),
       this.#compare,
       h('div', { class: 'chart-frame' }, this.#canvas),
+      this.#zone,
       this.#readout,
       this.#summary,
       this.#note,
@@ -205,7 +194,7 @@ export class MetricChart {
     const css = getComputedStyle(this.el);
     const muted = css.getPropertyValue('--muted').trim() || '#666';
     const grid = css.getPropertyValue('--border').trim() || '#ddd';
-    const font = `11px ${css.fontFamily}`;
+    g.font = `11px ${css.fontFamily}`;
 
     // The window StackState asked for, widened to any points outside it.
     let from = Number.POSITIVE_INFINITY;
@@ -225,40 +214,18 @@ export class MetricChart {
       }
     }
     if (!(to > from)) to = from + 1;
-    const [lo, hi] = valueDomain(min, max);
-    const yTicks = valueTicks(lo, hi, 4);
-    g.font = font;
-    const left = Math.ceil(Math.max(24, ...yTicks.map((t) => g.measureText(formatValue(t)).width)) + 8);
-    const plot = { x: left, y: 8, w: Math.max(10, width - left - 8), h: HEIGHT - 8 - 22 };
-    const xOf = (t: number) => plot.x + ((t - from) / (to - from)) * plot.w;
-    this.#axis = { x0: plot.x, w: plot.w, from, to };
-    const yOf = (v: number) => plot.y + plot.h - ((v - lo) / (hi - lo)) * plot.h;
-
+    const axes = layoutAxes(g, { width, height: HEIGHT, from, to, min, max });
+    this.#axis = { x0: axes.plot.x, w: axes.plot.w, from, to };
     g.clearRect(0, 0, width, HEIGHT);
-    g.lineWidth = 1;
-    g.strokeStyle = grid;
-    g.fillStyle = muted;
-    g.textBaseline = 'middle';
-    g.textAlign = 'right';
-    for (const t of yTicks) {
-      const y = Math.round(yOf(t)) + 0.5;
-      g.beginPath();
-      g.moveTo(plot.x, y);
-      g.lineTo(plot.x + plot.w, y);
-      g.stroke();
-      g.fillText(formatValue(t), plot.x - 6, y);
-    }
-    g.textBaseline = 'top';
-    g.textAlign = 'center';
-    const maxTicks = Math.max(2, Math.floor(plot.w / 80));
-    for (const tick of timeTicks(from, to, maxTicks)) {
-      const x = Math.round(xOf(tick.at)) + 0.5;
-      g.beginPath();
-      g.moveTo(x, plot.y + plot.h);
-      g.lineTo(x, plot.y + plot.h + 4);
-      g.stroke();
-      g.fillText(tick.label, Math.min(Math.max(x, plot.x + 16), plot.x + plot.w - 16), plot.y + plot.h + 6);
-    }
+    drawAxes(g, axes, { muted, grid });
+    const { plot, xOf, yOf, lo, hi } = axes;
+    // The labels as drawn, for a reader of the page's text (and its tests): "06:00 Dec 7 | 12:00 Dec 7".
+    this.#canvas.dataset.timeTicks = axes.timeTicks
+      .map((t) => [t.label, t.date].filter(Boolean).join(' '))
+      .join(' | ');
+    const zone = timeZoneName();
+    const offset = utcOffsetLabel(to);
+    setText(this.#zone, zone === offset ? `Times in ${zone}.` : `Times in ${zone} (${offset}).`);
 
     g.save();
     g.beginPath();
@@ -287,7 +254,7 @@ export class MetricChart {
       at ??= p.series.starts[i] as number;
       parts.push(`${p.query.method ?? 'value'} ${formatValue(p.series.values[i] as number)}`);
     }
-    if (at !== null) setText(this.#readout, `${localDateTime(at)} · ${parts.join(' · ')}`);
+    if (at !== null) setText(this.#readout, `${formatTimestamp(at)} · ${parts.join(' · ')}`);
   }
 
   /** The chart in words: what it shows, for everyone (and as the canvas's accessible name). */
@@ -300,127 +267,15 @@ export class MetricChart {
           : `${p.query.method ?? 'aggregated'} per ${p.query.bucketSizeMillis ? formatSpan(p.query.bucketSizeMillis) : 'bucket'}`;
       if (!stats) return `${what}: no points.`;
       const gaps = stats.gaps > 0 ? `, ${formatCount(stats.gaps)} without a value` : '';
-      const count = `${formatCount(stats.count)} point${stats.count === 1 ? '' : 's'}`;
+      const count = plural(stats.count, 'point');
       const range = stats.count > 0 ? `, min ${formatValue(stats.min)}, max ${formatValue(stats.max)}` : '';
-      return `${count} (${what}${gaps}) from ${localDateTime(stats.from)} to ${localDateTime(stats.to)}${range}.`;
+      return `${count} (${what}${gaps}) from ${formatTimestamp(stats.from)} to ${formatTimestamp(stats.to)}${range}.`;
     });
     const partial = own.series.isPartial
       ? ' The answer says it is partial (isPartial): points were cut.'
       : '';
-    const text = `${lines.join(' ')} Times in ${timeZoneName()}.${partial}`;
+    const text = `${lines.join(' ')}${partial}`;
     setText(this.#summary, text);
-    this.#canvas.setAttribute('aria-label', `Chart: ${text}`);
-  }
-}
-
-type Scale = (n: number) => number;
-
-/** The index of the time nearest `t` in ascending `starts` (binary search), or -1 when empty. */
-function nearestIndex(starts: Float64Array, t: number): number {
-  if (starts.length === 0) return -1;
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((starts[mid] as number) < t) lo = mid + 1;
-    else hi = mid;
-  }
-  if (lo > 0 && t - (starts[lo - 1] as number) < (starts[lo] as number) - t) return lo - 1;
-  return lo;
-}
-
-function drawSeries(
-  g: CanvasRenderingContext2D,
-  p: Plotted,
-  width: number,
-  xOf: Scale,
-  yOf: Scale,
-  base: number,
-  from: number,
-  to: number,
-): void {
-  const { starts, ends, values } = p.series;
-  const n = values.length;
-  g.strokeStyle = p.color;
-  g.fillStyle = p.color;
-  g.lineWidth = 1.5;
-  g.lineJoin = 'round';
-  if (n > width) {
-    // More points than pixel columns: one min–max stroke per column, joined.
-    const { min, max } = decimate(starts, values, from, to, width);
-    const x0 = xOf(from);
-    const step = (xOf(to) - x0) / min.length;
-    g.beginPath();
-    let drawing = false;
-    for (let c = 0; c < min.length; c++) {
-      const lo = min[c] as number;
-      if (Number.isNaN(lo)) {
-        drawing = false;
-        continue;
-      }
-      const x = x0 + (c + 0.5) * step;
-      if (drawing) g.lineTo(x, yOf(max[c] as number));
-      else g.moveTo(x, yOf(max[c] as number));
-      g.lineTo(x, yOf(lo));
-      drawing = true;
-    }
-    g.stroke();
-    return;
-  }
-  if (p.series.kind === 'aggregated') {
-    // A light bar and a step per bucket: the value holds for the whole bucket.
-    g.globalAlpha = 0.18;
-    for (let i = 0; i < n; i++) {
-      const v = values[i] as number;
-      if (Number.isNaN(v)) continue;
-      const x = xOf(starts[i] as number);
-      const w = Math.max(1, xOf(ends[i] as number) - x);
-      const y = yOf(v);
-      g.fillRect(x, Math.min(y, base), w, Math.abs(base - y));
-    }
-    g.globalAlpha = 1;
-    g.beginPath();
-    let previousEnd = Number.NaN;
-    for (let i = 0; i < n; i++) {
-      const v = values[i] as number;
-      if (Number.isNaN(v)) {
-        previousEnd = Number.NaN;
-        continue;
-      }
-      const x = xOf(starts[i] as number);
-      const y = yOf(v);
-      // Adjacent buckets join with a vertical; a gap between them leaves the line open.
-      if (!Number.isNaN(previousEnd) && Math.abs(previousEnd - (starts[i] as number)) < 1) g.lineTo(x, y);
-      else g.moveTo(x, y);
-      g.lineTo(xOf(ends[i] as number), y);
-      previousEnd = ends[i] as number;
-    }
-    g.stroke();
-    return;
-  }
-  g.beginPath();
-  let drawing = false;
-  for (let i = 0; i < n; i++) {
-    const v = values[i] as number;
-    if (Number.isNaN(v)) {
-      drawing = false;
-      continue;
-    }
-    const x = xOf(starts[i] as number);
-    const y = yOf(v);
-    if (drawing) g.lineTo(x, y);
-    else g.moveTo(x, y);
-    drawing = true;
-  }
-  g.stroke();
-  // A lone point between gaps (or a one-point answer) still shows.
-  if (n <= 200) {
-    for (let i = 0; i < n; i++) {
-      const v = values[i] as number;
-      if (Number.isNaN(v)) continue;
-      g.beginPath();
-      g.arc(xOf(starts[i] as number), yOf(v), 2, 0, Math.PI * 2);
-      g.fill();
-    }
+    this.#canvas.setAttribute('aria-label', `Chart: ${text} ${this.#zone.textContent ?? ''}`);
   }
 }

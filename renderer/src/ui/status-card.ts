@@ -2,6 +2,7 @@
 // the network warning, and the buttons that phase needs.
 import { ROUTES, type SessionState } from '../lib/contract';
 import { retryLine, type StatusAction, statusActions, statusView } from '../lib/status';
+import { formatTimestamp } from '../lib/time-format';
 import type { AppContext, View } from './context';
 import { fill, h, setText, show } from './dom';
 import { InlineMessage, runFrom, setLinkedText } from './widgets';
@@ -149,7 +150,23 @@ export class StatusCard implements View {
       this.#running = false;
     }
     // Now the buttons follow the phase the action left; its error stays shown.
-    if (this.ctx.state) this.#renderActions(this.ctx.state);
+    const state = this.ctx.state;
+    if (state) this.#renderActions(state);
     if (failure) this.#error.show(failure, 'error');
+    else if (state && stillFailing(state, route)) {
+      // The same phase and sentence as before the click: say the try happened, and when.
+      const at = formatTimestamp(Date.now(), { now: Date.now() });
+      this.#error.show(
+        route === ROUTES.start
+          ? `Started again at ${at}: it failed again, for the reason above.`
+          : `Tried again at ${at}: the tunnel failed again, for the reason above.`,
+        'error',
+      );
+    }
   }
+}
+
+/** Whether the state after Start again / Try again is the failure it was meant to end. */
+function stillFailing(state: SessionState, route: string): boolean {
+  return route === ROUTES.start ? state.phase === 'error' : state.phase === 'tunnel-error';
 }

@@ -1,0 +1,31 @@
+// The banner under the header when the page has lost the app: the token was refused (final), or the
+// event stream dropped (the app stopped, or is busy). What it says, and how to get a working window back.
+import { fill, h, show } from './dom';
+
+/** The token was refused: it will not start working, so the page says where a working window is. */
+export function showTokenRefused(banner: HTMLElement, message: string): void {
+  banner.className = 'banner refused';
+  banner.setAttribute('data-testid', 'token-error');
+  fill(
+    banner,
+    h('b', null, 'This page cannot reach the app: the control token was refused.'),
+    h('br'),
+    message,
+    h('br'),
+    'In the desktop app, open the window from the tray menu instead.',
+  );
+  show(banner, true);
+}
+
+/** The event stream dropped: the app is gone (or busy); the page keeps retrying by itself. */
+export function showAppGone(banner: HTMLElement): void {
+  banner.className = 'banner';
+  banner.setAttribute('data-testid', 'link-banner');
+  fill(
+    banner,
+    h('b', null, 'The app is not running: this window cannot reach it.'),
+    h('br'),
+    'Its buttons are off, and the Mirror URL below no longer answers. Start the app again, then open its window from the tray icon (or the address the headless mode prints: it has a new token, so this page will not come back). This page retries by itself in case the app was only busy.',
+  );
+  show(banner, true);
+}

@@ -1,0 +1,140 @@
+// Issue 23, items 3, 4 and 6 in a real Chromium: one plain cause when nothing answers (the Check tab,
+// the Test button), a Check run's traffic tagged "check" and filterable, "N older kept — show" below
+// the 200th row, "No request matches these filters", and a toast that covers nothing. At 360×600,
+// 420×720 and 900×700, light and dark.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import {
+  browserSkip,
+  launchBrowser,
+  openPage,
+  postMirror,
+  screenshot,
+  startApp,
+  TEST_CONNECTION_BODY,
+  type TestApp,
+  text,
+} from './harness';
+import { SCHEMES, SIZES } from './log-helpers';
+
+const NOTHING_AT_PORT_1 = 'Nothing answers at 127.0.0.1:1 (connection refused) — is it running?';
+
+describe('the log at any size, and one plain cause', { skip: browserSkip }, () => {
+  let browser: Browser;
+  let app: TestApp;
+  before(async () => {
+    browser = await launchBrowser();
+    // The tutorial's sample: no incidents to simulate, so the Check tab is offered.
+    app = await startApp({ saved: { dataSource: { kind: 'tutorial' } } });
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  async function each(name: string, look: (page: Page) => Promise<void>): Promise<void> {
+    for (const colorScheme of SCHEMES) {
+      for (const size of SIZES) {
+        const { context, page, problems } = await openPage(browser, app, { ...size, colorScheme });
+        try {
+          await look(page);
+          await screenshot(page, `${name}-${size.width}-${colorScheme}`);
+          assert.deepEqual(problems, []);
+        } finally {
+          await context.close();
+        }
+      }
+    }
+  }
+
+  it('nothing at the address: one plain line in the Check tab and at the Test button, no “fetch failed”', async () => {
+    await each('check-nothing-answers', async (page) => {
+      await page.getByTestId('tab-check').click();
+      await page.getByTestId('check-url').fill('http://127.0.0.1:1');
+      await page.getByTestId('check-run').click();
+      const said = page.locator('#panel-check').getByRole('alert');
+      await said.filter({ hasText: NOTHING_AT_PORT_1 }).waitFor();
+      assert.equal(await text(said), NOTHING_AT_PORT_1);
+      assert.equal(await page.locator('[data-check]').count(), 0, 'no rows of “not exercised” checks');
+      assert.doesNotMatch(await page.locator('main').innerText(), /fetch failed|§/);
+    });
+    const { context, page } = await openPage(browser, app);
+    try {
+      await page.getByTestId('tab-settings').click();
+      await page.getByTestId('dataSource-prometheus').check();
+      await page.getByTestId('data-source-prometheus-url').fill('http://127.0.0.1:1');
+      await page.getByTestId('test-data-source').click();
+      await page
+        .getByTestId('settings-form')
+        .locator('.inline-message.tone-error')
+        .filter({ hasText: `Prometheus at http://127.0.0.1:1: ${NOTHING_AT_PORT_1}` })
+        .waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a Check run of this app’s own mirror is tagged “check” and can be filtered out or in', async () => {
+    const { context, page } = await openPage(browser, app);
+    try {
+      await page.getByTestId('tab-check').click();
+      await page.getByTestId('check-url').fill(app.mirrorUrl());
+      await page.getByTestId('check-run').click();
+      await page.getByText(/^\d+ passed, \d+ failed, \d+ warned\.$/).waitFor({ timeout: 60_000 });
+      const logged = app.session.log.list();
+      assert.ok(logged.length > 10, `${logged.length} requests logged`);
+      assert.deepEqual([...new Set(logged.map((entry) => entry.purpose))], ['check'], 'every one is tagged');
+      // The toast said so in the header, over nothing of the page.
+      const toast = page.getByTestId('toast');
+      await toast.filter({ hasText: /^Check done/ }).waitFor();
+      const [toastBox, mainBox] = [await toast.boundingBox(), await page.locator('main').boundingBox()];
+      assert.ok(
+        toastBox && mainBox && toastBox.y + toastBox.height <= mainBox.y + 1,
+        'the toast sits above the page',
+      );
+    } finally {
+      await context.close();
+    }
+    await each('log-check-tagged', async (page) => {
+      await page.getByTestId('tab-requests').click();
+      await page.getByTestId('filter-source').selectOption('check');
+      await page.locator('[data-testid="request-list"] .mark-check').first().waitFor();
+      await page.getByTestId('filter-source').selectOption('tunnel');
+      await page
+        .getByTestId('log-no-match')
+        .filter({ hasText: 'No request matches these filters.' })
+        .waitFor();
+      assert.equal(await page.locator('[data-testid="request-list"] li').count(), 0);
+    });
+  });
+
+  it('with 300 requests kept, the list ends with “N older kept — show”, which shows them', async () => {
+    for (let sent = 0; sent < 300; sent += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, () => postMirror(app.mirrorUrl(), 'api/connection', TEST_CONNECTION_BODY)),
+      );
+    }
+    const kept = app.session.log.list().length;
+    await each('log-older-kept', async (page) => {
+      await page.getByTestId('tab-requests').click();
+      const rows = page.locator('[data-testid="request-list"] li');
+      const older = page.getByTestId('log-older');
+      await older.filter({ hasText: `${(kept - 200).toLocaleString('en-US')} older kept — show` }).waitFor();
+      assert.equal(await rows.count(), 200);
+      await older.scrollIntoViewIfNeeded();
+    });
+    const { context, page } = await openPage(browser, app);
+    try {
+      await page.getByTestId('tab-requests').click();
+      await page.getByTestId('log-older').click();
+      await page
+        .locator('[data-testid="request-list"] li')
+        .nth(Math.min(kept, 400) - 1)
+        .waitFor();
+      assert.equal(await page.locator('[data-testid="request-list"] li').count(), Math.min(kept, 400));
+    } finally {
+      await context.close();
+    }
+  });
+});
