@@ -4,7 +4,7 @@
 // `[b−1ms]`), measured in one run, in interleaved turns. Skipped, with the reason, where the
 // binaries are absent. Run alone with `npx tsx bench/prometheus.ts`.
 import { startMirror } from '../server/mirror/listen';
-import type { AggregationMethod } from '../server/mirror/protocol';
+import type { AggregationMethod } from '../server/protocol/messages';
 import { createPrometheusSource } from '../server/telemetry/prometheus';
 import { historyMissing, startHistory } from '../test/telemetry/prometheus-history';
 import { keepAliveAgent, median, post } from './load';

@@ -16,7 +16,7 @@ import { type IncomingMessage, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SessionState } from '../server/control/contract';
+import type { SessionState } from '../server/contract/contract';
 import { headlessJsonArgs } from '../test/cli/headless-args';
 import { fixture, fixtureText } from '../test/mirror/fixtures';
 import { externalLoad, loadTool } from './external-load';

@@ -13,7 +13,7 @@ import {
   Notification,
   powerMonitor,
 } from 'electron';
-import type { SessionState } from '../server/control/contract';
+import type { SessionState } from '../server/contract/contract';
 import { type Runtime, startRuntime } from '../server/runtime';
 import { setNgrokChildOutput } from '../server/tunnel/child-output';
 import { NgrokTunnel } from '../server/tunnel/ngrok';

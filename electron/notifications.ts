@@ -1,6 +1,6 @@
 // Which desktop notifications a state change deserves, as a pure function of the previous and the
 // next session state: StackState's first connection, and the tunnel failing. main.ts shows them.
-import type { SessionState } from '../server/control/contract';
+import type { SessionState } from '../server/contract/contract';
 
 export interface DesktopNotice {
   title: string;

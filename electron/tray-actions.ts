@@ -1,6 +1,6 @@
 // What each tray menu action does, with everything it touches passed in: main.ts hands it
 // Electron's clipboard and the real session; the tests hand it named stand-ins. No electron import.
-import type { CleanupReport, SelfTestResult, SessionState } from '../server/control/contract';
+import type { CleanupReport, SelfTestResult, SessionState } from '../server/contract/contract';
 import type { DesktopNotice } from './notifications';
 import type { TrayAction } from './tray-menu';
 

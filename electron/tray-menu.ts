@@ -2,7 +2,7 @@
 // context menu's template. No electron import: tray.ts maps these plain objects onto Electron's
 // Menu and Tray, and the tests check them directly. Every action is in the menu, because a click
 // on the tray icon is unreliable on Linux.
-import { SESSION_PHASES, type SessionPhase, type SessionState } from '../server/control/contract';
+import { SESSION_PHASES, type SessionPhase, type SessionState } from '../server/contract/contract';
 
 export type TrayAction =
   | 'show'

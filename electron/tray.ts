@@ -2,7 +2,7 @@
 // icon); the icon, tooltip and menu are rebuilt from trayView(state) on every 'state' event.
 import { join } from 'node:path';
 import { Menu, type MenuItemConstructorOptions, nativeImage, Tray } from 'electron';
-import type { SessionState } from '../server/control/contract';
+import type { SessionState } from '../server/contract/contract';
 import {
   menuLabel,
   type TrayAction,

@@ -1,6 +1,6 @@
 // Is a built part as new as what it is built from? A part newer than every one of its inputs is up
 // to date, so `npm start` and `npm run headless` skip building it (vite takes a second or two).
-//   ui        dist/renderer: renderer/ and the run-time part of server/control/contract.ts (ROUTES;
+//   ui        dist/renderer: renderer/ and the run-time part of server/contract/contract.ts (ROUTES;
 //             the rest of server/ is imported as types only), with the vite in package-lock.json
 //   headless  dist/headless: the headless mode bundled (esbuild), from server/ and package.json
 import { readdirSync, statSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 export const BUILT_PARTS = {
   ui: {
     output: 'dist/renderer/index.html',
-    inputs: ['renderer', 'server/control/contract.ts', 'package-lock.json'],
+    inputs: ['renderer', 'server/contract/contract.ts', 'package-lock.json'],
   },
   headless: { output: 'dist/headless/headless.js', inputs: ['server', 'package.json', 'package-lock.json'] },
 };

@@ -5,7 +5,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type Check, type CheckOptions, runChecks } from './check-run';
+import { type Check, type CheckOptions, runChecks } from '../check/check-run';
 
 export const CHECK_USAGE = `Usage: npm run check -- <mirror-url> [options]
 

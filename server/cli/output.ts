@@ -1,6 +1,6 @@
 // What the headless mode prints: text for a person, or one JSON object per line (--json).
-import type { LogEntry, SessionState } from '../control/contract';
-import { OPERATIONS } from '../mirror/protocol';
+import type { LogEntry, SessionState } from '../contract/contract';
+import { OPERATIONS } from '../protocol/messages';
 
 export function readyText(state: SessionState, uiUrl: string): string {
   const { connection } = state;

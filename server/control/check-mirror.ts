@@ -1,10 +1,10 @@
-// The window's "Check a mirror" panel: the same checks as `npm run check` (server/cli/check-run.ts),
+// The window's "Check a mirror" panel: the same checks as `npm run check` (server/check/check-run.ts),
 // for a URL the user typed. The control API is loopback-only behind its token; the checks call only
 // the URL given, with StackState's requests, each bounded by the UI time-out.
-import { runChecks } from '../cli/check-run';
+import { runChecks } from '../check/check-run';
+import type { CheckMirrorRequest, CheckMirrorResult } from '../contract/contract';
 import { ActionError } from '../session';
 import { checkUpstreamUrl } from '../telemetry/upstream';
-import type { CheckMirrorRequest, CheckMirrorResult } from './contract';
 
 /** StackState's "Request timeout ui". */
 const CHECK_TIMEOUT_MILLIS = 15_000;

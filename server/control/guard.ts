@@ -2,7 +2,7 @@
 // could still try to reach it: a per-launch token stops blind requests, the Host check stops DNS
 // rebinding, and the Origin check stops cross-site requests. No CORS headers are ever sent.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { TOKEN_QUERY } from './contract';
+import { TOKEN_QUERY } from '../contract/contract';
 
 export const createControlToken = (): string => randomBytes(24).toString('base64url');
 

@@ -3,11 +3,6 @@
 
 import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { enforceRequestTimeouts, NODE_TIMEOUTS_OFF } from '../request-timeouts';
-import type { MirrorSession } from '../session';
-import { ActionError } from '../session';
-import { logPage } from '../session/log-page';
-import { checkMirrorFromUi } from './check-mirror';
 import type {
   CheckMirrorRequest,
   CleanupOptions,
@@ -17,8 +12,13 @@ import type {
   LogEntry,
   SessionState,
   SettingsPatch,
-} from './contract';
-import { LOG_CAPACITY, MAX_EVENT_STREAMS, ROUTES } from './contract';
+} from '../contract/contract';
+import { LOG_CAPACITY, MAX_EVENT_STREAMS, ROUTES } from '../contract/contract';
+import { enforceRequestTimeouts, NODE_TIMEOUTS_OFF } from '../request-timeouts';
+import type { MirrorSession } from '../session';
+import { ActionError } from '../session';
+import { logPage } from '../session/log-page';
+import { checkMirrorFromUi } from './check-mirror';
 import { checkControlRequest, createControlToken } from './guard';
 import {
   CheckMirrorRequestSchema,

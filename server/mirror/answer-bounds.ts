@@ -12,8 +12,8 @@
 // - Each answer must be taken within `writeDeadlineMillis` of its first byte, or its connection is
 //   destroyed and its bytes are let go.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { JSON_CONTENT_TYPE, type MirrorErrorBody, type RemoteMirrorError } from '../protocol/messages';
 import { TelemetryError } from '../telemetry/source';
-import { JSON_CONTENT_TYPE, type MirrorErrorBody, type RemoteMirrorError } from './protocol';
 
 export interface AnswerLimits {
   maxAnswerBytes: number;

@@ -2,9 +2,9 @@
 // gets an AbortSignal that fires when either ends, and the mirror answers at the deadline whether
 // or not the source heeds the signal, so no source can make a request hang.
 import type { ServerResponse } from 'node:http';
+import { OPERATIONS, type Operation } from '../protocol/messages';
 import type { SourceContext } from '../telemetry/source';
 import { TelemetryError } from '../telemetry/source';
-import { OPERATIONS, type Operation } from './protocol';
 
 /**
  * StackState's own UI gives a mirror 15 s ("Request timeout ui", mirror-api.md §8); the mirror's

@@ -6,8 +6,8 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { ExchangeListener } from './exchange';
-import { API_KEY_HEADER, JSON_CONTENT_TYPE, type RemoteMirrorError } from './protocol';
+import type { ExchangeListener } from '../protocol/exchange';
+import { API_KEY_HEADER, JSON_CONTENT_TYPE, type RemoteMirrorError } from '../protocol/messages';
 
 export interface EdgeOptions {
   apiKey: () => string;

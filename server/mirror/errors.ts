@@ -1,8 +1,10 @@
 // Every failure the mirror answers becomes one of the protocol's error objects (mirror-api.md §6),
 // with a status code and, always, the API-key header. The mirror's own failures (bad requests,
 // unknown paths) are TelemetryErrors too, so one function maps any thrown value to a reply.
+import type { TSchema } from '@sinclair/typebox';
+import { compileBodyCheck } from '../protocol/body-check';
+import { type MirrorErrorBody, OPERATIONS, type RemoteMirrorError } from '../protocol/messages';
 import { remoteMirrorError, TelemetryError } from '../telemetry/source';
-import { type MirrorErrorBody, OPERATIONS, type RemoteMirrorError } from './protocol';
 
 /** Bodies above this answer 413: StackState's requests are a few hundred bytes. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -20,6 +22,17 @@ const remote = (summary: string, details?: unknown): RemoteMirrorError => ({
 // Bad requests answer 500, as the reference mirror S3 does and §6 recommends: StackState was tested with that.
 export const validationFailed = (details: string[]) =>
   new TelemetryError(remote('Request validation errors.', details), 500);
+
+/** The validator fastify wants from a schema compiler: the protocol's body check, its problems as a protocol error. */
+export function compileBodyValidator(
+  schema: TSchema,
+): (body: unknown) => { value: unknown } | { error: Error } {
+  const check = compileBodyCheck(schema);
+  return (body) => {
+    const result = check(body);
+    return 'value' in result ? result : { error: validationFailed(result.problems) };
+  };
+}
 
 export const malformedJson = (reason: string) =>
   new TelemetryError(remote('Malformed JSON body.', `The body is not valid JSON: ${reason}`), 500);

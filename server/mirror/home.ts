@@ -1,7 +1,7 @@
 // What `GET /` answers: a person who opens the mirror URL in a browser learns what it is and where
 // to paste it; a script gets the same facts as JSON. Not part of the protocol (S3 has a similar `GET /`).
 import type { FastifyRequest } from 'fastify';
-import { OPERATIONS } from './protocol';
+import { OPERATIONS } from '../protocol/messages';
 
 export interface AppInfo {
   name: string;

@@ -4,6 +4,19 @@
 // body parsers, the validator, the error and not-found handlers (see createMirrorApp in listen.ts).
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyTypeProvider } from 'fastify';
+import type { ExchangeFinding, ExchangeListener, MirrorExchange } from '../protocol/exchange';
+import { jsonDepthExceeds, MAX_JSON_DEPTH, parseJsonSafely } from '../protocol/json-limits';
+import {
+  API_KEY_HEADER,
+  FieldNamesRequest,
+  FieldValuesRequest,
+  JSON_CONTENT_TYPE,
+  MetricsRequest,
+  type MirrorErrorBody,
+  OPERATIONS,
+  type Operation,
+  TestConnectionRequest,
+} from '../protocol/messages';
 import { FORWARDED_HEADER, type SourceContext, type TelemetrySource } from '../telemetry/source';
 import {
   ANSWER_LIMITS,
@@ -17,6 +30,7 @@ import { AnswerCache } from './answer-cache';
 import { DEFAULT_DEADLINE_MILLIS, deadlineFor, withDeadline } from './deadline';
 import {
   assertTimeWindow,
+  compileBodyValidator,
   describeErrorBody,
   forwardingLoop,
   MAX_BODY_BYTES,
@@ -27,22 +41,8 @@ import {
   toErrorReply,
   tooDeep,
 } from './errors';
-import type { ExchangeFinding, ExchangeListener, MirrorExchange } from './exchange';
 import { type AppInfo, homeHtml, homeJson, mirrorUrlOf } from './home';
-import { jsonDepthExceeds, MAX_JSON_DEPTH, parseJsonSafely } from './json-limits';
-import {
-  API_KEY_HEADER,
-  FieldNamesRequest,
-  FieldValuesRequest,
-  JSON_CONTENT_TYPE,
-  MetricsRequest,
-  type MirrorErrorBody,
-  OPERATIONS,
-  type Operation,
-  TestConnectionRequest,
-} from './protocol';
 import { publicErrorBody } from './public-errors';
-import { compileBodyValidator } from './validation';
 
 export interface MirrorOptions {
   /** Read on every request, so the session can switch the profile without a restart. */
@@ -59,7 +59,7 @@ export interface MirrorOptions {
 
 /**
  * Handler types from the TypeBox schemas. @fastify/type-provider-typebox 6 infers with `typebox` 1.x,
- * which turns protocol.ts's (0.34) aggregation-method union into `never`; this is its exact shape with 0.34's Static.
+ * which turns messages.ts's (0.34) aggregation-method union into `never`; this is its exact shape with 0.34's Static.
  */
 interface MirrorTypeProvider extends FastifyTypeProvider {
   validator: this['schema'] extends TSchema ? Static<this['schema']> : unknown;

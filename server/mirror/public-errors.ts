@@ -1,7 +1,7 @@
 // What a stranger on the public URL may read of an error. A source's error names its backend
 // ("Could not reach http://127.0.0.1:9090", the start of a readiness body): the window and the
 // request log get that whole cause, the public answer gets a sentence that names no address.
-import type { MirrorErrorBody } from './protocol';
+import type { MirrorErrorBody } from '../protocol/messages';
 
 /** What stands in for an address in a public answer. */
 export const HIDDEN_ADDRESS = '(address not shown)';

@@ -1,8 +1,8 @@
 // The first-run checklist: how far StackState has got with this mirror. Only exchanges that came
 // from elsewhere (through the tunnel, or over the network) count; requests from this machine and
 // the app's own (self-test, replay) do not, or the checklist would tick itself.
-import type { Milestones, RequestOrigin } from '../control/contract';
-import type { MirrorExchange } from '../mirror/exchange';
+import type { Milestones, RequestOrigin } from '../contract/contract';
+import type { MirrorExchange } from '../protocol/exchange';
 import { isLoopback } from './loopback';
 import { SELF_REQUEST_HEADER } from './self-test';
 

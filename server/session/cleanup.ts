@@ -1,7 +1,7 @@
 // Stop & clean up: close the tunnel and the mirror, check that their ports are free, forget what
 // the user asked to forget, and report each step with what is left to do in StackState.
 // A step that fails is reported, never thrown, so the other steps still run.
-import type { CleanupOptions, CleanupReport, CleanupStep } from '../control/contract';
+import type { CleanupOptions, CleanupReport, CleanupStep } from '../contract/contract';
 import { type RunningMirror, TUNNEL_HOST } from '../mirror/listen';
 import { isPortFree } from '../ports';
 

@@ -1,6 +1,6 @@
 // Settings → Data source → Test: asks a data source, as it stands in the form (saved or not), what
 // StackState's Test Connection would get, without saving it and without touching the running mirror.
-import type { DataSourceTestResult } from '../control/contract';
+import type { DataSourceTestResult } from '../contract/contract';
 import { checkSetting } from '../settings/settings';
 import { createTelemetrySource, type DataSourceSetting, describeDataSource } from '../telemetry';
 import { TelemetryError } from '../telemetry/source';

@@ -2,7 +2,7 @@
 // and announced when they end, so every view drops them without polling.
 import { randomUUID } from 'node:crypto';
 import { clip } from '../clip';
-import type { IncidentRequest } from '../control/contract';
+import type { IncidentRequest } from '../contract/contract';
 import type { Incident } from '../telemetry/source';
 import { ActionError } from './action-error';
 import type { IncidentTarget } from './telemetry';

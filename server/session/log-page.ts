@@ -3,7 +3,7 @@
 // serialises to megabytes (13 MB after 500 large requests); sent whole to every new stream, 1,000
 // of them took the app past its heap limit. A page holds the newest entries that fit, and says
 // whether older ones are kept.
-import type { LogEntry, LogPage } from '../control/contract';
+import type { LogEntry, LogPage } from '../contract/contract';
 
 /** The bytes of entries one page holds (JSON, as sent): the event stream's slow-reader bound. */
 export const LOG_PAGE_BYTES = 512 * 1024;

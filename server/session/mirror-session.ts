@@ -16,9 +16,9 @@ import type {
   SessionPhase,
   SessionState,
   SettingsPatch,
-} from '../control/contract';
-import type { MirrorExchange } from '../mirror/exchange';
+} from '../contract/contract';
 import { MirrorListenError, type RunningMirror, startMirror, TUNNEL_HOST } from '../mirror/listen';
+import type { MirrorExchange } from '../protocol/exchange';
 import type { SettingsStore } from '../settings/settings';
 import { type DataSourceSetting, dataSourceKindsForUi, describeDataSource } from '../telemetry';
 import { exampleFilterOf } from '../telemetry/registry';

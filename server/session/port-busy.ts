@@ -3,7 +3,7 @@
 // StackState Mirror Tray can be recognised (it answers its own `GET /`), but not stopped cleanly
 // from here (its control API needs its own per-launch token), and the OS does not always name its
 // process; so the sentence says where to stop it instead.
-import type { PortBusy } from '../control/contract';
+import type { PortBusy } from '../contract/contract';
 import { findPortHolder, holderPhrase } from '../port-holder';
 
 export async function portBusy(port: number): Promise<PortBusy> {

@@ -1,7 +1,7 @@
 // Sends a logged request again to this mirror, and returns the new exchange's log entry. That
 // entry is found by a one-off marker header, not by timing: other requests may arrive meanwhile.
 import { randomUUID } from 'node:crypto';
-import type { LogEntry } from '../control/contract';
+import type { LogEntry } from '../contract/contract';
 import { ActionError } from './action-error';
 import type { RequestLog, RequestMaker } from './request-log';
 import { SELF_REQUEST_HEADER } from './self-test';

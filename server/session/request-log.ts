@@ -12,10 +12,10 @@ import {
   type RawExchange,
   type RequestOrigin,
   type RequestPurpose,
-} from '../control/contract';
-import type { MirrorExchange } from '../mirror/exchange';
-import { jsonDepthExceeds, parseJsonSafely } from '../mirror/json-limits';
-import { summarizeRequest } from '../mirror/summary';
+} from '../contract/contract';
+import type { MirrorExchange } from '../protocol/exchange';
+import { jsonDepthExceeds, parseJsonSafely } from '../protocol/json-limits';
+import { summarizeRequest } from '../protocol/summary';
 import { prettyJsonText } from './pretty-json-text';
 
 /** Bodies kept for the detail view are cut here, so 500 entries stay a few MiB at most. */

@@ -1,7 +1,7 @@
 // The settings for this run: the saved ones with the command-line overrides on top, the authtoken
 // (saved, else NGROK_AUTHTOKEN), and the address the mirror binds. Saving goes through here, so the
 // session always holds what the store holds.
-import type { OverridableSetting, PublicSettings, SettingSource, SettingsPatch } from '../control/contract';
+import type { OverridableSetting, PublicSettings, SettingSource, SettingsPatch } from '../contract/contract';
 import {
   checkSetting,
   generateApiKey,

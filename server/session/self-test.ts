@@ -2,8 +2,8 @@
 // StackState checks: HTTP 200, status OK, and this mirror's key in X-MIRROR-API-KEY. Where that URL
 // cannot be called from this machine, the mirror is called locally instead and the result says so:
 // it then proves that the mirror answers, not that StackState can reach it.
-import type { SelfTestResult } from '../control/contract';
-import { API_KEY_HEADER } from '../mirror/protocol';
+import type { SelfTestResult } from '../contract/contract';
+import { API_KEY_HEADER } from '../protocol/messages';
 import { unreachableSentence } from '../telemetry/reach';
 import { DOCKER_HOST_NAME } from '../tunnel/none';
 

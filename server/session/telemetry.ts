@@ -1,7 +1,7 @@
 // The session's one door to the telemetry source. The TelemetrySource interface is about to change
 // (the incident simulator becoming an optional capability), so every call the session makes to a
 // source lives here, and a change of that interface is a change of this file alone.
-import type { SessionState } from '../control/contract';
+import type { SessionState } from '../contract/contract';
 import { createTelemetrySource, type DataSourceSetting } from '../telemetry';
 import type { Incident, TelemetrySource } from '../telemetry/source';
 

@@ -2,7 +2,7 @@
 // phases and plain messages, tries again with back-off when it could not open for want of a
 // network, and remembers the public URL StackState was given, so a new one is called out.
 // The mirror never depends on it: every message says the mirror keeps serving locally.
-import type { CleanupStep, SessionPhase } from '../control/contract';
+import type { CleanupStep, SessionPhase } from '../contract/contract';
 import { blamesAuthtoken } from '../tunnel/ngrok-errors';
 import type { TunnelFactory, TunnelPlan } from '../tunnel/plan';
 import { type Tunnel, TunnelError, type TunnelStatus } from '../tunnel/tunnel';

@@ -1,7 +1,7 @@
 // The settings schema shared by the headless mode and the desktop app, its migrations,
 // and a file-backed store for headless use (the desktop app uses electron-store, see electron/settings.ts).
 import { randomBytes } from 'node:crypto';
-import { apiKeyProblem } from '../mirror/protocol';
+import { apiKeyProblem } from '../protocol/messages';
 import { checkDataSource, type DataSourceSetting, DEFAULT_DATA_SOURCE } from '../telemetry/registry';
 import type { TunnelKind } from '../tunnel/tunnel';
 

@@ -7,7 +7,7 @@
 // Percentiles: linear interpolation between closest ranks, the definition of NumPy's default,
 // Excel's PERCENTILE.INC and Hyndman & Fan's type 7: for sorted x[0..n-1] and p in [0, 1],
 // h = (n - 1) * p and the result is x[⌊h⌋] + (h - ⌊h⌋) * (x[⌊h⌋ + 1] - x[⌊h⌋]).
-import type { AggregatedPoint, AggregationMethod } from '../mirror/protocol';
+import type { AggregatedPoint, AggregationMethod } from '../protocol/messages';
 
 /** Each percentile method's rank, as a fraction. */
 export const PERCENTILES: Partial<Record<AggregationMethod, number>> = {

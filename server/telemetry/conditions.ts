@@ -6,7 +6,7 @@
 // the condition's type follows the field's type only by inference. InSetValue matches when the
 // canonical text is one of its strings; a value without `_type` is a string (as in S3).
 // Conditions are ANDed; a condition on a key the series does not have matches nothing.
-import type { ConditionValue, EqualityCondition } from '../mirror/protocol';
+import type { ConditionValue, EqualityCondition } from '../protocol/messages';
 
 export type DimensionValue = string | number | boolean;
 

@@ -9,7 +9,7 @@
 //   definition needs selected (select.ts): exact. Beyond that, a sketch (sketch.ts) merged from the cached sketches of whole
 //   blocks of 256 samples plus the samples at the edges, each rank read within 0.5 % and clamped
 //   to the bucket's exact min and max: within 1 % of the exact percentile.
-import type { AggregationMethod } from '../mirror/protocol';
+import type { AggregationMethod } from '../protocol/messages';
 import { type Bucket, interpolatedPercentile, PERCENTILES } from './aggregate';
 import {
   blockSketch,

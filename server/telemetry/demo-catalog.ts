@@ -1,6 +1,6 @@
 // The demo profile's catalog: five hosts, each in one service and region, and five metrics whose
 // values follow the time of day in the host's region, with deterministic noise.
-import type { FieldType } from '../mirror/protocol';
+import type { FieldType } from '../protocol/messages';
 import type { DimensionValue } from './conditions';
 import { type Availability, alwaysOnline, DAY_MILLIS, dailyOutage } from './grid';
 

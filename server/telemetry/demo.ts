@@ -71,7 +71,7 @@ import type {
   FieldValuesResponse,
   RawPoint,
   ValueDescriptor,
-} from '../mirror/protocol';
+} from '../protocol/messages';
 import { aggregate, type Bucket, bucketPoints, firstPartEnd, tumblingBuckets } from './aggregate';
 import { canonicalText, type DimensionValue, matchesAll } from './conditions';
 import { chunksNeeded, MAX_CHUNKS_PER_QUERY, MetricBuckets, needsValues } from './demo-buckets';

@@ -1,7 +1,7 @@
 // Sources that compute every answer in this process from a formula (demo, tutorial) have nothing
 // to wait for: their answers are written as plain functions, tested as such, and served through
 // the same asynchronous TelemetrySource as any other source by this one adapter.
-import type { TestConnectionResponse } from '../mirror/protocol';
+import type { TestConnectionResponse } from '../protocol/messages';
 import type { TelemetrySource } from './source';
 
 type QueryOperation = 'fieldNames' | 'fieldValues' | 'metrics';

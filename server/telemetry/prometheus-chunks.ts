@@ -8,7 +8,7 @@
 // is read in time slices into running figures: exact for every method but the percentiles, which
 // come from a quantile sketch within SKETCH_RELATIVE_ACCURACY of the exact value (sketch.ts), and
 // the request log says so.
-import type { AggregationMethod } from '../mirror/protocol';
+import type { AggregationMethod } from '../protocol/messages';
 import { type Bucket, interpolatedPercentile, PERCENTILES } from './aggregate';
 import type { PrometheusTarget, Series } from './prometheus-client';
 import { type BucketExpression, evaluateBuckets } from './prometheus-promql';

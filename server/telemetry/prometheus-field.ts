@@ -8,7 +8,7 @@
 // - raw: evaluated every `step` over the window, a step that keeps the points within the cap; it
 //   must give one series.
 // The request's conditions are not applied (no expression can be rewritten safely): the log says so.
-import type { MetricsQuery, MetricsResponse } from '../mirror/protocol';
+import type { MetricsQuery, MetricsResponse } from '../protocol/messages';
 import { aggregate, type Bucket, bucketPoints } from './aggregate';
 import { takeFirst } from './page';
 import type { PrometheusTarget } from './prometheus-client';

@@ -18,7 +18,7 @@ import type {
   FieldNamesResponse,
   FieldValuesQuery,
   FieldValuesResponse,
-} from '../mirror/protocol';
+} from '../protocol/messages';
 import { apiStrings, type PrometheusTarget, promSeconds } from './prometheus-client';
 import { TYPED_VALUE_FIELDS } from './prometheus-kinds';
 import {

@@ -11,7 +11,7 @@
 // - Raw: the samples of one series (several are refused, naming the labels in which they differ),
 //   counters as per-second rates between samples, cut to the cap with isPartial; a window holding
 //   too many samples is answered from an earlier part of it that holds some.
-import type { MetricsQuery, MetricsResponse } from '../mirror/protocol';
+import type { MetricsQuery, MetricsResponse } from '../protocol/messages';
 import { type Bucket, bucketPoints, firstPartEnd, PERCENTILES, tumblingBuckets } from './aggregate';
 import { takeFirst } from './page';
 import { exactBuckets, sketchNote } from './prometheus-chunks';

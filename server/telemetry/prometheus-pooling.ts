@@ -2,8 +2,8 @@
 // how many, by which method, and the labels in which they differ; a raw query over several series
 // is refused with those labels named, since their points interleaved into one line would draw a
 // sawtooth no one can read.
-import type { ExchangeFinding } from '../mirror/exchange';
-import type { AggregationMethod } from '../mirror/protocol';
+import type { ExchangeFinding } from '../protocol/exchange';
+import type { AggregationMethod } from '../protocol/messages';
 import { apiGet, isRecord, type PrometheusTarget, promSeconds } from './prometheus-client';
 import type { SeriesKind } from './prometheus-promql';
 import { remoteMirrorError, type SourceContext } from './source';

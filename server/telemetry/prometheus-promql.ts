@@ -19,7 +19,7 @@
 // Several metric names: `count_over_time` and its kin drop `__name__`, so two names with the same
 // other labels would collide ("vector cannot contain metrics with the same labelset"). Each name
 // is then aggregated on its own, tagged with a label of its own, and pooled again: one query still.
-import type { AggregationMethod } from '../mirror/protocol';
+import type { AggregationMethod } from '../protocol/messages';
 import { type Bucket, PERCENTILES } from './aggregate';
 import type { PrometheusTarget } from './prometheus-client';
 import { queryInstant, queryRange } from './prometheus-range';

@@ -2,7 +2,7 @@
 // point cap with isPartial. A window of more than MAX_SAMPLES samples is answered from an earlier
 // part of it that holds between 1 and MAX_SAMPLES of them, found by halving: never an empty answer
 // marked partial, which would leave StackState no last point to continue from.
-import type { MetricsResponse } from '../mirror/protocol';
+import type { MetricsResponse } from '../protocol/messages';
 import { takeFirst } from './page';
 import type { PrometheusTarget, Series } from './prometheus-client';
 import { severalSeriesError } from './prometheus-pooling';

@@ -4,7 +4,7 @@
 // and Cortex `/ready`, VictoriaMetrics `/health`), so they are only asked when the query fails, to
 // say why in the backend's own words. Every call goes on Test Connection's own lane
 // (backend.ts), so it never waits behind metric queries.
-import type { TestConnectionResponse } from '../mirror/protocol';
+import type { TestConnectionResponse } from '../protocol/messages';
 import { apiGetForConnection, getPlain, type PrometheusTarget, shownUrl } from './prometheus-client';
 import { type SourceContext, TelemetryError } from './source';
 

@@ -8,7 +8,7 @@
 // question treats a range as closed (2.x) or left-open (3.x). A `count_over_time` query says how
 // many samples a window holds: no fetch ever asks for more than MAX_SAMPLES (prometheus-raw.ts,
 // prometheus-chunks.ts).
-import type { AggregationMethod } from '../mirror/protocol';
+import type { AggregationMethod } from '../protocol/messages';
 import { aggregate, type Bucket } from './aggregate';
 import {
   apiGet,

@@ -9,7 +9,7 @@
 // What no selector can express makes the answer "no series" (an empty answer, not an error): a
 // condition key that is not a valid Prometheus label name, or an InSetValue with no values.
 // A condition on `value` (the synthetic NUMBER field) selects nothing and is left out.
-import type { ConditionValue, EqualityCondition } from '../mirror/protocol';
+import type { ConditionValue, EqualityCondition } from '../protocol/messages';
 
 /** The synthetic NUMBER field: a sample's value. */
 export const VALUE_FIELD = 'value';

@@ -9,7 +9,7 @@ import type {
   MetricsResponse,
   RawPoint,
   TestConnectionResponse,
-} from '../mirror/protocol';
+} from '../protocol/messages';
 import { takeFirst } from './page';
 
 /** A source with nothing to check behind it is always reachable. */

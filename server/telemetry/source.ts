@@ -7,7 +7,7 @@
 // own mirror). The signal fires when StackState hangs up or the mirror's deadline passes: a source
 // that calls a backend passes it on, so the backend call stops too.
 
-import type { ExchangeFinding } from '../mirror/exchange';
+import type { ExchangeFinding } from '../protocol/exchange';
 import type {
   FieldNamesQuery,
   FieldNamesResponse,
@@ -18,7 +18,7 @@ import type {
   MirrorErrorBody,
   Operation,
   TestConnectionResponse,
-} from '../mirror/protocol';
+} from '../protocol/messages';
 
 /** What comes with every operation besides its query. */
 export interface SourceContext {

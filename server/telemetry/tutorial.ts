@@ -16,7 +16,7 @@ import type {
   MetricsResponse,
   RawPoint,
   ValueDescriptor,
-} from '../mirror/protocol';
+} from '../protocol/messages';
 import { aggregate, bucketPoints, firstPartEnd, tumblingBuckets } from './aggregate';
 import { unitHash } from './hash';
 import { type InstantAnswers, instantSource } from './instant-source';

@@ -1,14 +1,14 @@
 // The `upstream` kind: the app in front of the user's own mirror. Every StackState request is
 // forwarded as it came; the upstream's answer (status, key header, body) goes back byte for byte
 // through the mirror plugin (TelemetrySource.forward); and every answer is graded by the same rules
-// as `npm run check` (server/mirror/rules.ts), the broken ones noted on the log entry. An upstream
+// as `npm run check` (server/protocol/rules.ts), the broken ones noted on the log entry. An upstream
 // that is down, hangs or passes the deadline becomes a protocol error with the key header
 // (callBackend and the plugin's deadline). The upstream's own key, learned from its answers, is
 // the key StackState must be given.
 import { clip } from '../clip';
-import { API_KEY_HEADER, apiKeyProblem, OPERATIONS, type Operation } from '../mirror/protocol';
-import { Answers } from '../mirror/response-schemas';
-import { describeError, gradeAnswer, RULES } from '../mirror/rules';
+import { API_KEY_HEADER, apiKeyProblem, OPERATIONS, type Operation } from '../protocol/messages';
+import { Answers } from '../protocol/response-schemas';
+import { describeError, gradeAnswer, RULES } from '../protocol/rules';
 import { callBackend } from './backend';
 import {
   FORWARDED_HEADER,

@@ -5,7 +5,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type CheckMirrorResult, ROUTES } from '../../server/control/contract';
+import { type CheckMirrorResult, ROUTES } from '../../server/contract/contract';
 import { type Runtime, startRuntime } from '../../server/runtime';
 import { FileSettingsStore } from '../../server/settings/file-store';
 import { FIXTURE_KEY, startFixture } from '../cli/fixture-mirrors';

@@ -1,5 +1,5 @@
 // Reading the control API's event stream as a page does: `data: <json>` frames ended by a blank line.
-import type { ControlEvent } from '../../server/control/contract';
+import type { ControlEvent } from '../../server/contract/contract';
 
 /** Takes every whole frame off the front of `buffer` into `events`; returns what is left (a partial frame). */
 export function takeEventFrames(buffer: string, events: ControlEvent[]): string {

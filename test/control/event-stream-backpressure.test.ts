@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCount } from '../../bench/load';
-import { type ControlEvent, type LogEntry, ROUTES } from '../../server/control/contract';
+import { type ControlEvent, type LogEntry, ROUTES } from '../../server/contract/contract';
 import {
   EVENT_STREAM_LIMITS,
   type RunningControlServer,

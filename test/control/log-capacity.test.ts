@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { test } from 'node:test';
-import type { LogSnapshot } from '../../server/control/contract';
+import type { LogSnapshot } from '../../server/contract/contract';
 import { startTestRuntime } from '../fixtures/runtime';
 
 /** The promised default, written out: not read from the code's own constant. */

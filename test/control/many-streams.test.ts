@@ -10,7 +10,7 @@ import { type IncomingMessage, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { type LogPage, MAX_EVENT_STREAMS } from '../../server/control/contract';
+import { type LogPage, MAX_EVENT_STREAMS } from '../../server/contract/contract';
 import { LOG_PAGE_BYTES } from '../../server/session/log-page';
 import { headlessJsonArgs } from '../cli/headless-args';
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { test } from 'node:test';
-import type { LogEntry, LogSnapshot, RawExchange } from '../../server/control/contract';
+import type { LogEntry, LogSnapshot, RawExchange } from '../../server/contract/contract';
 import { startTestRuntime } from '../fixtures/runtime';
 
 /** The promised budget, written out: not read from the code's own constant. */

@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type ControlEvent, ROUTES, type SessionState } from '../../server/control/contract';
+import { type ControlEvent, ROUTES, type SessionState } from '../../server/contract/contract';
 import { isPortFree } from '../../server/ports';
 import { type Runtime, startRuntime } from '../../server/runtime';
 import { FileSettingsStore } from '../../server/settings/file-store';

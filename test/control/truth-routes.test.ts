@@ -1,7 +1,7 @@
 // The control API's routes for a typed API key and for "Try again", over a real socket.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ROUTES, type SessionState } from '../../server/control/contract';
+import { ROUTES, type SessionState } from '../../server/contract/contract';
 import { LocalForwarderTunnel } from '../../server/tunnel/local-forwarder';
 import { type Tunnel, TunnelError } from '../../server/tunnel/tunnel';
 import { startTestRuntime, waitForPhase } from '../fixtures/runtime';

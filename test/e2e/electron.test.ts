@@ -19,7 +19,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { _electron, type ElectronApplication } from 'playwright-core';
 import type { TrayAction, TrayView } from '../../electron/tray-menu';
-import type { SessionState } from '../../server/control/contract';
+import type { SessionState } from '../../server/contract/contract';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const WORK = join(ROOT, '.tmp', `e2e-electron-${process.pid}`);

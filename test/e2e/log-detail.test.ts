@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
-import { ROUTES } from '../../server/control/contract';
+import { ROUTES } from '../../server/contract/contract';
 import {
   browserSkip,
   launchBrowser,

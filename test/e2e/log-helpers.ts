@@ -2,7 +2,7 @@
 // requests to make, and what to read off the page (cut text, sideways overflow, columns, chart pixels).
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import type { LogEntry } from '../../server/control/contract';
+import type { LogEntry } from '../../server/contract/contract';
 import { metricRequestBody, type TestApp } from './harness';
 
 export const SIZES = [

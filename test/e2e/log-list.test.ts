@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import type { LogEntry } from '../../server/control/contract';
-import { ROUTES } from '../../server/control/contract';
+import type { LogEntry } from '../../server/contract/contract';
+import { ROUTES } from '../../server/contract/contract';
 import {
   browserSkip,
   launchBrowser,

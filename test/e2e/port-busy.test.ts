@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import type { SessionState } from '../../server/control/contract';
+import type { SessionState } from '../../server/contract/contract';
 import { npmStart, WINDOW_LINE } from '../fixtures/npm-start';
 import { holdPort } from '../fixtures/port-holder';
 import { browserSkip, launchBrowser, openPage, screenshot } from './harness';

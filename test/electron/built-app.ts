@@ -41,7 +41,7 @@ export interface Snapshot {
   sandbox: string;
   safeStorageCalls: number;
   hooks: {
-    state: import('../../server/control/contract').SessionState;
+    state: import('../../server/contract/contract').SessionState;
     uiUrl: string;
     controlPort: number;
     logPath: string;

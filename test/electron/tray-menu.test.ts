@@ -17,7 +17,7 @@ import {
   SESSION_PHASES,
   type SelfTestResult,
   type SessionPhase,
-} from '../../server/control/contract';
+} from '../../server/contract/contract';
 import { API_KEY, LOCAL_URL, PUBLIC_URL, stateFor } from '../fixtures/session-states';
 
 const entries = (items: TrayMenuItem[]): TrayMenuEntry[] =>

@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ANSWER_CACHE_BYTES } from '../../server/mirror/answer-cache';
 import { startMirror } from '../../server/mirror/listen';
-import type { MetricsQuery } from '../../server/mirror/protocol';
+import type { MetricsQuery } from '../../server/protocol/messages';
 import { createTelemetrySource } from '../../server/telemetry';
 import type { Incident, TelemetrySource } from '../../server/telemetry/source';
 import { APP_INFO, send, TEST_KEY } from './helpers';

@@ -4,14 +4,14 @@ import assert from 'node:assert/strict';
 import { type Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { MirrorExchange } from '../../server/mirror/exchange';
 import {
   createMirrorApp,
   type MirrorTimeouts,
   type RunningMirror,
   startMirror,
 } from '../../server/mirror/listen';
-import { API_KEY_HEADER } from '../../server/mirror/protocol';
+import type { MirrorExchange } from '../../server/protocol/exchange';
+import { API_KEY_HEADER } from '../../server/protocol/messages';
 import type { RequestLog } from '../../server/session/request-log';
 import type { TelemetrySource } from '../../server/telemetry/source';
 import { createStandInSource } from './stand-in-source';

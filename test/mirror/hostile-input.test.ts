@@ -3,9 +3,9 @@
 // in the log, and nothing a request carries makes a log entry large.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { MAX_JSON_DEPTH } from '../../server/mirror/json-limits';
 import type { RunningMirror } from '../../server/mirror/listen';
-import { MAX_EPOCH_MILLIS } from '../../server/mirror/protocol';
+import { MAX_JSON_DEPTH } from '../../server/protocol/json-limits';
+import { MAX_EPOCH_MILLIS } from '../../server/protocol/messages';
 import { ENTRY_LIMIT_CHARS, FIELD_LIMIT_CHARS, RequestLog } from '../../server/session/request-log';
 import { createDemoSource } from '../../server/telemetry/demo';
 import { assertMirrorError, detailsText, send, sendRaw, startTestMirror, TEST_KEY } from './helpers';

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import type { MirrorExchange } from '../../server/mirror/exchange';
 import { MirrorListenError, type RunningMirror, startMirror } from '../../server/mirror/listen';
+import type { MirrorExchange } from '../../server/protocol/exchange';
 import { fixture, fixtureText } from './fixtures';
 import {
   APP_INFO,

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import type { MirrorExchange } from '../../server/mirror/exchange';
 import { createMirrorApp } from '../../server/mirror/listen';
+import type { MirrorExchange } from '../../server/protocol/exchange';
 import { RequestLog } from '../../server/session/request-log';
 import { TelemetryError } from '../../server/telemetry/source';
 import { fixture, fixtureText } from './fixtures';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, test } from 'node:test';
-import type { MirrorExchange } from '../../server/mirror/exchange';
+import type { MirrorExchange } from '../../server/protocol/exchange';
 import { createTelemetrySource } from '../../server/telemetry';
 import { TelemetryError, type TelemetrySource } from '../../server/telemetry/source';
 import { createUpstreamSource } from '../../server/telemetry/upstream';

@@ -9,7 +9,7 @@ import type {
   MetricsResponse,
   RawPoint,
   ValueDescriptor,
-} from '../../server/mirror/protocol';
+} from '../../server/protocol/messages';
 import { aggregatedResponse } from '../../server/telemetry/responses';
 import { TelemetryError, type TelemetrySource } from '../../server/telemetry/source';
 

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { OPERATIONS, type Operation } from '../../server/mirror/protocol';
-import { describeWindow, humanDuration, summarizeRequest } from '../../server/mirror/summary';
+import { OPERATIONS, type Operation } from '../../server/protocol/messages';
+import { describeWindow, humanDuration, summarizeRequest } from '../../server/protocol/summary';
 
 const NOW = Date.UTC(2024, 4, 1, 12, 0, 0);
 const MINUTE = 60_000;

@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { INT_MAX, MetricsRequest } from '../../server/mirror/protocol';
-import { compileBodyValidator, fieldName } from '../../server/mirror/validation';
+import { compileBodyValidator } from '../../server/mirror/errors';
+import { fieldName } from '../../server/protocol/body-check';
+import { INT_MAX, MetricsRequest } from '../../server/protocol/messages';
 import { TelemetryError } from '../../server/telemetry/source';
 
 const validate = compileBodyValidator(MetricsRequest);

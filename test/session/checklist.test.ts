@@ -1,7 +1,7 @@
 // The checklist on its own: which exchanges count as StackState's, where each came from, and who sent it.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { MirrorExchange } from '../../server/mirror/exchange';
+import type { MirrorExchange } from '../../server/protocol/exchange';
 import { Checklist, originOf } from '../../server/session/checklist';
 import { SELF_REQUEST_HEADER } from '../../server/session/self-test';
 import { makeExchange } from '../fixtures/exchange';

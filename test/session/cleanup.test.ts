@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { after, test } from 'node:test';
-import type { CleanupStep } from '../../server/control/contract';
+import type { CleanupStep } from '../../server/contract/contract';
 import {
   attempt,
   type CleanupParts,

@@ -5,7 +5,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { ROUTES } from '../../server/control/contract';
+import { ROUTES } from '../../server/contract/contract';
 import { isPortFree } from '../../server/ports';
 import { type Runtime, startRuntime } from '../../server/runtime';
 import { MAX_ACTIVE_INCIDENTS } from '../../server/session';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, test } from 'node:test';
-import type { MirrorExchange } from '../../server/mirror/exchange';
+import type { MirrorExchange } from '../../server/protocol/exchange';
 import { Replayer } from '../../server/session/replay';
 import { RequestLog } from '../../server/session/request-log';
 import { SELF_REQUEST_HEADER } from '../../server/session/self-test';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { MirrorExchange } from '../../server/mirror/exchange';
+import type { MirrorExchange } from '../../server/protocol/exchange';
 import { RequestLog } from '../../server/session/request-log';
 
 setFlagsFromString('--expose-gc');

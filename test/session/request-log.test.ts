@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { LogEntry } from '../../server/control/contract';
+import type { LogEntry } from '../../server/contract/contract';
 import { BODY_LIMIT_CHARS, type LogEvent, RequestLog } from '../../server/session/request-log';
 import { type ExchangeOverrides, makeExchange } from '../fixtures/exchange';
 

@@ -8,7 +8,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import type { SessionPhase, SessionState } from '../../server/control/contract';
+import type { SessionPhase, SessionState } from '../../server/contract/contract';
 import { isPortFree } from '../../server/ports';
 import { MirrorSession, type SessionOptions } from '../../server/session';
 import { FileSettingsStore } from '../../server/settings/file-store';

@@ -5,7 +5,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { SessionState } from '../../server/control/contract';
+import type { SessionState } from '../../server/contract/contract';
 import { MirrorSession } from '../../server/session';
 import { FileSettingsStore } from '../../server/settings/file-store';
 import { FIXTURE_KEY, startFixture } from '../cli/fixture-mirrors';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { AGGREGATION_METHODS, type AggregationMethod } from '../../server/mirror/protocol';
+import { AGGREGATION_METHODS, type AggregationMethod } from '../../server/protocol/messages';
 import {
   aggregate,
   bucketCount,

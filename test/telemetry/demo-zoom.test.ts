@@ -10,7 +10,7 @@ import {
   AGGREGATION_METHODS,
   type AggregatedPoint,
   type AggregationMethod,
-} from '../../server/mirror/protocol';
+} from '../../server/protocol/messages';
 import { aggregate, PERCENTILES } from '../../server/telemetry/aggregate';
 import {
   createDemoAnswers,

@@ -8,7 +8,7 @@ import {
   type FieldNamesQuery,
   INT_MAX,
   type RawPoint,
-} from '../../server/mirror/protocol';
+} from '../../server/protocol/messages';
 import { aggregate } from '../../server/telemetry/aggregate';
 import { createDemoAnswers, MAX_BUCKETS, RAW_POINT_CAP } from '../../server/telemetry/demo';
 import { HOSTS } from '../../server/telemetry/demo-catalog';

@@ -7,8 +7,8 @@ import type {
   MetricsQuery,
   MetricsResponse,
   RawPoint,
-} from '../../server/mirror/protocol';
-import { INT_MAX } from '../../server/mirror/protocol';
+} from '../../server/protocol/messages';
+import { INT_MAX } from '../../server/protocol/messages';
 import type { InstantAnswers } from '../../server/telemetry/instant-source';
 import type { Incident } from '../../server/telemetry/source';
 

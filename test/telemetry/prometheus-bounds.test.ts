@@ -5,7 +5,7 @@
 // first samples, never empty and partial; raw points of several series refused.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { ExchangeFinding } from '../../server/mirror/exchange';
+import type { ExchangeFinding } from '../../server/protocol/exchange';
 import { tumblingBuckets } from '../../server/telemetry/aggregate';
 import { createPrometheusSource } from '../../server/telemetry/prometheus';
 import { exactBuckets } from '../../server/telemetry/prometheus-chunks';

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AggregationMethod } from '../../server/mirror/protocol';
+import type { AggregationMethod } from '../../server/protocol/messages';
 import { PERCENTILES } from '../../server/telemetry/aggregate';
 
 export const PROMETHEUS_BINARY = process.env.PROMETHEUS_BINARY ?? '/usr/bin/prometheus';

@@ -7,13 +7,13 @@
 // does past the samples it may hold: prometheus-bounds.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { ExchangeFinding } from '../../server/mirror/exchange';
+import type { ExchangeFinding } from '../../server/protocol/exchange';
 import {
   AGGREGATION_METHODS,
   type AggregationMethod,
   type EqualityCondition,
   type MetricsQuery,
-} from '../../server/mirror/protocol';
+} from '../../server/protocol/messages';
 import { createPrometheusSource } from '../../server/telemetry/prometheus';
 import type { TelemetrySource } from '../../server/telemetry/source';
 import { send, startTestMirror } from '../mirror/helpers';

@@ -4,7 +4,7 @@
 // a partial raw window that is never empty, and the labels named when series are pooled.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { EqualityCondition } from '../../server/mirror/protocol';
+import type { EqualityCondition } from '../../server/protocol/messages';
 import { differingLabels, severalSeriesError } from '../../server/telemetry/prometheus-pooling';
 import { bucketExpression, type MetricGroup } from '../../server/telemetry/prometheus-promql';
 import { MAX_RANGE_POINTS, rangeChunks } from '../../server/telemetry/prometheus-range';

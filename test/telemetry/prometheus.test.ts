@@ -4,13 +4,13 @@
 // and Prometheus stopped under a running mirror.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { ExchangeFinding } from '../../server/mirror/exchange';
+import type { ExchangeFinding } from '../../server/protocol/exchange';
 import {
   AGGREGATION_METHODS,
   type AggregationMethod,
   API_KEY_HEADER,
   type EqualityCondition,
-} from '../../server/mirror/protocol';
+} from '../../server/protocol/messages';
 import { createPrometheusSource } from '../../server/telemetry/prometheus';
 import type { TelemetrySource } from '../../server/telemetry/source';
 import { send, startTestMirror, TEST_KEY } from '../mirror/helpers';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { RunningMirror } from '../../server/mirror/listen';
-import { AGGREGATION_METHODS, type EqualityCondition } from '../../server/mirror/protocol';
+import { AGGREGATION_METHODS, type EqualityCondition } from '../../server/protocol/messages';
 import { createTelemetrySource } from '../../server/telemetry';
 import { createPrometheusSource } from '../../server/telemetry/prometheus';
 import type { TelemetrySource } from '../../server/telemetry/source';

@@ -1,7 +1,7 @@
 // The tutorial profile against the request and response examples of mirror-api.md §4 and §11.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AGGREGATION_METHODS, type FieldNamesQuery, INT_MAX } from '../../server/mirror/protocol';
+import { AGGREGATION_METHODS, type FieldNamesQuery, INT_MAX } from '../../server/protocol/messages';
 import { aggregate, MAX_BUCKETS } from '../../server/telemetry/aggregate';
 import { createTutorialAnswers, matchesPrefix, tutorialValueAt } from '../../server/telemetry/tutorial';
 import {

@@ -30,11 +30,11 @@ export type {
   SessionState,
   SettingSource,
   SettingsPatch,
-} from '../../../server/control/contract';
+} from '../../../server/contract/contract';
 export {
   API_KEY_RULE,
   COMMAND_LINE_OPTION,
   LOG_CAPACITY,
   ROUTES,
   TOKEN_QUERY,
-} from '../../../server/control/contract';
+} from '../../../server/contract/contract';

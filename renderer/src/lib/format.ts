@@ -4,7 +4,7 @@ import { formatTimestamp } from './time-format';
 
 type Operation = NonNullable<LogEntry['operation']>;
 
-/** The four operations, as StackState's users know them (same labels as server/mirror/protocol.ts). */
+/** The four operations, as StackState's users know them (same labels as server/protocol/messages.ts). */
 export const OPERATION_LABELS: Record<Operation, string> = {
   connection: 'Test Connection',
   fieldNames: 'Field names',

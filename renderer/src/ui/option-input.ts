@@ -1,7 +1,7 @@
 // The input for one data-source option, by what it holds: one line of text (a URL, a user), a
 // secret (hidden as typed, like the bearer token), several lines (custom headers, one a line), or a
 // number of seconds (the per-call time-out). The registry says which (server/telemetry/registry.ts).
-import type { DataSourceKindInfo } from '../../../server/control/contract';
+import type { DataSourceKindInfo } from '../../../server/contract/contract';
 import { h } from './dom';
 
 export type OptionInfo = DataSourceKindInfo['options'][number];

@@ -1,10 +1,10 @@
 // The protocol's answers (mirror-api.md §4, §6, §9) as TypeBox schemas, for grading what a foreign
 // mirror sends: `npm run check` and the `upstream` source validate every body against these before
-// reading a field of it. Our own answers are typed by the interfaces in protocol.ts; these schemas
+// reading a field of it. Our own answers are typed by the interfaces in messages.ts; these schemas
 // say the same thing at run time. Unknown extra keys are allowed (S3 sends `"error": null`).
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { AGGREGATION_METHODS, FIELD_TYPES } from './protocol';
+import { AGGREGATION_METHODS, FIELD_TYPES } from './messages';
 
 /** JSON numbers: JSON.parse turns `1e999` into Infinity, which no chart can draw. */
 const Finite = Type.Number();

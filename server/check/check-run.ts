@@ -1,9 +1,9 @@
 // `npm run check`'s conversation with a mirror: the requests StackState would send (Test Connection,
 // field names, field values with a prefix, a limit and an offset, raw and aggregated metrics with each
 // of the 14 methods, conditions of each value type, bad input it can send), each answer graded by the
-// protocol's rules (server/mirror/rules.ts), plus the rules that compare two answers (isPartial, offset).
-import { AGGREGATION_METHODS, INT_MAX, OPERATIONS, type Operation } from '../mirror/protocol';
-import { type Graded, gradeAnswer, type RawAnswer, type Verdict } from '../mirror/rules';
+// protocol's rules (server/protocol/rules.ts), plus the rules that compare two answers (isPartial, offset).
+import { AGGREGATION_METHODS, INT_MAX, OPERATIONS, type Operation } from '../protocol/messages';
+import { type Graded, gradeAnswer, type RawAnswer, type Verdict } from '../protocol/rules';
 import { callBackend } from '../telemetry/backend';
 import { TelemetryError } from '../telemetry/source';
 import { type Check, type Noted, summarise } from './check-summary';

@@ -2,7 +2,7 @@
 // (server/cli/check.ts), which grades any mirror, and the `upstream` source, which grades every answer
 // it passes through and notes what broke on the log entry. A rule reads a body only after the body
 // passed its schema (response-schemas.ts): nothing from a foreign mirror is trusted unchecked.
-import { API_KEY_HEADER, type Operation } from './protocol';
+import { API_KEY_HEADER, type Operation } from './messages';
 import {
   Answers,
   type ErrorBodyAnswer,

@@ -3,7 +3,7 @@
 //   field values of host starting "a-"
 // It reads the body as the client sent it (possibly invalid), so every field is checked before use.
 import { clip } from '../clip';
-import { OPERATIONS, type Operation } from './protocol';
+import { OPERATIONS, type Operation } from './messages';
 
 /** Within this distance of "now" a window counts as ending now ("last 24 h"). */
 const NOW_TOLERANCE_MILLIS = 2 * 60_000;

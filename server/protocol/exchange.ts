@@ -1,7 +1,7 @@
 // What the mirror reports about each request it answered. The mirror knows nothing of the
 // request log: it calls the `onExchange` callback it was given, and the session records it.
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { Operation } from './protocol';
+import type { Operation } from './messages';
 
 /**
  * Something worth knowing about one exchange, beyond its status: a rule of the protocol an upstream

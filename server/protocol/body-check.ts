@@ -1,5 +1,5 @@
 // Request-body validation for the mirror routes, with TypeBox's own compiler (the schemas in
-// protocol.ts are TypeBox 0.34; fastify's default ajv would coerce `null` to 0 and `true` to 1).
+// messages.ts are TypeBox 0.34; fastify's default ajv would coerce `null` to 0 and `true` to 1).
 //
 // What is lenient and what is not:
 // - defaults from the schema are filled in (conditions [], limit Int.MaxValue, offset 0 …);
@@ -10,18 +10,17 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { type ValueError, type ValueErrorIterator, ValueErrorType } from '@sinclair/typebox/errors';
 import { clip } from '../clip';
 import { prettyJsonPrefix } from '../pretty-json';
-import { validationFailed } from './errors';
 
-/** The validator shape fastify expects from a schema compiler. */
-export type BodyValidator = (body: unknown) => { value: unknown } | { error: Error };
+/** A body checked against a schema: the prepared value, or what is wrong with it, one line a problem. */
+export type BodyCheck = (body: unknown) => { value: unknown } | { problems: string[] };
 
-export function compileBodyValidator(schema: TSchema): BodyValidator {
+export function compileBodyCheck(schema: TSchema): BodyCheck {
   const check = TypeCompiler.Compile(schema);
   return (body) => {
     // prepare copies what it changes: the exchange log keeps the body exactly as the client sent it.
     const value = prepare(schema, body);
     if (check.Check(value)) return { value };
-    return { error: validationFailed(describeValueErrors(check.Errors(value))) };
+    return { problems: describeValueErrors(check.Errors(value)) };
   };
 }
 

@@ -1,7 +1,7 @@
 // The one typed contract between the session and its UIs (the window, the tray, the headless
 // output). The renderer imports this module as types only (plus the route table and LOG_CAPACITY).
-import type { ExchangeFinding } from '../mirror/exchange';
-import type { Operation } from '../mirror/protocol';
+import type { ExchangeFinding } from '../protocol/exchange';
+import type { Operation } from '../protocol/messages';
 import type { DataSourceSetting, dataSourceKindsForUi } from '../telemetry/registry';
 import type { Incident } from '../telemetry/source';
 import type { TunnelKind, TunnelStatus } from '../tunnel/tunnel';

@@ -1,6 +1,6 @@
-// How `npm run check` sums up its verdicts: one check per protocol rule (server/mirror/rules.ts),
+// How `npm run check` sums up its verdicts: one check per protocol rule (server/protocol/rules.ts),
 // with the worst verdict any answer got for it, and the request that earned it.
-import { RULES, type RuleId, type Verdict } from '../mirror/rules';
+import { RULES, type RuleId, type Verdict } from '../protocol/rules';
 
 export interface Check {
   id: RuleId;
