@@ -4,7 +4,7 @@
 // body parsers, the validator, the error and not-found handlers (see createMirrorApp in listen.ts).
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyTypeProvider } from 'fastify';
-import type { ExchangeFinding, ExchangeListener, MirrorExchange } from '../protocol/exchange';
+import type { ExchangeFinding, ExchangeListener } from '../protocol/exchange';
 import { jsonDepthExceeds, MAX_JSON_DEPTH, parseJsonSafely } from '../protocol/json-limits';
 import {
   API_KEY_HEADER,
@@ -24,7 +24,6 @@ import {
   FIELD_LIMIT_DEFAULT,
   fitAnswer,
   installAnswerBounds,
-  payloadBytes,
 } from './answer-bounds';
 import { AnswerCache } from './answer-cache';
 import { DEFAULT_DEADLINE_MILLIS, deadlineFor, withDeadline } from './deadline';
@@ -41,6 +40,7 @@ import {
   toErrorReply,
   tooDeep,
 } from './errors';
+import { installExchangeDrafts, MAX_FINDINGS, reportExchanges } from './exchange-draft';
 import { type AppInfo, homeHtml, homeJson, mirrorUrlOf } from './home';
 import { publicErrorBody } from './public-errors';
 
@@ -66,57 +66,13 @@ interface MirrorTypeProvider extends FastifyTypeProvider {
   serializer: this['schema'] extends TSchema ? Static<this['schema']> : unknown;
 }
 
-/** What the mirror learns about a request while serving it; reported once the response is sent. */
-interface ExchangeDraft {
-  startedAt: number;
-  operation: Operation | null;
-  requestBody: unknown;
-  /** The body as StackState sent it: what a pass-through source forwards. */
-  rawBody: string;
-  responseIsJson: boolean;
-  /** The response body exactly as sent (the serialised payload, encoded once, as it went out). */
-  rawResponse: Buffer;
-  resultCount: number | null;
-  error?: string;
-  findings: ExchangeFinding[];
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** What the mirror routes learn about this request while serving it (plugin.ts). */
-    mirrorDraft: ExchangeDraft | null;
-  }
-}
-
-/** A source cannot make an exchange's record large: past this many findings, the rest are dropped. */
-const MAX_FINDINGS = 20;
-
 const OPERATION_BY_PATH = new Map<string, Operation>(
   Object.entries(OPERATIONS).map(([operation, { path }]) => [path, operation as Operation]),
 );
 
 export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOptions): void {
-  // A decorated field rather than a WeakMap keyed by request: fastify gives every request the
-  // field from the start (one shape), and a WeakMap entry per request is work for the GC.
-  app.decorateRequest('mirrorDraft', null);
+  const draftOf = installExchangeDrafts(app);
   const answerLimits: AnswerLimits = { ...ANSWER_LIMITS, ...options.answerLimits };
-  const draftOf = (request: FastifyRequest): ExchangeDraft => {
-    let draft = request.mirrorDraft;
-    if (!draft) {
-      draft = {
-        startedAt: Date.now(),
-        operation: null,
-        requestBody: '',
-        rawBody: '',
-        responseIsJson: false,
-        rawResponse: NO_BYTES,
-        resultCount: null,
-        findings: [],
-      };
-      request.mirrorDraft = draft;
-    }
-    return draft;
-  };
 
   const send = (
     request: FastifyRequest,
@@ -188,45 +144,7 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     draft.resultCount = null;
   });
 
-  if (options.onExchange) {
-    const listener = options.onExchange;
-    // The payload as it goes out, after serialisation: what the caller receives, byte for byte.
-    // Encoded once (by the bounds' hook); the same bytes go to the socket and to the log.
-    app.addHook('onSend', (request, _reply, payload, done) => {
-      const bytes = payloadBytes(payload);
-      draftOf(request).rawResponse = bytes ?? NO_BYTES;
-      done(null, bytes ?? payload);
-    });
-    app.addHook('onResponse', (request, reply, done) => {
-      const draft = draftOf(request);
-      const exchange: MirrorExchange = {
-        startedAt: draft.startedAt,
-        durationMillis: reply.elapsedTime,
-        operation: draft.operation,
-        method: request.method,
-        url: request.url,
-        status: reply.statusCode,
-        requestBody: draft.requestBody,
-        responseIsJson: draft.responseIsJson,
-        rawRequest: draft.rawBody,
-        rawResponse: draft.rawResponse,
-        responseHeaders: reply.raw.getHeaders(),
-        resultCount: draft.resultCount,
-        ...(draft.error === undefined ? {} : { error: draft.error }),
-        ...(draft.findings.length === 0 ? {} : { findings: draft.findings }),
-        localPort: request.socket.localPort ?? 0,
-        remoteAddress: request.socket.remoteAddress ?? '',
-        headers: request.headers,
-      };
-      try {
-        listener(exchange);
-      } catch (error) {
-        // The response is already out; a failing listener must not take the mirror down.
-        process.emitWarning(`mirror exchange listener failed: ${(error as Error).message}`);
-      }
-      done();
-    });
-  }
+  if (options.onExchange) reportExchanges(app, draftOf, options.onExchange);
 
   // ---- failures: one place turns anything thrown into a protocol error object ----
 
@@ -405,8 +323,6 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     }
   });
 }
-
-const NO_BYTES = Buffer.alloc(0);
 
 /** A body the mirror sends as JSON (a protocol answer) rather than as text (GET /'s page). */
 const isJsonBody = (body: unknown) => typeof body !== 'string' && body !== undefined;
