@@ -20,9 +20,7 @@ import type {
 import { MirrorListenError, type RunningMirror, startMirror, TUNNEL_HOST } from '../mirror/listen';
 import type { MirrorExchange } from '../protocol/exchange';
 import type { SettingsStore } from '../settings/settings';
-import { type DataSourceSetting, dataSourceKindsForUi, describeDataSource } from '../telemetry';
-import { exampleFilterOf } from '../telemetry/registry';
-import { dockerLoopbackWarning, NETWORK_EXPOSURE_WARNING } from '../tunnel/none';
+import type { DataSourceSetting } from '../telemetry';
 import { createDefaultTunnel, type TunnelFactory } from '../tunnel/plan';
 import { APP_NAME, APP_VERSION } from '../version';
 import { ActionError } from './action-error';
@@ -31,12 +29,12 @@ import { Checklist, headerValue, originOf } from './checklist';
 import { type CleanupParts, cleanUp, cleanupMessage, stopMirror } from './cleanup';
 import { testDataSource } from './data-source-test';
 import { IncidentBoard } from './incident-board';
-import { isLoopback } from './loopback';
 import { portBusy, portBusyMessage } from './port-busy';
 import { Replayer } from './replay';
 import { RequestLog } from './request-log';
 import { RunSettings, type SettingsOverrides } from './run-settings';
 import { mirrorNotRunning, runSelfTest, SELF_REQUEST_HEADER } from './self-test';
+import { sessionStateOf } from './state-view';
 import { SessionTelemetry } from './telemetry';
 import {
   DEFAULT_TUNNEL_RETRY,
@@ -65,7 +63,6 @@ interface SessionEvents {
 }
 
 /** The same for every state: computed once. */
-const DATA_SOURCE_KINDS_FOR_UI = dataSourceKindsForUi();
 
 export class MirrorSession extends EventEmitter<SessionEvents> {
   readonly log = new RequestLog();
@@ -123,50 +120,19 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   // ---------- what the UI sees ----------
 
   get state(): SessionState {
-    const effective = this.settings.effective;
-    const status = this.tunnels.status;
-    const publicUrl = status.state === 'online' ? status.publicUrl : null;
-    const localUrl = this.mirror ? this.mirror.localUrl : null;
-    return {
+    return sessionStateOf({
       revision: this.revision,
       phase: this.phase,
       message: this.message,
-      mirror: {
-        localUrl,
-        port: this.mirror?.port ?? null,
-        host: this.settings.bindHost,
-        // Beyond loopback, anyone on the network can query the mirror: say so.
-        networkWarning: this.mirror ? networkWarningOf(this.mirror.host, effective.tunnel) : null,
-        portBusy: this.mirror ? null : this.portBusy,
-      },
-      tunnel: {
-        kind: effective.tunnel,
-        status,
-        publicUrl,
-        retryAt: this.tunnels.retryAt,
-        authtokenRefused: this.tunnels.authtokenRefused,
-      },
-      connection: {
-        mirrorUrl: this.tunnels.urlToPaste(this.phase, localUrl),
-        // In front of the user's own mirror the key is that mirror's, unknown until its first answer.
-        apiKey:
-          this.telemetry.learnedApiKey() ??
-          (effective.dataSource.kind === 'upstream' ? null : effective.apiKey),
-        connectionDetails: '{}',
-      },
-      dataSource: {
-        kind: effective.dataSource.kind,
-        description: describeDataSource(effective.dataSource),
-        exampleFilter: exampleFilterOf(effective.dataSource),
-      },
-      dataSourceKinds: DATA_SOURCE_KINDS_FOR_UI,
-      settings: this.settings.publicView,
-      milestones: this.checklist.milestones,
-      incidents: this.incidents.active(),
-      catalog: this.telemetry.catalog(),
+      mirror: this.mirror,
+      portBusy: this.portBusy,
       lastCleanup: this.lastCleanup,
-      appVersion: APP_VERSION,
-    };
+      settings: this.settings,
+      tunnels: this.tunnels,
+      telemetry: this.telemetry,
+      checklist: this.checklist,
+      incidents: this.incidents,
+    });
   }
 
   // ---------- actions ----------
@@ -430,10 +396,4 @@ export class MirrorSession extends EventEmitter<SessionEvents> {
   private serialise<T>(task: () => Promise<T>): Promise<T> {
     return this.queue.run(task);
   }
-}
-
-/** Beyond loopback, anyone on the network can query the mirror; on loopback with the tunnel "none", Docker may not reach it. */
-function networkWarningOf(host: string, tunnel: string): string | null {
-  if (!isLoopback(host)) return NETWORK_EXPOSURE_WARNING;
-  return tunnel === 'none' ? dockerLoopbackWarning(host) : null;
 }
