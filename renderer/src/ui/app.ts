@@ -4,6 +4,7 @@ import { ROUTES, type SessionState } from '../lib/contract';
 import { EntryList } from '../lib/entry-list';
 import { formatCount, type Tone } from '../lib/format';
 import { statusView } from '../lib/status';
+import { tabAfterKey } from '../lib/tab-keys';
 import { type PendingUpdate, type Scheduler, UpdateQueue } from '../lib/update-queue';
 import type { ControlApi } from './api';
 import { CheckPanel } from './check-panel';
@@ -15,7 +16,7 @@ import { fill, h, setText, show } from './dom';
 import { FirstRunForm } from './first-run';
 import { IncidentsPanel } from './incidents-panel';
 import { Inspector } from './inspector';
-import { showAppGone, showTokenRefused } from './link-banner';
+import { showAppGone, showStreamBusy, showTokenRefused } from './link-banner';
 import { PortBusyCard } from './port-busy';
 import { SettingsPanel } from './settings-panel';
 import { StatusCard } from './status-card';
@@ -346,11 +347,7 @@ export class App implements AppContext {
       return;
     }
     if (link.state === 'busy') {
-      // Not final: another window may close; the stream retries, and 'open' hides the banner.
-      this.#banner.className = 'banner';
-      fill(this.#banner, link.message);
-      this.#banner.setAttribute('data-testid', 'stream-busy');
-      show(this.#banner, true);
+      showStreamBusy(this.#banner, link.message);
       return;
     }
     if (link.state === 'down' && !this.#state) {
@@ -393,12 +390,7 @@ export class App implements AppContext {
 
   #onTabKey(event: KeyboardEvent): void {
     const order = TABS.map((t) => t.id).filter((id) => !this.#tabButtons.get(id)!.hidden);
-    const index = order.indexOf(this.#tab);
-    let next: TabId | undefined;
-    if (event.key === 'ArrowRight') next = order[(index + 1) % order.length];
-    else if (event.key === 'ArrowLeft') next = order[(index - 1 + order.length) % order.length];
-    else if (event.key === 'Home') next = order[0];
-    else if (event.key === 'End') next = order.at(-1);
+    const next = tabAfterKey(order, this.#tab, event.key);
     if (!next) return;
     event.preventDefault();
     this.showTab(next, true);

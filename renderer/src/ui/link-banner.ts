@@ -29,3 +29,11 @@ export function showAppGone(banner: HTMLElement): void {
   );
   show(banner, true);
 }
+
+/** Too many windows follow the app: not final (another may close); the stream retries, and 'open' hides it. */
+export function showStreamBusy(banner: HTMLElement, message: string): void {
+  banner.className = 'banner';
+  banner.setAttribute('data-testid', 'stream-busy');
+  fill(banner, message);
+  show(banner, true);
+}
