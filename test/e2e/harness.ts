@@ -5,6 +5,7 @@
 // a real TCP forwarder on 127.0.0.1 that plays the public URL. Requests through it arrive on the
 // mirror's tunnel-only port, exactly as ngrok's would, so the session classes them as "tunnel".
 
+import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -191,34 +192,89 @@ export async function openPage(
   return { context, page, problems };
 }
 
+/** A browser and the app, for a describe block: made before its tests, closed after. */
+export function browserForSuite(appOptions: TestAppOptions = {}): {
+  readonly browser: Browser;
+  readonly app: TestApp;
+} {
+  let browser: Browser | undefined;
+  let app: TestApp | undefined;
+  before(async () => {
+    browser = await launchBrowser();
+    app = await startApp(appOptions);
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (!value) throw new Error(`${what} has not started (is the test inside the describe block?)`);
+    return value;
+  };
+  return {
+    get browser() {
+      return started(browser, 'the browser');
+    },
+    get app() {
+      return started(app, 'the app');
+    },
+  };
+}
+
 /** A browser, the app and one page on it, for a describe block: made before its tests, closed after. */
 export function windowForSuite(appOptions: TestAppOptions = {}): {
   readonly app: TestApp;
   readonly page: Page;
 } {
-  let browser: Browser | undefined;
-  let app: TestApp | undefined;
+  const suite = browserForSuite(appOptions);
   let opened: OpenedPage | undefined;
   before(async () => {
-    browser = await launchBrowser();
-    app = await startApp(appOptions);
-    opened = await openPage(browser, app);
+    opened = await openPage(suite.browser, suite.app);
   });
   after(async () => {
     await opened?.context.close();
-    await browser?.close();
-    await app?.stop();
   });
   return {
     get app() {
-      if (!app) throw new Error('the app has not started (is the test inside the describe block?)');
-      return app;
+      return suite.app;
     },
     get page() {
       if (!opened) throw new Error('the page has not opened (is the test inside the describe block?)');
       return opened.page;
     },
   };
+}
+
+/** The window sizes and colour schemes every state is looked at in. */
+export const SIZES = [
+  { width: 360, height: 600 },
+  { width: 420, height: 720 },
+  { width: 900, height: 700 },
+] as const;
+export const SCHEMES = ['light', 'dark'] as const;
+
+/**
+ * Opens a page at each size and scheme, runs `look` on it, screenshots it as `<name>-<width>-<scheme>`,
+ * and checks the page reported no problems (console errors, failed requests).
+ */
+export async function everyLook(
+  browser: Browser,
+  app: TestApp,
+  name: string,
+  look: (page: Page) => Promise<void>,
+): Promise<void> {
+  for (const colorScheme of SCHEMES) {
+    for (const size of SIZES) {
+      const { context, page, problems } = await openPage(browser, app, { ...size, colorScheme });
+      try {
+        await look(page);
+        await screenshot(page, `${name}-${size.width}-${colorScheme}`);
+        assert.deepEqual(problems, []);
+      } finally {
+        await context.close();
+      }
+    }
+  }
 }
 
 export async function screenshot(page: Page, name: string, fullPage = false): Promise<string> {

@@ -5,12 +5,7 @@ import type { Page } from 'playwright-core';
 import type { LogEntry } from '../../server/contract/contract';
 import { metricRequestBody, type TestApp } from './harness';
 
-export const SIZES = [
-  { width: 360, height: 600 },
-  { width: 420, height: 720 },
-  { width: 900, height: 700 },
-] as const;
-export const SCHEMES = ['light', 'dark'] as const;
+export { SCHEMES, SIZES } from './harness';
 
 /** A metric request about one series; `method` null asks for raw points. */
 export function metricBody(options: {

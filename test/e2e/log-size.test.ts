@@ -3,50 +3,26 @@
 // the 200th row, "No request matches these filters", and a toast that covers nothing. At 360×600,
 // 420×720 and 900×700, light and dark.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import {
+  browserForSuite,
   browserSkip,
-  launchBrowser,
+  everyLook,
   openPage,
   postMirror,
-  screenshot,
-  startApp,
   TEST_CONNECTION_BODY,
-  type TestApp,
   text,
 } from './harness';
-import { SCHEMES, SIZES } from './log-helpers';
 
 const NOTHING_AT_PORT_1 = 'Nothing answers at 127.0.0.1:1 (connection refused) — is it running?';
 
 describe('the log at any size, and one plain cause', { skip: browserSkip }, () => {
-  let browser: Browser;
-  let app: TestApp;
-  before(async () => {
-    browser = await launchBrowser();
-    // The tutorial's sample: no incidents to simulate, so the Check tab is offered.
-    app = await startApp({ saved: { dataSource: { kind: 'tutorial' } } });
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  // The tutorial's sample: no incidents to simulate, so the Check tab is offered.
+  const suite = browserForSuite({ saved: { dataSource: { kind: 'tutorial' } } });
 
-  async function each(name: string, look: (page: Page) => Promise<void>): Promise<void> {
-    for (const colorScheme of SCHEMES) {
-      for (const size of SIZES) {
-        const { context, page, problems } = await openPage(browser, app, { ...size, colorScheme });
-        try {
-          await look(page);
-          await screenshot(page, `${name}-${size.width}-${colorScheme}`);
-          assert.deepEqual(problems, []);
-        } finally {
-          await context.close();
-        }
-      }
-    }
-  }
+  const each = (name: string, look: (page: Page) => Promise<void>) =>
+    everyLook(suite.browser, suite.app, name, look);
 
   it('nothing at the address: one plain line in the Check tab and at the Test button, no “fetch failed”', async () => {
     await each('check-nothing-answers', async (page) => {
@@ -59,7 +35,7 @@ describe('the log at any size, and one plain cause', { skip: browserSkip }, () =
       assert.equal(await page.locator('[data-check]').count(), 0, 'no rows of “not exercised” checks');
       assert.doesNotMatch(await page.locator('main').innerText(), /fetch failed|§/);
     });
-    const { context, page } = await openPage(browser, app);
+    const { context, page } = await openPage(suite.browser, suite.app);
     try {
       await page.getByTestId('tab-settings').click();
       await page.getByTestId('dataSource-prometheus').check();
@@ -76,13 +52,13 @@ describe('the log at any size, and one plain cause', { skip: browserSkip }, () =
   });
 
   it('a Check run of this app’s own mirror is tagged “check” and can be filtered out or in', async () => {
-    const { context, page } = await openPage(browser, app);
+    const { context, page } = await openPage(suite.browser, suite.app);
     try {
       await page.getByTestId('tab-check').click();
-      await page.getByTestId('check-url').fill(app.mirrorUrl());
+      await page.getByTestId('check-url').fill(suite.app.mirrorUrl());
       await page.getByTestId('check-run').click();
       await page.getByText(/^\d+ passed, \d+ failed, \d+ warned\.$/).waitFor({ timeout: 60_000 });
-      const logged = app.session.log.list();
+      const logged = suite.app.session.log.list();
       assert.ok(logged.length > 10, `${logged.length} requests logged`);
       assert.deepEqual([...new Set(logged.map((entry) => entry.purpose))], ['check'], 'every one is tagged');
       // The toast said so in the header, over nothing of the page.
@@ -112,10 +88,12 @@ describe('the log at any size, and one plain cause', { skip: browserSkip }, () =
   it('with 300 requests kept, the list ends with “N older kept — show”, which shows them', async () => {
     for (let sent = 0; sent < 300; sent += 50) {
       await Promise.all(
-        Array.from({ length: 50 }, () => postMirror(app.mirrorUrl(), 'api/connection', TEST_CONNECTION_BODY)),
+        Array.from({ length: 50 }, () =>
+          postMirror(suite.app.mirrorUrl(), 'api/connection', TEST_CONNECTION_BODY),
+        ),
       );
     }
-    const kept = app.session.log.list().length;
+    const kept = suite.app.session.log.list().length;
     await each('log-older-kept', async (page) => {
       await page.getByTestId('tab-requests').click();
       const rows = page.locator('[data-testid="request-list"] li');
@@ -124,7 +102,7 @@ describe('the log at any size, and one plain cause', { skip: browserSkip }, () =
       assert.equal(await rows.count(), 200);
       await older.scrollIntoViewIfNeeded();
     });
-    const { context, page } = await openPage(browser, app);
+    const { context, page } = await openPage(suite.browser, suite.app);
     try {
       await page.getByTestId('tab-requests').click();
       await page.getByTestId('log-older').click();

@@ -5,9 +5,8 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { browserSkip, launchBrowser, openPage, screenshot, startApp, type TestApp, text } from './harness';
+import { describe, it } from 'node:test';
+import { browserForSuite, browserSkip, openPage, screenshot, text } from './harness';
 import { SCHEMES, SIZES } from './log-helpers';
 
 async function freePort(): Promise<number> {
@@ -19,21 +18,15 @@ async function freePort(): Promise<number> {
 }
 
 describe('the tunnel "none" with --host 127.0.0.1', { skip: browserSkip }, () => {
-  let browser: Browser;
-  let app: TestApp;
-  before(async () => {
-    browser = await launchBrowser();
-    app = await startApp({ overrides: { tunnel: 'none', mirrorHost: '127.0.0.1' } });
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  const suite = browserForSuite({ overrides: { tunnel: 'none', mirrorHost: '127.0.0.1' } });
 
   it('warns that Docker may not reach it; a port change says the new URL, without ngrok advice, until an unrelated save', async () => {
     for (const colorScheme of SCHEMES) {
       for (const size of SIZES) {
-        const { context, page, problems } = await openPage(browser, app, { ...size, colorScheme });
+        const { context, page, problems } = await openPage(suite.browser, suite.app, {
+          ...size,
+          colorScheme,
+        });
         try {
           const message = page.getByTestId('status-message');
           await message.filter({ hasText: 'listens on 127.0.0.1 only' }).waitFor();
@@ -46,7 +39,7 @@ describe('the tunnel "none" with --host 127.0.0.1', { skip: browserSkip }, () =>
         }
       }
     }
-    const { context, page } = await openPage(browser, app, { width: 360, height: 600 });
+    const { context, page } = await openPage(suite.browser, suite.app, { width: 360, height: 600 });
     try {
       await page.getByTestId('tab-settings').click();
       await page.getByTestId('settings-port').fill(String(await freePort()));

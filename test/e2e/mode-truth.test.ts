@@ -4,10 +4,12 @@
 // 360 px header. Each state at 360×600, 420×720 and 900×700, light and dark, in test-results/screenshots.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { FIXTURE_KEY, type FixtureMirror, startFixture } from '../cli/fixture-mirrors';
 import {
+  browserForSuite,
   browserSkip,
+  everyLook,
   launchBrowser,
   openPage,
   screenshot,
@@ -16,28 +18,6 @@ import {
   text,
   waitForState,
 } from './harness';
-import { SCHEMES, SIZES } from './log-helpers';
-
-/** Opens a page at each size and scheme, runs `look` on it, and screenshots it as `<name>-<width>-<scheme>`. */
-async function everywhere(
-  browser: Browser,
-  app: TestApp,
-  name: string,
-  look: (page: Page) => Promise<void>,
-): Promise<void> {
-  for (const colorScheme of SCHEMES) {
-    for (const size of SIZES) {
-      const { context, page, problems } = await openPage(browser, app, { ...size, colorScheme });
-      try {
-        await look(page);
-        await screenshot(page, `${name}-${size.width}-${colorScheme}`);
-        assert.deepEqual(problems, []);
-      } finally {
-        await context.close();
-      }
-    }
-  }
-}
 
 describe('My own mirror: the key is the upstream’s', { skip: browserSkip }, () => {
   let browser: Browser;
@@ -79,7 +59,7 @@ describe('My own mirror: the key is the upstream’s', { skip: browserSkip }, ()
     } finally {
       await context.close();
     }
-    await everywhere(browser, app, 'own-mirror-key-unknown', async (page) => {
+    await everyLook(browser, app, 'own-mirror-key-unknown', async (page) => {
       await page.getByTestId('value-apiKey').filter({ hasText: 'appears after its first answer' }).waitFor();
     });
 
@@ -94,7 +74,7 @@ describe('My own mirror: the key is the upstream’s', { skip: browserSkip }, ()
     } finally {
       await second.context.close();
     }
-    await everywhere(browser, app, 'own-mirror-key-known', async (page) => {
+    await everyLook(browser, app, 'own-mirror-key-known', async (page) => {
       await page.getByTestId('tab-settings').click();
       await page.getByTestId('settings-api-key').filter({ hasText: FIXTURE_KEY }).waitFor();
       await page.getByTestId('api-key-source').filter({ hasText: 'the key your own mirror sends' }).waitFor();
@@ -105,7 +85,7 @@ describe('My own mirror: the key is the upstream’s', { skip: browserSkip }, ()
     await app.session.updateSettings({ dataSource: { kind: 'demo' } });
     const port = app.session.state.mirror.port;
     const loop = `http://127.0.0.1:${port}/`;
-    await everywhere(browser, app, 'own-mirror-loop-refused', async (page) => {
+    await everyLook(browser, app, 'own-mirror-loop-refused', async (page) => {
       await page.getByTestId('tab-settings').click();
       await page.getByTestId('dataSource-upstream').check();
       await page.getByTestId('data-source-upstream-url').fill(loop);
@@ -138,21 +118,12 @@ describe('My own mirror: the key is the upstream’s', { skip: browserSkip }, ()
 });
 
 describe('the small ones', { skip: browserSkip }, () => {
-  let browser: Browser;
-  let app: TestApp;
-  before(async () => {
-    browser = await launchBrowser();
-    // The tutorial's sample: no incidents to simulate, so the Check tab is offered.
-    app = await startApp({ saved: { dataSource: { kind: 'tutorial' } } });
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  // The tutorial's sample: no incidents to simulate, so the Check tab is offered.
+  const suite = browserForSuite({ saved: { dataSource: { kind: 'tutorial' } } });
 
   it('a typed key too long or not ASCII is refused with what is wrong, never cut; Cancel has the focus in Regenerate', async () => {
-    const before = app.session.state.connection.apiKey;
-    await everywhere(browser, app, 'own-key-refused', async (page) => {
+    const before = suite.app.session.state.connection.apiKey;
+    await everyLook(suite.browser, suite.app, 'own-key-refused', async (page) => {
       await page.getByTestId('tab-settings').click();
       const own = page.getByTestId('own-key');
       await own.fill('k'.repeat(201));
@@ -172,9 +143,9 @@ describe('the small ones', { skip: browserSkip }, () => {
         })
         .waitFor();
       await page.locator('.inline-message.tone-error').filter({ hasText: '“é”' }).scrollIntoViewIfNeeded();
-      assert.equal(app.session.state.connection.apiKey, before, 'nothing was saved');
+      assert.equal(suite.app.session.state.connection.apiKey, before, 'nothing was saved');
     });
-    const { context, page } = await openPage(browser, app);
+    const { context, page } = await openPage(suite.browser, suite.app);
     try {
       await page.getByTestId('tab-settings').click();
       await page.getByTestId('regenerate-key').click();
@@ -182,7 +153,7 @@ describe('the small ones', { skip: browserSkip }, () => {
       assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Cancel');
       await page.keyboard.press('Enter');
       await page.getByTestId('regenerate-dialog').waitFor({ state: 'hidden' });
-      assert.equal(app.session.state.connection.apiKey, before, 'Enter at once cancels');
+      assert.equal(suite.app.session.state.connection.apiKey, before, 'Enter at once cancels');
       await page.getByTestId('stop-cleanup').click();
       await page.getByTestId('cleanup-dialog').waitFor();
       assert.equal(
@@ -192,14 +163,14 @@ describe('the small ones', { skip: browserSkip }, () => {
       await screenshot(page, 'cleanup-dialog-focus-420-light');
       await page.keyboard.press('Enter');
       await page.getByTestId('cleanup-dialog').waitFor({ state: 'hidden' });
-      assert.notEqual(app.session.state.phase, 'stopped', 'Enter at once cancels the clean-up');
+      assert.notEqual(suite.app.session.state.phase, 'stopped', 'Enter at once cancels the clean-up');
     } finally {
       await context.close();
     }
   });
 
   it('at 360 px the header keeps the app name and an 18 px logo; inputs are styled in dark mode', async () => {
-    await everywhere(browser, app, 'header-and-check-inputs', async (page) => {
+    await everyLook(suite.browser, suite.app, 'header-and-check-inputs', async (page) => {
       await page.getByTestId('status-pill').waitFor();
       const brand = await page.evaluate(() => {
         const name = document.querySelector<HTMLElement>('.brand-name')!;
