@@ -12,7 +12,12 @@
 // - Each answer must be taken within `writeDeadlineMillis` of its first byte, or its connection is
 //   destroyed and its bytes are let go.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { JSON_CONTENT_TYPE, type MirrorErrorBody, type RemoteMirrorError } from '../protocol/messages';
+import {
+  JSON_CONTENT_TYPE,
+  type MirrorErrorBody,
+  OPERATIONS,
+  type RemoteMirrorError,
+} from '../protocol/messages';
 import { TelemetryError } from '../telemetry/source';
 
 export interface AnswerLimits {
@@ -38,6 +43,9 @@ const IN_PROGRESS_SHARE = 64;
 
 /** An answer this small always goes, budget or not: a refusal is no smaller. */
 const ALWAYS_SENT_BYTES = 4096;
+
+/** The route whose answers are always small (TestConnectionResponse). */
+const SMALL_ANSWER_PATH = OPERATIONS.connection.path;
 
 const MiB = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
 
@@ -122,7 +130,9 @@ export function installAnswerBounds(
   const releaseEstimate = new WeakMap<object, () => void>();
   // A request is refused before its answer is computed when the budget could not take it: a flood
   // of requests for large answers costs a refusal each, not an answer computed and thrown away.
-  app.addHook('preHandler', (_request, reply, done) => {
+  app.addHook('preHandler', (request, reply, done) => {
+    // Test Connection's answer is a few bytes: nothing to reserve (and it must work when all else is busy).
+    if (request.routeOptions.url === SMALL_ANSWER_PATH) return done();
     // Within one largest answer of the budget, a new answer would most likely be refused once made.
     if (unsent + inProgress > limits.maxUnsentBytes - limits.maxAnswerBytes) {
       return done(new TelemetryError(mirrorBusy(limits.maxUnsentBytes), 503));
@@ -151,6 +161,9 @@ export function installAnswerBounds(
     if (bytes.length > ALWAYS_SENT_BYTES && unsent + bytes.length > limits.maxUnsentBytes) {
       refuse(503, mirrorBusy(limits.maxUnsentBytes));
     }
+    // A small answer goes to the kernel's socket buffer as it is written: it holds nothing of ours
+    // that a deadline would free, so it costs no timer and no listeners.
+    if (bytes.length <= ALWAYS_SENT_BYTES) return done(null, bytes);
     const held = bytes.length;
     unsent += held;
     holdUntilTaken(reply, limits.writeDeadlineMillis, () => {
