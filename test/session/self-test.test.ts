@@ -26,13 +26,7 @@ async function fakeMirror(key: string | null): Promise<string> {
 
 test('the right key passes', async () => {
   const url = await fakeMirror('k1');
-  const result = await runSelfTest({
-    mirrorUrl: url,
-    localUrl: url,
-    apiKey: 'k1',
-    timeoutMillis: 5000,
-    marker: 'self-test-1',
-  });
+  const result = await selfTestAt(url, 5000);
   assert.equal(result.ok, true, result.message);
   assert.match(result.message, /answered Test Connection in \d+ ms with the right API key/);
 });
@@ -40,13 +34,7 @@ test('the right key passes', async () => {
 test('another mirror behind the URL (another key, or none) fails and says so', async () => {
   for (const key of ['someone-else', null]) {
     const url = await fakeMirror(key);
-    const result = await runSelfTest({
-      mirrorUrl: url,
-      localUrl: url,
-      apiKey: 'k1',
-      timeoutMillis: 5000,
-      marker: 'self-test-1',
-    });
+    const result = await selfTestAt(url, 5000);
     assert.equal(result.ok, false);
     assert.equal(result.keyHeaderMatches, false);
     assert.match(result.message, /without this mirror's API key/);
@@ -57,13 +45,7 @@ test('nothing listening: a sentence naming the URL', async () => {
   const url = await fakeMirror('k1');
   servers.at(-1)!.close();
   await new Promise((resolve) => setTimeout(resolve, 50));
-  const result = await runSelfTest({
-    mirrorUrl: url,
-    localUrl: url,
-    apiKey: 'k1',
-    timeoutMillis: 2000,
-    marker: 'self-test-1',
-  });
+  const result = await selfTestAt(url, 2000);
   assert.equal(result.ok, false);
   assert.equal(result.status, null);
   assert.equal(
@@ -119,3 +101,8 @@ test('the Mirror URL itself is what gets called when it can be: a pass is a pass
   assert.equal(result.reach, 'as-stackstate');
   assert.equal(result.ok, true);
 });
+
+/** The self-test of the mirror at `url` (as its own local URL too), with the key k1. */
+function selfTestAt(url: string, timeoutMillis: number) {
+  return runSelfTest({ mirrorUrl: url, localUrl: url, apiKey: 'k1', timeoutMillis, marker: 'self-test-1' });
+}

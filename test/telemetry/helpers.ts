@@ -1,5 +1,6 @@
 // Shared test helpers for the telemetry sources.
 import assert from 'node:assert/strict';
+import type { ExchangeFinding } from '../../server/protocol/exchange';
 import type {
   AggregatedPoint,
   EqualityCondition,
@@ -10,7 +11,7 @@ import type {
 } from '../../server/protocol/messages';
 import { INT_MAX } from '../../server/protocol/messages';
 import type { InstantAnswers } from '../../server/telemetry/instant-source';
-import type { Incident } from '../../server/telemetry/source';
+import type { Incident, SourceContext } from '../../server/telemetry/source';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -114,4 +115,11 @@ export const requestSpikeOnWeb1 = (startMillis: number): Incident => ({
   startMillis,
   durationMillis: 3 * MINUTE,
   factor: 3,
+});
+
+/** What a source is called with in these tests: no connection details, a signal never fired, notes to `note`. */
+export const sourceContext = (note: (finding: ExchangeFinding) => void): SourceContext => ({
+  connectionDetails: {},
+  signal: new AbortController().signal,
+  note,
 });

@@ -103,26 +103,9 @@ export async function startPrometheus(
     `  - { job_name: fixture, static_configs: [ { targets: ['127.0.0.1:${exporterPort}'] } ] }`,
   ].join('\n');
   await writeFile(join(dir, 'prometheus.yml'), config);
-  const child: ChildProcess = spawn(
-    PROMETHEUS_BINARY,
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let log = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-4000);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let running = true;
-  void exited.then(() => {
-    running = false;
-  });
-  const url = `http://127.0.0.1:${port}`;
+  const prometheus = spawnPrometheus(dir, join(dir, 'data'), port);
+  const { url } = prometheus;
+  const log = () => prometheus.log();
 
   const api = async (path: string, params: Record<string, string>): Promise<unknown> => {
     const response = await fetch(`${url}/api/v1/${path}?${new URLSearchParams(params)}`);
@@ -130,13 +113,7 @@ export async function startPrometheus(
     if (body.status !== 'success') throw new Error(`Prometheus said ${body.error ?? response.status}`);
     return body.data;
   };
-  const stopPrometheus = async () => {
-    if (!running) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stopPrometheus = () => prometheus.stop();
   const stop = async () => {
     await stopPrometheus();
     exporter.closeAllConnections();
@@ -149,10 +126,10 @@ export async function startPrometheus(
   let startedAt = 0;
   try {
     while (true) {
-      if (!running) throw new Error(`prometheus exited early:\n${log}`);
+      if (!prometheus.running()) throw new Error(`prometheus exited early:\n${log()}`);
       if (Date.now() > deadline) {
         throw new Error(
-          `prometheus on ${url} did not hold ${minSamples} scrapes of the exporter within ${timeoutMillis / 1000} s (${scrapes} scrapes served):\n${log}`,
+          `prometheus on ${url} did not hold ${minSamples} scrapes of the exporter within ${timeoutMillis / 1000} s (${scrapes} scrapes served):\n${log()}`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -168,6 +145,47 @@ export async function startPrometheus(
     throw error;
   }
   return { url, startedAt, api, stopPrometheus, stop };
+}
+
+/** A Prometheus on 127.0.0.1:`port` over `data`, as the fixtures run it; its stderr's tail kept for errors. */
+export function spawnPrometheus(
+  dir: string,
+  data: string,
+  port: number,
+  extraArgs: string[] = [],
+): { url: string; log(): string; running(): boolean; stop(): Promise<void> } {
+  const child: ChildProcess = spawn(
+    PROMETHEUS_BINARY,
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${data}`,
+      ...extraArgs,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let running = true;
+  void exited.then(() => {
+    running = false;
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    log: () => log,
+    running: () => running,
+    async stop() {
+      if (!running) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }
 
 // ---------- the tests' own answers ----------

@@ -17,7 +17,15 @@ import {
 import { createPrometheusSource } from '../../server/telemetry/prometheus';
 import type { TelemetrySource } from '../../server/telemetry/source';
 import { send, startTestMirror } from '../mirror/helpers';
-import { aggregatedPointsOf, HOUR, MINUTE, metricsQuery, rawPointsOf, stringIs } from './helpers';
+import {
+  aggregatedPointsOf,
+  HOUR,
+  MINUTE,
+  metricsQuery,
+  rawPointsOf,
+  sourceContext,
+  stringIs,
+} from './helpers';
 import { expectedFrom } from './prometheus-fixture';
 import { assertSame, type HistoryFixture, historyMissing, startHistory } from './prometheus-history';
 
@@ -35,11 +43,7 @@ describe('the prometheus source over days of backfilled history', { skip: missin
   let source: TelemetrySource;
   let samplesSource: TelemetrySource;
   let notes: ExchangeFinding[] = [];
-  const context = () => ({
-    connectionDetails: {},
-    signal: new AbortController().signal,
-    note: (finding: ExchangeFinding) => notes.push(finding),
-  });
+  const context = () => sourceContext((finding) => notes.push(finding));
   /** A window on the minute (samples of series 0 on its buckets' edges, of series 1 1 ms before). */
   let start = 0;
 

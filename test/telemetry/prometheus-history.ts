@@ -12,13 +12,13 @@
 // - `hist_bytes_out{host}` a counter without a `_total` name or a type;
 // - `hist_latency_seconds` a histogram family (_bucket with `le`, _count, _sum) per host.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, PROMETHEUS_BINARY } from './prometheus-fixture';
+import { freePort, PROMETHEUS_BINARY, spawnPrometheus } from './prometheus-fixture';
 
 export const PROMTOOL_BINARY = process.env.PROMTOOL_BINARY ?? '/usr/bin/promtool';
 export const SCRAPE_MILLIS = 15_000;
@@ -201,27 +201,8 @@ export async function startHistory(options: HistoryOptions): Promise<HistoryFixt
     await rm(join(dir, 'history.om'));
     await writeFile(join(dir, 'prometheus.yml'), 'global: { scrape_interval: 1m }\n');
     const port = await freePort();
-    const child = spawn(
-      PROMETHEUS_BINARY,
-      [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${data}`,
-        '--storage.tsdb.retention.time=30d',
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--log.level=warn',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let log = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      log = (log + chunk.toString()).slice(-4000);
-    });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    let running = true;
-    void exited.then(() => {
-      running = false;
-    });
-    const url = `http://127.0.0.1:${port}`;
+    const prometheus = spawnPrometheus(dir, data, port, ['--storage.tsdb.retention.time=30d']);
+    const { url } = prometheus;
     const api = async (path: string, params: Record<string, string>): Promise<unknown> => {
       const response = await fetch(`${url}/api/v1/${path}`, {
         method: 'POST',
@@ -233,21 +214,18 @@ export async function startHistory(options: HistoryOptions): Promise<HistoryFixt
       return body.data;
     };
     const stop = async () => {
-      if (running) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await prometheus.stop();
       await rm(dir, { recursive: true, force: true });
     };
     // Bounded polling: until the backfilled samples are queryable.
     const deadline = Date.now() + 60_000;
     while (true) {
-      if (!running) throw new Error(`prometheus exited early:\n${log}`);
+      if (!prometheus.running()) throw new Error(`prometheus exited early:\n${prometheus.log()}`);
       if (Date.now() > deadline) {
         await stop();
-        throw new Error(`prometheus on ${url} did not serve the backfilled history within 60 s:\n${log}`);
+        throw new Error(
+          `prometheus on ${url} did not serve the backfilled history within 60 s:\n${prometheus.log()}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
       const got = await api('query', { query: 'count(hist_load)', time: String((end - 1) / 1000) }).catch(

@@ -20,6 +20,7 @@ import {
   fieldValuesQuery,
   metricsQuery,
   rawPointsOf,
+  sourceContext,
   stringIs,
 } from './helpers';
 import {
@@ -44,11 +45,7 @@ describe('the prometheus source against a real Prometheus', { skip: missing ?? f
   let fixture: PrometheusFixture;
   let source: TelemetrySource;
   let notes: ExchangeFinding[] = [];
-  const context = () => ({
-    connectionDetails: {},
-    signal: new AbortController().signal,
-    note: (finding: ExchangeFinding) => notes.push(finding),
-  });
+  const context = () => sourceContext((finding) => notes.push(finding));
   /** A window that holds data: from the first awaited sample to now, in whole ms. */
   let start = 0;
   let end = 0;
