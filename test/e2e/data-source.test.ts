@@ -4,17 +4,14 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, it } from 'node:test';
 import { DATA_SOURCE_KINDS } from '../../server/telemetry';
 import {
+  browserForSuite,
   browserSkip,
-  launchBrowser,
   openPage,
   postMirror,
   screenshot,
-  startApp,
-  type TestApp,
   text,
   waitForState,
 } from './harness';
@@ -26,20 +23,10 @@ const SIZES = [
 ] as const;
 
 describe('the data-source choice', { skip: browserSkip }, () => {
-  let browser: Browser;
-  let app: TestApp;
-
-  before(async () => {
-    browser = await launchBrowser();
-    app = await startApp();
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  const suite = browserForSuite();
 
   it('offers every kind of the registry, and the saved one is what the mirror serves', async () => {
-    const { context, page, problems } = await openPage(browser, app);
+    const { context, page, problems } = await openPage(suite.browser, suite.app);
     try {
       await page.getByTestId('tab-settings').click();
       for (const { kind, label } of DATA_SOURCE_KINDS) {
@@ -51,11 +38,11 @@ describe('the data-source choice', { skip: browserSkip }, () => {
       await page.getByTestId('dataSource-tutorial').check();
       await page.getByTestId('settings-timeout').fill('7');
       await page.getByRole('button', { name: 'Save settings' }).click();
-      await waitForState(app.session, (state) => state.dataSource.kind === 'tutorial');
-      assert.equal(app.session.state.settings.requestTimeoutSeconds, 7);
+      await waitForState(suite.app.session, (state) => state.dataSource.kind === 'tutorial');
+      assert.equal(suite.app.session.state.settings.requestTimeoutSeconds, 7);
       // The mirror now answers with the tutorial's fields.
       const names = await postMirror(
-        app.mirrorUrl(),
+        suite.app.mirrorUrl(),
         'api/field/name',
         JSON.stringify({ query: { startTime: 0, endTime: 60_000 } }),
       );
@@ -74,7 +61,7 @@ describe('the data-source choice', { skip: browserSkip }, () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     for (const colorScheme of ['light', 'dark'] as const) {
-      const { context, page } = await openPage(browser, app, { colorScheme });
+      const { context, page } = await openPage(suite.browser, suite.app, { colorScheme });
       try {
         await page.getByTestId('tab-settings').click();
         await page.getByTestId('dataSource-demo').check();
@@ -87,7 +74,7 @@ describe('the data-source choice', { skip: browserSkip }, () => {
         const failed = said.filter({ hasText: `Prometheus at http://127.0.0.1:${port}` });
         await failed.waitFor();
         assert.match(await text(failed), /refused|nothing listens|not reach/i);
-        assert.equal(app.session.state.dataSource.kind, 'tutorial', 'a test saves nothing');
+        assert.equal(suite.app.session.state.dataSource.kind, 'tutorial', 'a test saves nothing');
         await screenshot(page, `data-source-test-failed-420-${colorScheme}`, true);
       } finally {
         await context.close();
@@ -96,7 +83,7 @@ describe('the data-source choice', { skip: browserSkip }, () => {
   });
 
   it('a request time-out out of range is refused next to the form, in the form’s words', async () => {
-    const { context, page } = await openPage(browser, app);
+    const { context, page } = await openPage(suite.browser, suite.app);
     try {
       await page.getByTestId('tab-settings').click();
       await page.getByTestId('settings-timeout').fill('900');
@@ -104,10 +91,10 @@ describe('the data-source choice', { skip: browserSkip }, () => {
       const error = page.getByTestId('settings-form').getByRole('alert');
       await error.waitFor();
       assert.match(await text(error), /^Request time-out must be a whole number of seconds from 1 to 300/);
-      assert.equal(app.session.state.settings.requestTimeoutSeconds, 7, 'nothing was saved');
+      assert.equal(suite.app.session.state.settings.requestTimeoutSeconds, 7, 'nothing was saved');
       for (const colorScheme of ['light', 'dark'] as const) {
         for (const size of SIZES) {
-          const shot = await openPage(browser, app, { ...size, colorScheme });
+          const shot = await openPage(suite.browser, suite.app, { ...size, colorScheme });
           try {
             await shot.page.getByTestId('tab-settings').click();
             await shot.page.getByTestId('dataSource-tutorial').waitFor({ state: 'attached' });

@@ -2,56 +2,45 @@
 // answers (raw, aggregated, 10,000 points, methods asked in a row), with the time from click to chart.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import type { Browser } from 'playwright-core';
 import { ROUTES } from '../../server/contract/contract';
 import {
+  browserForSuite,
   browserSkip,
-  launchBrowser,
   type OpenedPage,
   openPage,
   postMirror,
   screenshot,
-  startApp,
   TEST_CONNECTION_BODY,
-  type TestApp,
   text,
 } from './harness';
 import { last, metricBody, openRequests, rowOf, SCHEMES, SIZES, seriesPixels } from './log-helpers';
 
 describe('the detail: headers, cURL -i, and metric charts', { skip: browserSkip }, () => {
-  let browser: Browser;
-  let app: TestApp;
+  const suite = browserForSuite();
   const pages: OpenedPage[] = [];
-
-  before(async () => {
-    browser = await launchBrowser();
-    app = await startApp();
-  });
 
   after(async () => {
     for (const opened of pages) await opened.context.close();
-    await browser?.close();
-    await app?.stop();
   });
 
   const open = async (options: { width: number; height: number; colorScheme: 'light' | 'dark' }) => {
-    const opened = await openPage(browser, app, options);
+    const opened = await openPage(suite.browser, suite.app, options);
     pages.push(opened);
     await openRequests(opened.page);
     return opened;
   };
 
   it('shows request and response headers, X-MIRROR-API-KEY as sent, and copies cURL with -i', async () => {
-    await postMirror(app.mirrorUrl(), 'api/connection', TEST_CONNECTION_BODY);
-    const entry = last(app);
+    await postMirror(suite.app.mirrorUrl(), 'api/connection', TEST_CONNECTION_BODY);
+    const entry = last(suite.app);
     const { page } = await open({ width: 420, height: 720, colorScheme: 'light' });
     await rowOf(page, entry.id).locator('button').click();
     const request = page.getByTestId('request-headers');
     assert.match(await text(request), /content-typeapplication\/json/);
     const response = page.getByTestId('response-headers');
-    const key = app.session.state.connection.apiKey;
+    const key = suite.app.session.state.connection.apiKey;
     const names = await response.locator('dt').allTextContents();
     const index = names.indexOf('x-mirror-api-key');
     assert.ok(index >= 0, `response headers: ${names.join(', ')}`);
@@ -71,8 +60,12 @@ describe('the detail: headers, cURL -i, and metric charts', { skip: browserSkip 
   });
 
   it('draws a raw answer as a line, read in full from the raw exchange when the log cut it', async () => {
-    await postMirror(app.mirrorUrl(), 'api/metric', metricBody({ method: null, windowMillis: 100 * 60_000 }));
-    const entry = last(app);
+    await postMirror(
+      suite.app.mirrorUrl(),
+      'api/metric',
+      metricBody({ method: null, windowMillis: 100 * 60_000 }),
+    );
+    const entry = last(suite.app);
     assert.equal(entry.responseTruncated, true, 'a 600-point answer is longer than the log keeps');
     assert.equal(entry.rawKept, true);
     for (const colorScheme of SCHEMES) {
@@ -94,8 +87,12 @@ describe('the detail: headers, cURL -i, and metric charts', { skip: browserSkip 
   });
 
   it('says why there is no chart when the full answer is no longer kept', async () => {
-    await postMirror(app.mirrorUrl(), 'api/metric', metricBody({ method: null, windowMillis: 100 * 60_000 }));
-    const entry = last(app);
+    await postMirror(
+      suite.app.mirrorUrl(),
+      'api/metric',
+      metricBody({ method: null, windowMillis: 100 * 60_000 }),
+    );
+    const entry = last(suite.app);
     const { page } = await open({ width: 420, height: 720, colorScheme: 'light' });
     // The raw copy is let go (as the byte budget would) before the detail asks for it.
     await page.route(`**${ROUTES.raw}/${entry.id}`, (route) =>
@@ -109,12 +106,12 @@ describe('the detail: headers, cURL -i, and metric charts', { skip: browserSkip 
 
   it('draws 10,000 points quickly, and measures the time from the click to the drawn chart', async () => {
     await postMirror(
-      app.mirrorUrl(),
+      suite.app.mirrorUrl(),
       'api/metric',
       // 30 h of 10 s samples: past the 10,000 raw points a query may return, so exactly those.
       metricBody({ method: null, windowMillis: 30 * 3_600_000 }),
     );
-    const entry = last(app);
+    const entry = last(suite.app);
     assert.equal(entry.resultCount, 10_000);
     const timings: string[] = [];
     for (const size of SIZES) {

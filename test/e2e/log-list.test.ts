@@ -3,19 +3,16 @@
 // reason, replays and self-tests marked, filters, pause, and the count since start.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
 import type { LogEntry } from '../../server/contract/contract';
 import { ROUTES } from '../../server/contract/contract';
 import {
+  browserForSuite,
   browserSkip,
-  launchBrowser,
   type OpenedPage,
   openPage,
   postMirror,
   screenshot,
-  startApp,
   TEST_CONNECTION_BODY,
-  type TestApp,
   text,
 } from './harness';
 import {
@@ -33,24 +30,21 @@ import {
 } from './log-helpers';
 
 describe('the Requests log', { skip: browserSkip }, () => {
-  let browser: Browser;
-  let app: TestApp;
+  const suite = browserForSuite();
   const ids: Record<string, number> = {};
   const pages: OpenedPage[] = [];
 
   before(async () => {
-    browser = await launchBrowser();
-    app = await startApp();
-    const mirror = app.mirrorUrl();
+    const mirror = suite.app.mirrorUrl();
     await postMirror(mirror, 'api/connection', TEST_CONNECTION_BODY);
-    ids.connection = last(app).id;
+    ids.connection = last(suite.app).id;
     // StackState charting one series three ways, in a row.
     for (const method of ['MEAN', 'MIN', 'MAX']) {
       await postMirror(mirror, 'api/metric', metricBody({ method, windowMillis: 3 * 3_600_000 }));
-      ids[method] = last(app).id;
+      ids[method] = last(suite.app).id;
     }
     await postMirror(mirror, 'api/metric', metricBody({ method: null, windowMillis: 5 * 60_000 }));
-    ids.raw = last(app).id;
+    ids.raw = last(suite.app).id;
     // A long summary: many conditions with long values.
     const conditions = Array.from({ length: 8 }, (_, i) => ({
       _type: 'EqualityCondition',
@@ -62,30 +56,28 @@ describe('the Requests log', { skip: browserSkip }, () => {
       'api/metric',
       metricBody({ method: 'MEAN', windowMillis: 60 * 60_000, conditions }),
     );
-    ids.long = last(app).id;
+    ids.long = last(suite.app).id;
     const invalid = await postMirror(
       mirror,
       'api/metric',
       JSON.stringify({ _type: 'MetricsRequest', query: { _type: 'MetricsQuery', startTime: 'yesterday' } }),
     );
     assert.equal(invalid.status, 500, invalid.text);
-    ids.invalid = last(app).id;
+    ids.invalid = last(suite.app).id;
     await postMirror(mirror, 'api/nothing-here', '{}');
-    ids.unknown = last(app).id;
-    const replayed = await control<LogEntry>(app, 'POST', `${ROUTES.replay}/${ids.MEAN}`);
+    ids.unknown = last(suite.app).id;
+    const replayed = await control<LogEntry>(suite.app, 'POST', `${ROUTES.replay}/${ids.MEAN}`);
     ids.replay = replayed.id;
-    await control(app, 'POST', ROUTES.selfTest);
-    ids.selfTest = app.session.log.list().findLast((e) => e.purpose === 'self-test')!.id;
+    await control(suite.app, 'POST', ROUTES.selfTest);
+    ids.selfTest = suite.app.session.log.list().findLast((e) => e.purpose === 'self-test')!.id;
   });
 
   after(async () => {
     for (const opened of pages) await opened.context.close();
-    await browser?.close();
-    await app?.stop();
   });
 
   const open = async (options: { width: number; height: number; colorScheme: 'light' | 'dark' }) => {
-    const opened = await openPage(browser, app, options);
+    const opened = await openPage(suite.browser, suite.app, options);
     pages.push(opened);
     return opened;
   };
@@ -106,7 +98,7 @@ describe('the Requests log', { skip: browserSkip }, () => {
         assert.equal((await rightEdges(page, '.r-status')).length, 1, 'status column is ragged');
         assert.equal((await rightEdges(page, '.r-dur')).length, 1, 'duration column is ragged');
 
-        const long = app.session.log.find(ids.long!)!;
+        const long = suite.app.session.log.find(ids.long!)!;
         assert.equal(await text(rowOf(page, ids.long!).locator('.r-summary')), long.summary);
         assert.match(await text(rowOf(page, ids.invalid!).locator('.r-error')), /startTime/);
         assert.match(
@@ -209,9 +201,9 @@ describe('the Requests log', { skip: browserSkip }, () => {
     await page.getByTestId('filter-source').selectOption('self-test');
     assert.deepEqual(await shownIds(), [ids.selfTest]);
     // A new request that does not match stays out; one that does comes in live.
-    await postMirror(app.mirrorUrl(), 'api/connection', TEST_CONNECTION_BODY);
-    await control(app, 'POST', ROUTES.selfTest);
-    const newest = app.session.log.list().findLast((e) => e.purpose === 'self-test')!.id;
+    await postMirror(suite.app.mirrorUrl(), 'api/connection', TEST_CONNECTION_BODY);
+    await control(suite.app, 'POST', ROUTES.selfTest);
+    const newest = suite.app.session.log.list().findLast((e) => e.purpose === 'self-test')!.id;
     await rowOf(page, newest).waitFor();
     assert.deepEqual(await shownIds(), [ids.selfTest, newest]);
     await screenshot(page, 'log-filtered-420x720-light');
@@ -225,7 +217,8 @@ describe('the Requests log', { skip: browserSkip }, () => {
     await pause.click();
     assert.equal(await pause.getAttribute('aria-pressed'), 'true');
     const before = await page.locator('[data-testid="request-list"] li').count();
-    for (let i = 0; i < 3; i++) await postMirror(app.mirrorUrl(), 'api/connection', TEST_CONNECTION_BODY);
+    for (let i = 0; i < 3; i++)
+      await postMirror(suite.app.mirrorUrl(), 'api/connection', TEST_CONNECTION_BODY);
     await page.getByRole('button', { name: 'Resume (3 new)' }).waitFor();
     assert.equal(
       await page.locator('[data-testid="request-list"] li').count(),
@@ -235,16 +228,16 @@ describe('the Requests log', { skip: browserSkip }, () => {
     assert.match(await text(page.getByTestId('request-count')), /paused/);
     await screenshot(page, 'log-paused-360x600-dark');
     await pause.click();
-    await rowOf(page, last(app).id).waitFor();
+    await rowOf(page, last(suite.app).id).waitFor();
     assert.equal(await page.locator('[data-testid="request-list"] li').count(), before + 3);
     assert.equal(await text(pause), 'Pause');
 
     // With a filter, only what it lets through is counted (and shown on resume).
     await page.getByTestId('filter-errors').check();
     await pause.click();
-    await postMirror(app.mirrorUrl(), 'api/connection', TEST_CONNECTION_BODY);
-    await postMirror(app.mirrorUrl(), 'api/nothing-here-either', '{}');
-    const error = last(app).id;
+    await postMirror(suite.app.mirrorUrl(), 'api/connection', TEST_CONNECTION_BODY);
+    await postMirror(suite.app.mirrorUrl(), 'api/nothing-here-either', '{}');
+    const error = last(suite.app).id;
     await page.getByRole('button', { name: 'Resume (1 new)' }).waitFor();
     await pause.click();
     await rowOf(page, error).waitFor();
@@ -255,11 +248,11 @@ describe('the Requests log', { skip: browserSkip }, () => {
     const { page } = await open({ width: 420, height: 720, colorScheme: 'light' });
     await openRequests(page);
     const body = TEST_CONNECTION_BODY;
-    const mirror = app.mirrorUrl();
+    const mirror = suite.app.mirrorUrl();
     for (let i = 0; i < 520; i += 20) {
       await Promise.all(Array.from({ length: 20 }, () => postMirror(mirror, 'api/connection', body)));
     }
-    const total = app.session.log.total;
+    const total = suite.app.session.log.total;
     assert.ok(total > 500);
     const expected = `${total.toLocaleString('en-US')} requests · last 500 kept · newest 200 shown`;
     await page.getByTestId('request-count').filter({ hasText: expected }).waitFor();
@@ -280,7 +273,7 @@ describe('the Requests log', { skip: browserSkip }, () => {
     }
     const narrow = await open({ width: 360, height: 600, colorScheme: 'dark' });
     await openRequests(narrow.page);
-    const later = app.session.log.total;
+    const later = suite.app.session.log.total;
     await narrow.page
       .getByTestId('tab-count')
       .filter({ hasText: `${Math.floor(later / 100) / 10}k` })

@@ -6,24 +6,20 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
 import {
+  browserForSuite,
   browserSkip,
-  launchBrowser,
   openPage,
   postMirror,
   screenshot,
-  startApp,
   TEST_CONNECTION_BODY,
-  type TestApp,
   waitForState,
 } from './harness';
 
 const SECRET = 'gateway-key-s3cr3t-value';
 
 describe('the Prometheus backend options in the window', { skip: browserSkip }, () => {
-  let browser: Browser;
-  let app: TestApp;
+  const suite = browserForSuite();
   const seen: IncomingHttpHeaders[] = [];
   const mimir = createServer((request, response) => {
     seen.push(request.headers);
@@ -34,18 +30,14 @@ describe('the Prometheus backend options in the window', { skip: browserSkip }, 
 
   before(async () => {
     await new Promise<void>((resolve) => mimir.listen(0, '127.0.0.1', resolve));
-    browser = await launchBrowser();
-    app = await startApp();
   });
   after(async () => {
-    await browser?.close();
-    await app?.stop();
     mimir.closeAllConnections();
     mimir.close();
   });
 
   it('headers, a secret header and the time-out are saved from the form, sent by the mirror, and the secret never shown', async () => {
-    const { context, page, problems } = await openPage(browser, app);
+    const { context, page, problems } = await openPage(suite.browser, suite.app);
     try {
       const url = `http://127.0.0.1:${(mimir.address() as AddressInfo).port}/prometheus`;
       await page.getByTestId('tab-settings').click();
@@ -63,8 +55,8 @@ describe('the Prometheus backend options in the window', { skip: browserSkip }, 
       assert.equal(await timeout.getAttribute('type'), 'number');
       await timeout.fill('15');
       await page.getByRole('button', { name: 'Save settings' }).click();
-      await waitForState(app.session, (state) => state.dataSource.kind === 'prometheus');
-      const answer = await postMirror(app.mirrorUrl(), 'api/connection', TEST_CONNECTION_BODY);
+      await waitForState(suite.app.session, (state) => state.dataSource.kind === 'prometheus');
+      const answer = await postMirror(suite.app.mirrorUrl(), 'api/connection', TEST_CONNECTION_BODY);
       assert.match(answer.text, /"status":"OK"/);
       const last = seen.at(-1);
       assert.equal(last?.['x-scope-orgid'], 'team-a');
