@@ -15,19 +15,21 @@ import {
   seriesStats,
 } from '../../renderer/src/lib/metric-series';
 
-const raw = JSON.stringify({
-  _type: 'MetricsResponse',
-  telemetry: {
-    _type: 'RawMetricTelemetry',
-    dataFormat: ['value', 'timestamp'],
-    points: [
-      [1.0, 1555408501000],
-      [3.0, 1555408601000],
-      [2.0, 1555408701000],
-    ],
-    isPartial: false,
-  },
-});
+/** A raw MetricsResponse as the mirror sends it, with the positions in `dataFormat`'s order. */
+const rawAnswer = (dataFormat: string[], points: number[][]) =>
+  JSON.stringify({
+    _type: 'MetricsResponse',
+    telemetry: { _type: 'RawMetricTelemetry', dataFormat, points, isPartial: false },
+  });
+
+const raw = rawAnswer(
+  ['value', 'timestamp'],
+  [
+    [1.0, 1555408501000],
+    [3.0, 1555408601000],
+    [2.0, 1555408701000],
+  ],
+);
 
 const aggregated = JSON.stringify({
   _type: 'MetricsResponse',
@@ -86,17 +88,13 @@ describe('metric answers as series', () => {
   });
 
   it('follows dataFormat when it orders the positions differently, and sorts points by time', () => {
-    const swapped = JSON.stringify({
-      _type: 'MetricsResponse',
-      telemetry: {
-        _type: 'RawMetricTelemetry',
-        dataFormat: ['timestamp', 'value'],
-        points: [
-          [2000, 5],
-          [1000, 4],
-        ],
-      },
-    });
+    const swapped = rawAnswer(
+      ['timestamp', 'value'],
+      [
+        [2000, 5],
+        [1000, 4],
+      ],
+    );
     const series = parseMetricResponse(swapped)!;
     assert.deepEqual([...series.starts], [1000, 2000]);
     assert.deepEqual([...series.values], [4, 5]);
