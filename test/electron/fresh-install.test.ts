@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { watchOutput } from '../fixtures/child-output';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const COPIED = ['package.json', 'package-lock.json', '.npmrc', 'tsconfig.json', 'scripts', 'server'];
@@ -75,25 +76,15 @@ test('a fresh copy installs where Electron cannot be downloaded, and npm start f
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  const deadline = Date.now() + 60_000;
-  while (!/^Window \(UI and request inspector\): http:\/\/127\.0\.0\.1:\d+\//m.test(stdout)) {
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill('SIGKILL');
-      assert.fail(`npm start printed no window address within 60 s.\nstdout: ${stdout}\nstderr: ${stderr}`);
-    }
-    await new Promise((wait) => setTimeout(wait, 100));
-  }
+  const output = watchOutput(child);
+  await output.waitFor(
+    /^Window \(UI and request inspector\): http:\/\/127\.0\.0\.1:\d+\//m,
+    60_000,
+    'npm start printed no window address',
+  );
+  const { stdout, stderr } = output;
   child.kill('SIGTERM');
-  assert.equal(await exited, 0);
+  assert.equal(await output.exited, 0);
   const reason = stderr.split('\n').find((line) => line.startsWith('The Electron runtime is not installed'));
   assert.match(
     reason ?? '',

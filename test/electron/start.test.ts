@@ -14,6 +14,7 @@ import {
   summariseInstallError,
 } from '../../scripts/launch-plan.mjs';
 import { ALL_CLI_OPTIONS } from '../../server/cli/args';
+import { watchOutput } from '../fixtures/child-output';
 
 const BINARY = '/work/app/node_modules/electron/dist/electron';
 
@@ -163,25 +164,15 @@ describe('npm start where Electron cannot run (this machine: no binary)', () => 
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 30_000;
-    while (!/Window \(UI and request inspector\): http:\/\/127\.0\.0\.1:\d+\//.test(stdout)) {
-      if (Date.now() > deadline || child.exitCode !== null) {
-        child.kill('SIGKILL');
-        assert.fail(`no UI address within 30 s.\nstdout: ${stdout}\nstderr: ${stderr}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const output = watchOutput(child);
+    await output.waitFor(
+      /Window \(UI and request inspector\): http:\/\/127\.0\.0\.1:\d+\//,
+      30_000,
+      'no UI address',
+    );
     child.kill('SIGINT');
-    const code = await exited;
+    const code = await output.exited;
+    const { stdout, stderr } = output;
     assert.equal(
       stderr.trim().split('\n')[0],
       'The Electron runtime is not installed (ELECTRON_SKIP_BINARY_DOWNLOAD is set, so no download was tried): ' +
