@@ -11,6 +11,7 @@ import {
   everyLook,
   openPage,
   postMirror,
+  screenshot,
   TEST_CONNECTION_BODY,
   text,
 } from './harness';
@@ -111,6 +112,39 @@ describe('the log at any size, and one plain cause', { skip: browserSkip }, () =
         .nth(Math.min(kept, 400) - 1)
         .waitFor();
       assert.equal(await page.locator('[data-testid="request-list"] li').count(), Math.min(kept, 400));
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a page that got only the newest requests (the first frame holds 512 KiB) loads the older ones from the app', async () => {
+    // Requests with 3 KiB bodies: 500 of them are about 2 MB of log, four times the first frame.
+    const big = JSON.stringify({
+      _type: 'TestConnectionRequest',
+      connectionDetails: { note: 'x'.repeat(3000) },
+    });
+    for (let sent = 0; sent < 500; sent += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, () => postMirror(suite.app.mirrorUrl(), 'api/connection', big)),
+      );
+    }
+    const keptByApp = suite.app.session.log.list().length;
+    const { context, page } = await openPage(suite.browser, suite.app);
+    try {
+      await page.getByTestId('tab-requests').click();
+      const count = page.getByTestId('request-count');
+      const load = page.getByTestId('log-load-older');
+      await load.waitFor();
+      const before = await text(count);
+      const heldBefore = Number(
+        /([\d,]+) of the last [\d,]+ loaded/.exec(before)?.[1]?.replace(/,/g, '') ?? 'NaN',
+      );
+      assert.ok(heldBefore < keptByApp, `the page first holds fewer than the app's ${keptByApp}: ${before}`);
+      await screenshot(page, 'log-load-older-420-light');
+      // A page at a time, until the page holds what the app keeps.
+      for (let pages = 0; pages < 10 && (await load.isVisible()); pages++) await load.click();
+      await load.waitFor({ state: 'hidden' });
+      await count.filter({ hasText: `last ${keptByApp.toLocaleString('en-US')} kept` }).waitFor();
     } finally {
       await context.close();
     }

@@ -14,6 +14,7 @@ import { isFiltering, type LogFilter, matchesFilter, NO_FILTER, PauseBuffer } fr
 import type { AppContext } from './context';
 import { h, setText, show } from './dom';
 import { RequestDetail } from './log-detail';
+import { loadOlderLog } from './stream';
 import { runFrom } from './widgets';
 
 /** How many rows the list renders (the newest); the rest of the log stays in memory only. */
@@ -62,6 +63,35 @@ export class Inspector {
       this.#renderCount();
     },
   });
+  /**
+   * Below the last row when every entry the page holds is shown but the app keeps older ones: a new
+   * page gets only the newest entries within the stream's first-frame bound (512 KiB), and asks for
+   * the rest a page at a time (GET /control/log?before=<id>).
+   */
+  readonly #fromApp: HTMLButtonElement = h('button', {
+    type: 'button',
+    class: 'small-button log-older',
+    hidden: true,
+    text: 'Load older requests from the app',
+    'data-testid': 'log-load-older',
+    onclick: () =>
+      runFrom(
+        this.#fromApp,
+        'Loading…',
+        async () => {
+          const oldest = this.ctx.entries.newest().at(-1)?.id ?? Number.MAX_SAFE_INTEGER;
+          const page = await loadOlderLog(this.ctx.api, oldest);
+          this.ctx.entries.add(page.entries);
+          this.#appHasOlder = page.hasOlder;
+          this.#limit = Math.max(this.#limit, this.ctx.entries.size);
+          this.#redraw();
+          this.#renderCount();
+        },
+        (message) => this.ctx.announce(message, 'error'),
+      ),
+  });
+  /** Whether the app said it keeps entries older than the page's oldest (until a page says none). */
+  #appHasOlder = true;
   /** Where the list would be, when the filters leave nothing of a non-empty log. */
   readonly #noMatch = h(
     'p',
@@ -165,6 +195,7 @@ export class Inspector {
       this.#noMatch,
       this.#list,
       this.#older,
+      this.#fromApp,
     );
     this.el = h('div', { class: 'inspector' }, listPane, this.#placeholder, this.#detail.el);
     this.#renderPause();
@@ -175,6 +206,7 @@ export class Inspector {
   apply(change: ListChange, reset: boolean, total: number | null = null): void {
     if (total !== null) this.#total = total;
     if (reset) {
+      this.#appHasOlder = true;
       this.#buffer.release();
       this.#redraw();
       // Cleared (Clear, Stop & clean up) or replaced (a reconnect's snapshot): a detail whose entry
@@ -287,7 +319,11 @@ export class Inspector {
     if (total === 0) text = 'No requests';
     else {
       text = plural(total, 'request');
-      if (kept < total) text += ` · last ${formatCount(kept)} kept`;
+      // The app keeps its newest min(total, capacity); a new page first holds only those in the stream's first frame.
+      const appKeeps = Math.min(total, LOG_CAPACITY);
+      if (kept < appKeeps && this.#appHasOlder)
+        text += ` · ${formatCount(kept)} of the last ${formatCount(appKeeps)} loaded`;
+      else if (kept < total) text += ` · last ${formatCount(kept)} kept`;
       if (isFiltering(this.#filter)) text += ` · ${formatCount(rendered + older)} match`;
       else if (rendered < kept && !this.#paused) text += ` · newest ${formatCount(rendered)} shown`;
       if (this.#paused) text += ' · paused';
@@ -297,6 +333,10 @@ export class Inspector {
     show(this.#noMatch, kept > 0 && rendered === 0 && !this.#paused);
     show(this.#older, older > 0);
     setText(this.#older, older > 0 ? `${formatCount(older)} older kept — show` : '');
+    show(
+      this.#fromApp,
+      older === 0 && !this.#paused && this.#appHasOlder && kept < Math.min(total, LOG_CAPACITY),
+    );
   }
 
   /** Kept entries that pass the filter but are below the shown rows; counted only when the list is full. */
