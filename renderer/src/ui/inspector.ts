@@ -63,11 +63,7 @@ export class Inspector {
       this.#renderCount();
     },
   });
-  /**
-   * Below the last row when every entry the page holds is shown but the app keeps older ones: a new
-   * page gets only the newest entries within the stream's first-frame bound (512 KiB), and asks for
-   * the rest a page at a time (GET /control/log?before=<id>).
-   */
+  /** When the app keeps older entries than the page got in the stream's first frame (512 KiB): a page at a time. */
   readonly #fromApp: HTMLButtonElement = h('button', {
     type: 'button',
     class: 'small-button log-older',
