@@ -48,6 +48,26 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const { session, control } = runtime;
+  // The signals are caught before anything says "Press Ctrl+C": a Ctrl+C that comes between the two
+  // (a script that stops the app as soon as it reads its address) would otherwise end it uncleanly.
+  const stopped = new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async () => {
+      if (stopping) return;
+      stopping = true;
+      // Whatever happens, be gone within 5 s of the signal.
+      setTimeout(() => resolve(0), 4500).unref();
+      session.removeAllListeners('state');
+      await runtime.stop(4000);
+      if (options.json) printJson({ event: 'stopped' });
+      else print('Stopped. Nothing is listening any more.');
+      resolve(0);
+    };
+    // The same signal can come twice at once (a Ctrl+C reaches npm and this process, and npm passes
+    // it on too): each one asks for the one clean stop. SIGHUP: the terminal was closed.
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
+  });
+
   // A mirror that could not start (its port taken) is no dead end: the window's address is printed
   // all the same, and the window offers "Use a free port" (the state line says why it is down).
   if (options.json) printJson(readyEvent(session.state, control.uiUrl));
@@ -69,23 +89,7 @@ export async function main(argv: string[]): Promise<number> {
     output.droppable(() => (options.json ? JSON.stringify(requestEvent(entry)) : requestText(entry)));
   });
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = async () => {
-      if (stopping) return;
-      stopping = true;
-      // Whatever happens, be gone within 5 s of the signal.
-      setTimeout(() => resolve(0), 4500).unref();
-      session.removeAllListeners('state');
-      await runtime.stop(4000);
-      if (options.json) printJson({ event: 'stopped' });
-      else print('Stopped. Nothing is listening any more.');
-      resolve(0);
-    };
-    // The same signal can come twice at once (a Ctrl+C reaches npm and this process, and npm passes
-    // it on too): each one asks for the one clean stop. SIGHUP: the terminal was closed.
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
-  });
+  return stopped;
 }
 
 /** Runs the headless mode and exits with its code (scripts/headless.mjs calls it, from the bundle, after the build). */
