@@ -8,14 +8,20 @@ import { ROUTES } from '../../server/contract/contract';
 import {
   browserForSuite,
   browserSkip,
+  last,
+  metricBody,
   type OpenedPage,
   openPage,
+  openRequests,
   postMirror,
+  rowOf,
+  SCHEMES,
+  SIZES,
   screenshot,
+  seriesPixels,
   TEST_CONNECTION_BODY,
   text,
-} from './harness';
-import { last, metricBody, openRequests, rowOf, SCHEMES, SIZES, seriesPixels } from './log-helpers';
+} from './log-helpers';
 
 describe('the detail: headers, cURL -i, and metric charts', { skip: browserSkip }, () => {
   const suite = browserForSuite();

@@ -5,7 +5,19 @@ import type { Page } from 'playwright-core';
 import type { LogEntry } from '../../server/contract/contract';
 import { metricRequestBody, type TestApp } from './harness';
 
-export { SCHEMES, SIZES } from './harness';
+// What the Requests suites take from the harness, with the rest of what they share.
+export {
+  browserForSuite,
+  browserSkip,
+  type OpenedPage,
+  openPage,
+  postMirror,
+  SCHEMES,
+  SIZES,
+  screenshot,
+  TEST_CONNECTION_BODY,
+  text,
+} from './harness';
 
 /** A metric request about one series; `method` null asks for raw points. */
 export function metricBody(options: {

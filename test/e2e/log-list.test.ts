@@ -8,25 +8,23 @@ import { ROUTES } from '../../server/contract/contract';
 import {
   browserForSuite,
   browserSkip,
-  type OpenedPage,
-  openPage,
-  postMirror,
-  screenshot,
-  TEST_CONNECTION_BODY,
-  text,
-} from './harness';
-import {
   control,
   cutText,
   last,
   metricBody,
+  type OpenedPage,
+  openPage,
   openRequests,
   overflowing,
+  postMirror,
   rightEdges,
   rowOf,
   SCHEMES,
   SIZES,
+  screenshot,
   seriesPixels,
+  TEST_CONNECTION_BODY,
+  text,
 } from './log-helpers';
 
 describe('the Requests log', { skip: browserSkip }, () => {
