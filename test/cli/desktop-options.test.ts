@@ -25,6 +25,8 @@ test('npm start -- --user-data-dir DIR --hidden --no-sandbox in the headless fal
   ]);
   try {
     await app.waitFor(WINDOW_LINE);
+    // The notes follow the address (the same write on our side; a pipe may hand them over later).
+    await app.waitFor(/--hidden is ignored/);
     const printed = app.output();
     const file = join(dir, 'headless-settings.json');
     assert.ok(
@@ -57,8 +59,8 @@ test('npm start -- --ui-port N with N taken: the window opens on another port, a
   try {
     const [, uiUrl] = (await app.waitFor(WINDOW_LINE)) as unknown as [string, string];
     assert.notEqual(Number(new URL(uiUrl).port), held.port);
-    assert.match(
-      app.output(),
+    // The note follows the address (a pipe may hand it over a moment later): waiting for it is the check.
+    await app.waitFor(
       new RegExp(`Note: The UI port ${held.port} is already in use, so the window is on port \\d+ instead`),
     );
     const page = await fetch(uiUrl);
