@@ -142,7 +142,12 @@ describe('the log at any size, and one plain cause', { skip: browserSkip }, () =
       assert.ok(heldBefore < keptByApp, `the page first holds fewer than the app's ${keptByApp}: ${before}`);
       await screenshot(page, 'log-load-older-420-light');
       // A page at a time, until the page holds what the app keeps.
-      for (let pages = 0; pages < 10 && (await load.isVisible()); pages++) await load.click();
+      const idle = page.locator('[data-testid="log-load-older"]:not([aria-busy="true"])');
+      for (let pages = 0; pages < 10 && (await load.isVisible()); pages++) {
+        await load.click();
+        // Busy while a page loads; then shown again (more to load) or hidden (all loaded).
+        await idle.waitFor({ state: 'attached' });
+      }
       await load.waitFor({ state: 'hidden' });
       await count.filter({ hasText: `last ${keptByApp.toLocaleString('en-US')} kept` }).waitFor();
     } finally {
