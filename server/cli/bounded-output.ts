@@ -29,7 +29,7 @@ export class BoundedOutput {
   /** The newest `latest()` line while behind. */
   #held: string | null = null;
   /** Request lines of the last few milliseconds, written together: one write, not one each. */
-  #pending: Array<() => string> = [];
+  #pending: string[] = [];
 
   constructor(out: Writable, options: BoundedOutputOptions) {
     this.#out = out;
@@ -44,7 +44,8 @@ export class BoundedOutput {
 
   /**
    * A line that may be dropped (and counted) while the reader is behind: one per request. It is made
-   * only when it is written.
+   * only when the reader keeps up, and then at once: what it reads (a log entry as it is recorded,
+   * its request still parsed) is cheapest to read now.
    */
   droppable(line: () => string): void {
     if (this.#behind) {
@@ -55,7 +56,7 @@ export class BoundedOutput {
     // of the reader) per line, or even per turn of the event loop, was a large part of its cost.
     // The lines of a short moment go out together (no timer while idle; a bounded batch).
     if (this.#pending.length === 0) setTimeout(() => this.#flush(), BATCH_MILLIS);
-    this.#pending.push(line);
+    this.#pending.push(line());
     if (this.#pending.length >= BATCH_LINES) this.#flush();
   }
 
@@ -79,7 +80,7 @@ export class BoundedOutput {
     if (lines.length === 0) return;
     this.#pending = [];
     if (this.#behind) this.#dropped += lines.length;
-    else this.#write(lines.map((line) => line()).join('\n'));
+    else this.#write(lines.join('\n'));
   }
 
   #write(line: string): void {

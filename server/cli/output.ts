@@ -39,8 +39,15 @@ function nextTryText(state: SessionState, now: number): string {
   return ` Next try in ${seconds} s (at ${new Date(retryAt).toISOString().slice(11, 19)} UTC).`;
 }
 
+/** A time as ISO text; a busy mirror logs many requests of the same millisecond, so the last one is kept. */
+let lastTime = { millis: Number.NaN, iso: '' };
+function isoTime(millis: number): string {
+  if (millis !== lastTime.millis) lastTime = { millis, iso: new Date(millis).toISOString() };
+  return lastTime.iso;
+}
+
 export function requestText(entry: LogEntry): string {
-  const time = new Date(entry.time).toISOString().slice(11, 23);
+  const time = isoTime(entry.time).slice(11, 23);
   const operation = entry.operation ? OPERATIONS[entry.operation].label : `${entry.method} ${entry.url}`;
   const result =
     entry.resultCount === null
@@ -82,7 +89,7 @@ export const stateEvent = (state: SessionState) => ({
 
 export const requestEvent = (entry: LogEntry) => ({
   event: 'request' as const,
-  time: new Date(entry.time).toISOString(),
+  time: isoTime(entry.time),
   operation: entry.operation,
   method: entry.method,
   url: entry.url,

@@ -12,12 +12,7 @@
 // - Each answer must be taken within `writeDeadlineMillis` of its first byte, or its connection is
 //   destroyed and its bytes are let go.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import {
-  JSON_CONTENT_TYPE,
-  type MirrorErrorBody,
-  OPERATIONS,
-  type RemoteMirrorError,
-} from '../protocol/messages';
+import { JSON_CONTENT_TYPE, type MirrorErrorBody, type RemoteMirrorError } from '../protocol/messages';
 import { TelemetryError } from '../telemetry/source';
 
 export interface AnswerLimits {
@@ -44,8 +39,8 @@ const IN_PROGRESS_SHARE = 64;
 /** An answer this small always goes, budget or not: a refusal is no smaller. */
 const ALWAYS_SENT_BYTES = 4096;
 
-/** The route whose answers are always small (TestConnectionResponse). */
-const SMALL_ANSWER_PATH = OPERATIONS.connection.path;
+/** A string of at most this many UTF-16 units is at most ALWAYS_SENT_BYTES in UTF-8 (3 bytes a unit at most). */
+const ALWAYS_SENT_CHARS = Math.floor(ALWAYS_SENT_BYTES / 3);
 
 const MiB = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
 
@@ -114,45 +109,60 @@ function cuttableList(answer: unknown): { items: unknown[]; cut: (keep: number) 
   return null;
 }
 
+/** What the mirror's routes and hooks hear from the bounds. */
+export interface AnswerBoundsHooks {
+  /** An answer replaced by an error (for the request log). */
+  refused(request: FastifyRequest, error: MirrorErrorBody): void;
+  /** The answer exactly as it goes to the socket (a short string stays a string: it was never encoded). */
+  sent(request: FastifyRequest, payload: string | Buffer): void;
+}
+
+/** The unsent-bytes budget, for a route about to make an answer that could be large. */
+export interface AnswerBudget {
+  /**
+   * Holds a share of the budget while an answer is made, or throws "The mirror is busy." (503) when
+   * the budget could not take one more: a flood of requests for large answers costs a refusal each,
+   * not an answer computed and thrown away. Call the returned function once the answer is made.
+   */
+  reserve(): () => void;
+}
+
 /**
  * Holds every answer the app sends to `limits`: the byte ceiling (for what was not cut before),
- * the budget of bytes not yet handed to the OS, and the write deadline. `onRefused` hears of an
- * answer replaced by an error (for the request log). Register before any hook that reads the payload.
+ * the budget of bytes not yet handed to the OS, and the write deadline. One onSend hook does it all
+ * and then hands the payload to `hooks.sent`: each hook is a step of every request's path.
  */
 export function installAnswerBounds(
   app: FastifyInstance,
   limits: AnswerLimits,
-  onRefused: (request: FastifyRequest, error: MirrorErrorBody) => void,
-): void {
+  hooks: AnswerBoundsHooks,
+): AnswerBudget {
   let unsent = 0;
   /** What a request being answered holds of the budget until its answer's size is known. */
   const inProgress = Math.max(1, Math.floor(limits.maxUnsentBytes / IN_PROGRESS_SHARE));
-  const releaseEstimate = new WeakMap<object, () => void>();
-  // A request is refused before its answer is computed when the budget could not take it: a flood
-  // of requests for large answers costs a refusal each, not an answer computed and thrown away.
-  app.addHook('preHandler', (request, reply, done) => {
-    // Test Connection's answer is a few bytes: nothing to reserve (and it must work when all else is busy).
-    if (request.routeOptions.url === SMALL_ANSWER_PATH) return done();
+  const reserve = () => {
     // Within one largest answer of the budget, a new answer would most likely be refused once made.
     if (unsent + inProgress > limits.maxUnsentBytes - limits.maxAnswerBytes) {
-      return done(new TelemetryError(mirrorBusy(limits.maxUnsentBytes), 503));
+      throw new TelemetryError(mirrorBusy(limits.maxUnsentBytes), 503);
     }
     unsent += inProgress;
-    const release = () => {
-      unsent -= inProgress;
-      reply.raw.off('close', release);
-      releaseEstimate.delete(reply.raw);
+    let held = true;
+    return () => {
+      if (held) unsent -= inProgress;
+      held = false;
     };
-    reply.raw.once('close', release);
-    releaseEstimate.set(reply.raw, release);
-    done();
-  });
+  };
   app.addHook('onSend', (request, reply, payload, done) => {
-    releaseEstimate.get(reply.raw)?.();
+    // A short string is within ALWAYS_SENT_BYTES whatever its characters: it goes as it is, one
+    // write with the headers, no encoding, no timer, no listener (every Test Connection).
+    if (typeof payload === 'string' && payload.length <= ALWAYS_SENT_CHARS) {
+      hooks.sent(request, payload);
+      return done(null, payload);
+    }
     let bytes = payloadBytes(payload);
     if (bytes === null) return done(null, payload);
     const refuse = (status: number, error: RemoteMirrorError) => {
-      onRefused(request, error);
+      hooks.refused(request, error);
       reply.code(status).type(JSON_CONTENT_TYPE);
       bytes = Buffer.from(JSON.stringify(error));
     };
@@ -161,6 +171,7 @@ export function installAnswerBounds(
     if (bytes.length > ALWAYS_SENT_BYTES && unsent + bytes.length > limits.maxUnsentBytes) {
       refuse(503, mirrorBusy(limits.maxUnsentBytes));
     }
+    hooks.sent(request, bytes);
     // A small answer goes to the kernel's socket buffer as it is written: it holds nothing of ours
     // that a deadline would free, so it costs no timer and no listeners.
     if (bytes.length <= ALWAYS_SENT_BYTES) return done(null, bytes);
@@ -171,6 +182,7 @@ export function installAnswerBounds(
     });
     done(null, bytes);
   });
+  return { reserve };
 }
 
 /** Calls `release` once the answer is handed to the OS or its connection is gone; cuts it off at the deadline. */

@@ -5,7 +5,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ExchangeFinding, ExchangeListener, MirrorExchange } from '../protocol/exchange';
 import type { Operation } from '../protocol/messages';
-import { payloadBytes } from './answer-bounds';
 
 const NO_BYTES = Buffer.alloc(0);
 
@@ -17,8 +16,8 @@ export interface ExchangeDraft {
   /** The body as StackState sent it: what a pass-through source forwards. */
   rawBody: string;
   responseIsJson: boolean;
-  /** The response body exactly as sent (the serialised payload, encoded once, as it went out). */
-  rawResponse: Buffer;
+  /** The response body exactly as sent (the serialised payload as it went out; see answer-bounds.ts). */
+  rawResponse: Buffer | string;
   resultCount: number | null;
   error?: string;
   findings: ExchangeFinding[];
@@ -64,13 +63,8 @@ export function reportExchanges(
   draftOf: (request: FastifyRequest) => ExchangeDraft,
   listener: ExchangeListener,
 ): void {
-  // The payload as it goes out, after serialisation: what the caller receives, byte for byte.
-  // Encoded once (by the bounds' hook); the same bytes go to the socket and to the log.
-  app.addHook('onSend', (request, _reply, payload, done) => {
-    const bytes = payloadBytes(payload);
-    draftOf(request).rawResponse = bytes ?? NO_BYTES;
-    done(null, bytes ?? payload);
-  });
+  // The answer as sent was put on the draft by the bounds' onSend hook (answer-bounds.ts): the same
+  // bytes went to the socket and go to the log.
   app.addHook('onResponse', (request, reply, done) => {
     const draft = draftOf(request);
     const exchange: MirrorExchange = {

@@ -70,6 +70,13 @@ const OPERATION_BY_PATH = new Map<string, Operation>(
   Object.entries(OPERATIONS).map(([operation, { path }]) => [path, operation as Operation]),
 );
 
+/**
+ * The operation a POST is for: its path as sent, or else the route it reached (`/api/metric/`,
+ * `//api/metric`). Fastify's route options are a new object on every read, so only the second asks.
+ */
+const operationOf = (request: FastifyRequest): Operation | null =>
+  OPERATION_BY_PATH.get(request.url) ?? OPERATION_BY_PATH.get(request.routeOptions.url ?? '') ?? null;
+
 export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOptions): void {
   const draftOf = installExchangeDrafts(app);
   const answerLimits: AnswerLimits = { ...ANSWER_LIMITS, ...options.answerLimits };
@@ -97,28 +104,38 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
   // ---- input: JSON whatever the Content-Type, validated by TypeBox ----
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (request, text, done) => {
-    const raw = String(text);
-    const draft = draftOf(request);
-    draft.requestBody = raw;
-    draft.rawBody = raw;
-    if (raw.trim() === '') return done(null, undefined);
-    if (jsonDepthExceeds(raw)) return done(tooDeep(MAX_JSON_DEPTH), undefined);
-    try {
-      draft.requestBody = parseJsonSafely(raw);
-      done(null, draft.requestBody);
-    } catch (error) {
-      done(malformedJson((error as Error).message), undefined);
-    }
-  });
+  // JSON (what StackState sends) by name as well: fastify finds a named type in its cache, where
+  // the catch-all alone costs a parse of the Content-Type header on every request.
+  const anyType = ['application/json', '*'];
+  app.addContentTypeParser(
+    anyType,
+    { parseAs: 'string', bodyLimit: MAX_BODY_BYTES },
+    (request, text, done) => {
+      const raw = String(text);
+      const draft = draftOf(request);
+      draft.requestBody = raw;
+      draft.rawBody = raw;
+      if (raw.trim() === '') return done(null, EMPTY_BODY);
+      if (jsonDepthExceeds(raw)) return done(tooDeep(MAX_JSON_DEPTH), undefined);
+      try {
+        draft.requestBody = parseJsonSafely(raw);
+        done(null, draft.requestBody);
+      } catch (error) {
+        done(malformedJson((error as Error).message), undefined);
+      }
+    },
+  );
   app.setValidatorCompiler(({ schema }) => compileBodyValidator(schema as TSchema));
 
   // ---- every request: the key header first, so that no later failure can lose it ----
 
   app.addHook('onRequest', (request, reply, done) => {
+    // An empty body is an empty request (Test Connection needs nothing; the schema says what else
+    // is missing): a body that comes replaces this, and a request without one keeps it. The
+    // validator copies what it changes, so one frozen object serves every request.
+    request.body = EMPTY_BODY;
     const draft = draftOf(request);
-    draft.operation =
-      request.method === 'POST' ? (OPERATION_BY_PATH.get(request.routeOptions.url ?? '') ?? null) : null;
+    draft.operation = request.method === 'POST' ? operationOf(request) : null;
     // Set on the raw response: it survives every later path (even fastify's fallback error reply),
     // and keeps the documented spelling on the wire, where reply.header() would lower-case it.
     // A pass-through source's errors carry its upstream's key: the one StackState was given.
@@ -131,17 +148,16 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     done();
   });
 
-  // An empty body is an empty request (Test Connection needs nothing); the schema says what is missing.
-  app.addHook('preValidation', (request, _reply, done) => {
-    if (request.body === undefined) request.body = {};
-    done();
-  });
-
   // Every answer within its bounds (answer-bounds.ts); one replaced by an error is logged as that error.
-  installAnswerBounds(app, answerLimits, (request, error) => {
-    const draft = draftOf(request);
-    draft.error = describeErrorBody(error);
-    draft.resultCount = null;
+  const budget = installAnswerBounds(app, answerLimits, {
+    refused: (request, error) => {
+      const draft = draftOf(request);
+      draft.error = describeErrorBody(error);
+      draft.resultCount = null;
+    },
+    sent: (request, payload) => {
+      draftOf(request).rawResponse = payload;
+    },
   });
 
   if (options.onExchange) reportExchanges(app, draftOf, options.onExchange);
@@ -238,7 +254,7 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     // Another kind of source serves now: the kept answers (and the source they hold) can go.
     if (generation === undefined) answers.clear();
     // An upstream gets StackState's bytes as they came; its answer is held to the ceiling (answer-bounds.ts).
-    if (source.forward) return relay(operation, body, reply);
+    if (source.forward) return withBudget(() => relay(operation, body, reply));
     assertTimeWindow(body.query);
     // StackState sends Int.MaxValue for "no limit": every source gets a bounded one.
     if (operation !== 'metrics') body.query.limit = Math.min(body.query.limit, FIELD_LIMIT_DEFAULT);
@@ -247,16 +263,34 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
       const kept = answers.get(source, generation, key);
       if (kept) return sendJsonBytes(reply, kept.bytes, kept.resultCount);
     }
-    const answer = await ask(operation, body, reply, (source, context) => call(source, body.query, context));
     // JSON.stringify, encoded once (cut with isPartial past the ceiling). Measured on the demo's
     // 1,440-point answers: a byte writer for the points (integers digit by digit) was within noise
     // of it (355–430 µs against 410–430 µs), a string-building serialiser and fast-json-stringify
     // slower (0.74–0.85 and 0.67–0.71 ms).
-    const bytes = fitAnswer(answer, answerLimits.maxAnswerBytes);
-    if (generation !== undefined && key !== null) {
-      answers.set(source, generation, key, { bytes, resultCount: count(answer) });
+    const { bytes, resultCount } = await withBudget(async () => {
+      const answer = await ask(operation, body, reply, (source, context) =>
+        call(source, body.query, context),
+      );
+      return { bytes: fitAnswer(answer, answerLimits.maxAnswerBytes), resultCount: count(answer) };
+    });
+    if (generation !== undefined && key !== null)
+      answers.set(source, generation, key, { bytes, resultCount });
+    return sendJsonBytes(reply, bytes, resultCount);
+  };
+
+  /**
+   * A query's answer is made holding a share of the unsent budget (answer-bounds.ts), so that past
+   * it a request is refused before its answer is computed. The share goes back once the answer is
+   * made, in the turn that sends it, where the bounds count its real size. Test Connection holds
+   * none: its answer is small, and it must work when all else is busy.
+   */
+  const withBudget = async <T>(make: () => Promise<T>): Promise<T> => {
+    const release = budget.reserve();
+    try {
+      return await make();
+    } finally {
+      release();
     }
-    return sendJsonBytes(reply, bytes, count(answer));
   };
 
   /** A 200 with an answer already serialised. */
@@ -326,6 +360,9 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
 
 /** A body the mirror sends as JSON (a protocol answer) rather than as text (GET /'s page). */
 const isJsonBody = (body: unknown) => typeof body !== 'string' && body !== undefined;
+
+/** The body of a request that has none (see the onRequest hook). */
+const EMPTY_BODY = Object.freeze({});
 
 /** The signal of a source that answers at once: nothing ever aborts it. */
 const NEVER_ABORTED = new AbortController().signal;

@@ -32,9 +32,10 @@ export interface MirrorExchange {
   rawRequest: string;
   /**
    * The response body exactly as sent: the very bytes written to the socket. A Buffer lives outside
-   * the JS heap, so a log that keeps many large answers costs the garbage collector nothing.
+   * the JS heap, so a log that keeps many large answers costs the garbage collector nothing; a short
+   * answer (a few KiB at most) is the string that was written, never encoded.
    */
-  rawResponse: Buffer;
+  rawResponse: Buffer | string;
   /** The response headers as sent (X-MIRROR-API-KEY included), names lower-case, in the order set. */
   responseHeaders: OutgoingHttpHeaders;
   /**

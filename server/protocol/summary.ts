@@ -14,8 +14,10 @@ export function summarizeRequest(
   now: number,
 ): string {
   // Field names and values come from the client: keep the log to one line whatever they contain.
-  return describe(operation, request, now).replace(/\p{Cc}+/gu, ' ');
+  return describe(operation, request, now).replace(CONTROL_CHARACTERS, ' ');
 }
+
+const CONTROL_CHARACTERS = /\p{Cc}+/gu;
 
 function describe(
   operation: Operation | null,

@@ -48,7 +48,7 @@ export class EntrySource {
   /** The parsed request body, only while the exchange is being appended (its listeners may ask). */
   parsedRequest: unknown;
   rawRequest: string | null;
-  rawResponse: Buffer | null;
+  rawResponse: Buffer | string | null;
   /** The raw bodies' first characters, once the raw bodies are let go before they were laid out. */
   requestHead: BodyHead | null = null;
   responseHead: BodyHead | null = null;

@@ -145,7 +145,12 @@ export class RequestLog {
   raw(id: number): RawExchange | undefined {
     const kept = this.raws.get(id)?.source;
     if (!kept || kept.rawRequest === null || kept.rawResponse === null) return undefined;
-    return { id, request: kept.rawRequest, response: kept.rawResponse.toString('utf8') };
+    const response = kept.rawResponse;
+    return {
+      id,
+      request: kept.rawRequest,
+      response: typeof response === 'string' ? response : response.toString('utf8'),
+    };
   }
 
   /** The UTF-8 bytes of raw bodies kept now (never above rawBudgetBytes). */
@@ -167,7 +172,7 @@ export class RequestLog {
 
   /** Keeps an exchange's bodies if they fit the per-exchange limit, letting the oldest go to make room. */
   private keepRaw(entry: LogEntry, source: EntrySource): void {
-    const bytes = Buffer.byteLength(source.rawRequest ?? '') + (source.rawResponse?.length ?? 0);
+    const bytes = Buffer.byteLength(source.rawRequest ?? '') + Buffer.byteLength(source.rawResponse ?? '');
     if (bytes > this.rawExchangeLimitBytes) {
       source.letRawGo();
       return;
