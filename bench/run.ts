@@ -1,7 +1,7 @@
 // `npm run bench`: the mirror's figures, each measured in this run against a baseline measured in the
 // same run (these machines are noisy, absolute numbers mean little). The server under test is the
-// real headless mode (demo source, request log on, a --json line per request on stdout) in a process
-// of its own; the load comes from wrk (or a Node load generator in its own process). Prints a table.
+// real headless mode as users run it (its bundle; demo source, request log on, a --json line per request
+// on stdout) in a process of its own; the load comes from wrk (or a Node load generator in its own process). Prints a table.
 //   a. /api/connection: req/s against a minimal fastify app with the same route;
 //   b. the 24 h, 1-minute MEAN query (1,440 points): req/s against a bare node:http server sending
 //      the same bytes; the answer checked against the demo source's own. Twice: the same query
@@ -19,9 +19,11 @@
 // write CPU profiles of the headless process under the load of a. and of b. into DIR; read them with
 // `npx tsx bench/profile-top.ts DIR/connection.cpuprofile`), --profile-only (only the profiles), --only ab
 // (only the figures named, of a–f and p; a and b are measured together).
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { compileBodyValidator } from '../server/mirror/errors';
 import { MetricsRequest } from '../server/protocol/messages';
@@ -299,7 +301,21 @@ async function profile(profileDir: string, dir: string): Promise<void> {
   );
 }
 
+/** The headless bundle up to date with the sources (the bench measures what `npm run headless` runs). */
+function buildHeadless(): void {
+  const build = spawnSync(
+    process.execPath,
+    [fileURLToPath(new URL('../scripts/build.mjs', import.meta.url)), '--headless'],
+    {
+      stdio: 'inherit',
+    },
+  );
+  if (build.status !== 0)
+    throw new Error('the headless bundle did not build (node scripts/build.mjs --headless)');
+}
+
 async function main(): Promise<void> {
+  buildHeadless();
   const dir = await mkdtemp(join(tmpdir(), 'mirror-bench-'));
   log(
     `StackState mirror benchmark: node ${process.version}, ${os.cpus().length} CPUs, ${os.platform()} ${os.arch()}; ` +

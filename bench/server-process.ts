@@ -1,7 +1,8 @@
 // A server for the benchmark, in a process of its own so that neither the load generator nor the
 // bench shares its event loop. Started by bench/processes.ts with an IPC channel:
-//   node --expose-gc --import tsx bench/server-process.ts headless   the real headless mode (demo source,
-//                                                                    request log on, --json lines on stdout)
+//   node --expose-gc --import tsx bench/server-process.ts headless   the real headless mode as users run it
+//                                                                    (its bundle; demo source, request log
+//                                                                    on, --json lines on stdout)
 //   node --expose-gc --import tsx bench/server-process.ts fastify    a minimal fastify app with the same
 //                                                                    /api/connection route
 //   node --expose-gc --import tsx bench/server-process.ts bare       a bare node:http server sending given bytes
@@ -15,7 +16,6 @@ import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { main } from '../server/cli/headless';
 
 export type ServerMode = 'headless' | 'fastify' | 'bare';
 
@@ -70,8 +70,14 @@ async function profile(message: Extract<ToServer, { type: 'profile' }>): Promise
   reply({ type: 'profiled' });
 }
 
-/** The product's own headless mode; it stops on SIGTERM like from a terminal. */
+/**
+ * The product's own headless mode, as `npm run headless` runs it: the bundle (dist/headless, which
+ * bench/run.ts brings up to date first) under plain Node, not the TypeScript sources under tsx. It
+ * stops on SIGTERM like from a terminal.
+ */
 async function startHeadless(): Promise<void> {
+  const bundle = new URL('../dist/headless/headless.js', import.meta.url).href;
+  const { main } = (await import(bundle)) as { main: (argv: string[]) => Promise<number> };
   const settings = join(await mkdtemp(join(tmpdir(), 'mirror-bench-')), 'settings.json');
   const argv = [
     '--json',

@@ -49,6 +49,7 @@ export function installExchangeDrafts(app: FastifyInstance): (request: FastifyRe
         responseIsJson: false,
         rawResponse: NO_BYTES,
         resultCount: null,
+        error: undefined,
         findings: [],
       };
       request.mirrorDraft = draft;
@@ -80,8 +81,9 @@ export function reportExchanges(
       rawResponse: draft.rawResponse,
       responseHeaders: reply.raw.getHeaders(),
       resultCount: draft.resultCount,
-      ...(draft.error === undefined ? {} : { error: draft.error }),
-      ...(draft.findings.length === 0 ? {} : { findings: draft.findings }),
+      // One shape for every exchange (absent fields undefined): the log reads each one.
+      error: draft.error,
+      findings: draft.findings.length === 0 ? undefined : draft.findings,
       localPort: request.socket.localPort ?? 0,
       remoteAddress: request.socket.remoteAddress ?? '',
       headers: request.headers,

@@ -14,10 +14,18 @@ export function summarizeRequest(
   now: number,
 ): string {
   // Field names and values come from the client: keep the log to one line whatever they contain.
-  return describe(operation, request, now).replace(CONTROL_CHARACTERS, ' ');
+  const line = describe(operation, request, now);
+  return hasControlCharacter(line) ? line.replace(/\p{Cc}+/gu, ' ') : line;
 }
 
-const CONTROL_CHARACTERS = /\p{Cc}+/gu;
+/** Whether `text` holds a control character (Unicode's Cc: U+0000–U+001F, U+007F–U+009F); a loop, as most lines hold none. */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
+}
 
 function describe(
   operation: Operation | null,

@@ -25,7 +25,7 @@ export class Replayer {
     if (marker && this.pending.has(marker)) {
       return { purpose: 'replay', replayOf: Number(marker.split('-')[1]) };
     }
-    return { purpose: 'caller', replayOf: null };
+    return A_CALLER;
   }
 
   /** Runs `test` with a fresh self-test marker that makerOf recognises while it runs. */
@@ -91,3 +91,6 @@ export class Replayer {
     }
   }
 }
+
+/** What most requests are: StackState's, or anyone's on the mirror's address. */
+const A_CALLER: RequestMaker = Object.freeze({ purpose: 'caller', replayOf: null });

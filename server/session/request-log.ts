@@ -54,13 +54,18 @@ export type LogListener = (event: LogEvent) => void;
  * read (by the window, the headless output, a test), once.
  */
 export class RequestLog {
-  private readonly entries: LogEntry[] = [];
+  /** The entries kept, oldest first, and each one's source at the same index. Ids are consecutive. */
+  private readonly entries: LoggedEntry[] = [];
+  private readonly sources: EntrySource[] = [];
   private readonly listeners = new Set<LogListener>();
   private nextId = 1;
   /** Requests recorded since start or the last clear, including those no longer kept. */
   private recorded = 0;
-  /** Entries whose raw bodies are kept, by id, oldest first (a Map keeps insertion order). */
-  private readonly raws = new Map<number, { entry: LogEntry; source: EntrySource }>();
+  /**
+   * Raw bodies are let go oldest first: no entry older than this id keeps them. An array and an id,
+   * not a map of kept entries: recording is on every request's path, and this costs no allocation.
+   */
+  private oldestRawId = 1;
   private rawBytes = 0;
   readonly capacity: number;
   readonly rawBudgetBytes: number;
@@ -107,10 +112,8 @@ export class RequestLog {
     });
     this.recorded++;
     this.entries.push(entry);
-    if (this.entries.length > this.capacity) {
-      const dropped = this.entries.shift();
-      if (dropped) this.letRawGo(dropped.id);
-    }
+    this.sources.push(source);
+    if (this.entries.length > this.capacity) this.dropOldest();
     this.keepRaw(entry, source);
     for (const listener of this.listeners) listener({ type: 'append', entry });
     // Past this point the summary comes from the raw text: the parsed body is not kept.
@@ -134,7 +137,7 @@ export class RequestLog {
   }
 
   find(id: number): LogEntry | undefined {
-    return this.entries.find((entry) => entry.id === id);
+    return this.entries[this.indexOf(id)];
   }
 
   get size(): number {
@@ -143,7 +146,8 @@ export class RequestLog {
 
   /** Entry `id`'s bodies in full, or undefined when unknown or let go to stay within the budget. */
   raw(id: number): RawExchange | undefined {
-    const kept = this.raws.get(id)?.source;
+    const index = this.indexOf(id);
+    const kept = this.entries[index]?.rawKept ? this.sources[index] : undefined;
     if (!kept || kept.rawRequest === null || kept.rawResponse === null) return undefined;
     const response = kept.rawResponse;
     return {
@@ -159,8 +163,9 @@ export class RequestLog {
   }
 
   clear(): void {
-    for (const id of [...this.raws.keys()]) this.letRawGo(id);
+    for (let index = 0; index < this.entries.length; index++) this.letRawGo(index);
     this.entries.length = 0;
+    this.sources.length = 0;
     this.recorded = 0;
     for (const listener of this.listeners) listener({ type: 'clear' });
   }
@@ -170,30 +175,43 @@ export class RequestLog {
     return () => this.listeners.delete(listener);
   }
 
+  /** Where entry `id` is in `entries` (ids are consecutive), or -1. */
+  private indexOf(id: number): number {
+    const index = id - (this.entries[0]?.id ?? 0);
+    return this.entries[index]?.id === id ? index : -1;
+  }
+
+  private dropOldest(): void {
+    this.letRawGo(0);
+    this.entries.shift();
+    this.sources.shift();
+  }
+
   /** Keeps an exchange's bodies if they fit the per-exchange limit, letting the oldest go to make room. */
-  private keepRaw(entry: LogEntry, source: EntrySource): void {
+  private keepRaw(entry: LoggedEntry, source: EntrySource): void {
     const bytes = Buffer.byteLength(source.rawRequest ?? '') + Buffer.byteLength(source.rawResponse ?? '');
     if (bytes > this.rawExchangeLimitBytes) {
       source.letRawGo();
       return;
     }
-    while (this.rawBytes + bytes > this.rawBudgetBytes) {
-      const oldest = this.raws.keys().next();
-      if (oldest.done) break;
-      this.letRawGo(oldest.value);
+    while (this.rawBytes + bytes > this.rawBudgetBytes && this.oldestRawId < entry.id) {
+      const index = this.indexOf(this.oldestRawId);
+      if (index >= 0) this.letRawGo(index);
+      // Ids below the first entry left with it.
+      this.oldestRawId = Math.max(this.oldestRawId + 1, this.entries[0]?.id ?? 0);
     }
     source.rawBytes = bytes;
-    this.raws.set(entry.id, { entry, source });
     this.rawBytes += bytes;
     entry.rawKept = true;
   }
 
-  private letRawGo(id: number): void {
-    const kept = this.raws.get(id);
-    if (!kept) return;
-    this.raws.delete(id);
-    this.rawBytes -= kept.source.rawBytes;
-    kept.source.letRawGo();
-    kept.entry.rawKept = false;
+  /** Lets the raw bodies of the entry at `index` go, if it keeps them. */
+  private letRawGo(index: number): void {
+    const entry = this.entries[index];
+    const source = this.sources[index];
+    if (!entry?.rawKept || !source) return;
+    this.rawBytes -= source.rawBytes;
+    source.letRawGo();
+    entry.rawKept = false;
   }
 }
