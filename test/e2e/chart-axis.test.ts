@@ -12,13 +12,30 @@ const WINDOWS = [
   { name: '28-hour', windowMillis: 27.8 * HOUR },
 ] as const;
 
+/**
+ * The last local noon before now. A window ending at "now" would make the test depend on the clock:
+ * 28 hours ending at 22:35 start at 18:35 the day before, and 6-hourly ticks then fall on one day
+ * only. Ending at noon, the window starts the morning before, and its ticks fall on two days at
+ * every width, whatever time the suite runs.
+ */
+function lastLocalNoon(): number {
+  const noon = new Date();
+  noon.setHours(12, 0, 0, 0);
+  if (noon.getTime() > Date.now()) noon.setDate(noon.getDate() - 1);
+  return noon.getTime();
+}
+
 describe('the chart’s time axis', { skip: browserSkip }, () => {
   it('several labelled ticks with their days, and the zone, on a 7-day and a 28-hour window', async () => {
     const browser = await launchBrowser();
     const app = await startApp();
     try {
       for (const { name, windowMillis } of WINDOWS) {
-        await postMirror(app.mirrorUrl(), 'api/metric', metricBody({ method: 'MEAN', windowMillis }));
+        await postMirror(
+          app.mirrorUrl(),
+          'api/metric',
+          metricBody({ method: 'MEAN', windowMillis, endMillis: lastLocalNoon() }),
+        );
         const entry = last(app);
         for (const colorScheme of SCHEMES) {
           for (const size of SIZES) {

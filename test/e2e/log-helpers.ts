@@ -24,8 +24,10 @@ export function metricBody(options: {
   method: string | null;
   windowMillis: number;
   conditions?: unknown[];
+  /** Where the window ends (epoch ms); now when absent. */
+  endMillis?: number;
 }): string {
-  const body = JSON.parse(metricRequestBody(Date.now(), options.windowMillis));
+  const body = JSON.parse(metricRequestBody(options.endMillis ?? Date.now(), options.windowMillis));
   if (options.conditions) body.query.conditions = options.conditions;
   if (options.method === null) delete body.query.aggregation;
   else body.query.aggregation.method = options.method;
