@@ -34,7 +34,11 @@ export async function startServerProcess(mode: ServerMode): Promise<ServerProces
       for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) linesPrinted++;
       if (readyLine) return;
       text += chunk.toString('utf8');
-      const line = text.split('\n').find((candidate) => candidate.startsWith('{"event":"ready"'));
+      // Whole lines only: the last piece may be a line still on its way.
+      const line = text
+        .split('\n')
+        .slice(0, -1)
+        .find((candidate) => candidate.startsWith('{"event":"ready"'));
       if (!line) return;
       readyLine = true;
       text = '';

@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ExchangeListener } from '../protocol/exchange';
 import { API_KEY_HEADER, JSON_CONTENT_TYPE, type RemoteMirrorError } from '../protocol/messages';
+import { oneLine } from '../protocol/summary';
 
 export interface EdgeOptions {
   apiKey: () => string;
@@ -185,7 +186,7 @@ function report(
         'content-type': JSON_CONTENT_TYPE,
         [API_KEY_HEADER.toLowerCase()]: headerSafe(options.apiKey()),
       },
-      summary: `${facts.method} ${facts.url}`.replace(/\p{Cc}+/gu, ' '),
+      summary: oneLine(`${facts.method} ${facts.url}`),
       resultCount: null,
       error: `${answer.body._type}: ${answer.body.summary}`,
       localPort: facts.localPort,

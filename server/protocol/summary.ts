@@ -14,17 +14,15 @@ export function summarizeRequest(
   now: number,
 ): string {
   // Field names and values come from the client: keep the log to one line whatever they contain.
-  const line = describe(operation, request, now);
-  return hasControlCharacter(line) ? line.replace(/\p{Cc}+/gu, ' ') : line;
+  return oneLine(describe(operation, request, now));
 }
 
-/** Whether `text` holds a control character (Unicode's Cc: U+0000–U+001F, U+007F–U+009F); a loop, as most lines hold none. */
-function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
-  }
-  return false;
+/** Built once: a regular expression literal in a function is a new object on every call. */
+const CONTROL_CHARACTERS = /\p{Cc}+/gu;
+
+/** `text` on one line: every run of control characters (newlines, tabs, escapes) becomes a space. */
+export function oneLine(text: string): string {
+  return text.replace(CONTROL_CHARACTERS, ' ');
 }
 
 function describe(
