@@ -83,8 +83,18 @@ function run(command: string, args: string[]): Promise<string> {
   });
 }
 
+/**
+ * The value after an option that names a secret (`--ngrok-authtoken X`, `--prometheus-bearer-token=X`,
+ * `--password X`): the holder is often another copy of this app, and its command line goes to stdout
+ * (`--json`'s ready event) and to the window.
+ */
+const SECRET_OPTION = /(--?[\w-]*(?:token|password|secret|key|auth)[\w-]*)(=|\s+)(?!-)\S+/gi;
+
+/** `command` with the value of every secret-naming option replaced by "(hidden)". */
+export const withoutSecrets = (command: string) => command.replace(SECRET_OPTION, '$1$2(hidden)');
+
 const describe = (name: string, pid: number, command: string | null): Found => {
-  const oneLine = command?.replace(/\s+/g, ' ').trim() ?? '';
+  const oneLine = withoutSecrets(command?.replace(/\s+/g, ' ').trim() ?? '');
   const cut = oneLine.length > COMMAND_CHARS ? `${oneLine.slice(0, COMMAND_CHARS - 1)}…` : oneLine;
   return { program: `${name} (pid ${pid})`, command: cut && cut !== name ? cut : null };
 };

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startMirror } from '../server/mirror/listen';
-import { findPortHolder, holderPhrase } from '../server/port-holder';
+import { findPortHolder, holderPhrase, withoutSecrets } from '../server/port-holder';
 import { portBusyMessage } from '../server/session/port-busy';
 import { createTelemetrySource } from '../server/telemetry';
 import { APP_NAME } from '../server/version';
@@ -33,6 +33,22 @@ test('a port held by python3 is named by program, pid and command line, and not 
   } finally {
     held.release();
   }
+});
+
+test('a holder’s command line shows no secret option’s value (it goes to stdout and the window)', () => {
+  const line = [
+    'node dist/headless/headless.js --json --prometheus-bearer-token tok-SECRET-1',
+    '--ngrok-authtoken=tok-SECRET-2 --prometheus-password  tok-SECRET-3 --api-key tok-SECRET-4 --port 7007',
+  ].join(' ');
+  const shown = withoutSecrets(line);
+  assert.doesNotMatch(shown, /SECRET/, `shown: ${shown.replace(/tok-SECRET-\d/g, '<a secret>')}`);
+  assert.equal(
+    shown,
+    'node dist/headless/headless.js --json --prometheus-bearer-token (hidden) --ngrok-authtoken=(hidden) ' +
+      '--prometheus-password  (hidden) --api-key (hidden) --port 7007',
+  );
+  // An option without a value (the next word is another option) loses nothing.
+  assert.equal(withoutSecrets('app --token-file-missing --port 1'), 'app --token-file-missing --port 1');
 });
 
 test('a port held by our own mirror is recognised as another StackState Mirror Tray', async () => {

@@ -9,7 +9,11 @@ import { parseCliArgs, USAGE } from './args';
 import { BoundedOutput } from './bounded-output';
 import { readyEvent, readyText, requestEvent, requestText, stateEvent, stateText } from './output';
 
-/** Exit codes: 0 clean stop, 1 unexpected failure, 2 bad options. A taken port is no reason to end (runtime.ts). */
+/**
+ * Exit codes: 0 clean stop, 1 unexpected failure, 2 bad options. A mirror that could not start (its
+ * port taken, an address not on this machine) is no reason to end: the window says why, and can
+ * change the port or the host (runtime.ts).
+ */
 export async function main(argv: string[]): Promise<number> {
   const options = parseCliArgs(argv);
   if ('error' in options) {
@@ -68,8 +72,8 @@ export async function main(argv: string[]): Promise<number> {
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
   });
 
-  // A mirror that could not start (its port taken) is no dead end: the window's address is printed
-  // all the same, and the window offers "Use a free port" (the state line says why it is down).
+  // A mirror that could not start is no dead end: the window's address is printed all the same; it
+  // offers "Use a free port" for a taken port, and its settings for the rest (the state says why).
   if (options.json) printJson(readyEvent(session.state, control.uiUrl));
   else print(readyText(session.state, control.uiUrl));
 

@@ -1,10 +1,11 @@
 // What a stranger on the public URL may read of an error. A source's error names its backend
 // ("Could not reach http://127.0.0.1:9090", the start of a readiness body): the window and the
 // request log get that whole cause, the public answer gets a sentence that names no address.
+import { clip } from '../clip';
 import type { MirrorErrorBody } from '../protocol/messages';
 
 /** What stands in for an address in a public answer. */
-export const HIDDEN_ADDRESS = '(address not shown)';
+const HIDDEN_ADDRESS = '(address not shown)';
 
 /** "The mirror's Prometheus", "The upstream mirror": the backend of a source kind, in words. */
 function backendOf(sourceKind: string): string {
@@ -54,9 +55,18 @@ const ADDRESS_PATTERNS = [
   /\blocalhost(?::\d+)?\b/gi,
 ];
 
-/** `text` with every address in it replaced by HIDDEN_ADDRESS. */
-export function hideAddresses(text: string): string {
-  return ADDRESS_PATTERNS.reduce((current, pattern) => current.replace(pattern, HIDDEN_ADDRESS), text);
+/**
+ * The most characters of one text a public answer carries. A stranger chooses some of it (a 404
+ * echoes the URL, up to Node's 16 KiB of headers), and two of the patterns above take time that
+ * grows with the square of their input ("a.a.a…", "[::::…"): 14,000 characters took 96–164 ms of
+ * the event loop, 1,000 take under 1 ms (measured on the 2-core machine this app is built on).
+ */
+const PUBLIC_TEXT_MAX_CHARS = 1000;
+
+/** `text`, cut to PUBLIC_TEXT_MAX_CHARS, with every address in it replaced by HIDDEN_ADDRESS. */
+function hideAddresses(text: string): string {
+  const bounded = clip(text, PUBLIC_TEXT_MAX_CHARS);
+  return ADDRESS_PATTERNS.reduce((current, pattern) => current.replace(pattern, HIDDEN_ADDRESS), bounded);
 }
 
 /** Strings in a details value (a line, a list of lines, an upstream's error object), addresses hidden. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { stateEvent, stateText } from '../../server/cli/output';
+import { readyText, stateEvent, stateText } from '../../server/cli/output';
 import { makeState } from '../fixtures/session-states';
 
 test('a tunnel failure line says when the tunnel is tried again, in text and in --json', () => {
@@ -19,4 +19,14 @@ test('a tunnel failure line says when the tunnel is tried again, in text and in 
   const settled = makeState({ phase: 'online', tunnel: { retryAt: null } });
   assert.doesNotMatch(stateText(settled, now), /Next try/);
   assert.equal(stateEvent(settled).nextTunnelTry, null);
+});
+
+test('the ready text never tells the user to paste "null": a key not known yet says where it will appear', () => {
+  const waiting = makeState({ connection: { apiKey: null } });
+  const text = readyText(waiting, 'http://127.0.0.1:1/?token=t');
+  const line = text.split('\n').find((candidate) => candidate.includes('Api Key')) ?? '';
+  assert.doesNotMatch(line, /null/);
+  assert.match(line, /shown after its first answer/);
+  const known = readyText(makeState({ connection: { apiKey: 'k-123' } }), 'http://127.0.0.1:1/?token=t');
+  assert.match(known, /^ {2}Api Key {18}k-123$/m);
 });

@@ -168,3 +168,21 @@ test('a store that cannot be reached is named in words the public can act on', a
     await upstream.mirror.close();
   }
 });
+
+test('a stranger’s long URL comes back cut to 1,000 characters in the 404, not echoed whole', async () => {
+  // The address patterns take time that grows with the square of their input: 14,000 characters of
+  // "a." held the event loop for about 100 ms an answer. Bounding the text bounds that time.
+  const { mirror } = await startTestMirror();
+  try {
+    for (const path of [`/${'a.'.repeat(7000)}`, `/[${':'.repeat(14_000)}`]) {
+      const reply = await send(mirror.port, { method: 'GET', path });
+      assert.equal(reply.status, 404);
+      const { summary } = reply.json() as { summary: string };
+      assert.ok(summary.length <= 1000, `the summary holds ${summary.length} characters`);
+      assert.match(summary, /^Unknown path: GET \//);
+      assert.match(summary, /… \(\+\d+ chars\)$/, 'and says that it was cut');
+    }
+  } finally {
+    await mirror.close();
+  }
+});
