@@ -27,6 +27,8 @@ let worker: Worker | null = null;
 /** Set when the worker could not start at all (a packaging fault): answers are then parsed here. */
 let workerUnavailable = false;
 let running: Pending | null = null;
+/** The worker `running` was given to. */
+let runningOn: Worker | null = null;
 const queue: Pending[] = [];
 let nextId = 1;
 let idleTimer: NodeJS.Timeout | undefined;
@@ -75,7 +77,8 @@ function runNext(): void {
   const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
   const job: ParseJob = { ...running.job, bytes: own ? bytes : new Uint8Array(bytes) };
   running.job.bytes = new Uint8Array(0);
-  workerNow().postMessage(job, [job.bytes.buffer as ArrayBuffer]);
+  runningOn = workerNow();
+  runningOn.postMessage(job, [job.bytes.buffer as ArrayBuffer]);
 }
 
 function workerNow(): Worker {
@@ -96,14 +99,19 @@ function workerNow(): Worker {
     if (running?.job.id !== id) return;
     const done = running;
     running = null;
+    runningOn = null;
     done.resolve(decoded);
     runNext();
   });
+  // A crash brings 'error' and then 'exit', and a worker ended when idle brings 'exit' later: only
+  // the job this worker was reading fails, never one already given to the next worker.
   const fail = (why: string) => {
     if (worker === started) worker = null;
     if (!online) workerUnavailable = true;
+    if (runningOn !== started) return;
     const failed = running;
     running = null;
+    runningOn = null;
     failed?.resolve({ kind: 'invalid', what: why });
     runNext();
   };

@@ -34,6 +34,8 @@ export async function promqlFieldAnswer(
   buckets: readonly Bucket[] | null,
   rawPointCap: number,
   context: SourceContext,
+  /** The window was cut to its first part (past MAX_BUCKETS): the answer is partial whatever it holds. */
+  windowCut = false,
 ): Promise<MetricsResponse> {
   const expression = (query.metricField ?? '').slice(PROMQL_FIELD_PREFIX.length).trim();
   if (expression === '')
@@ -83,5 +85,5 @@ export async function promqlFieldAnswer(
     return list ? aggregate(method, list) : undefined;
   });
   const { items, isPartial } = takeFirst(points, query.limit);
-  return aggregatedResponse(items, isPartial);
+  return aggregatedResponse(items, isPartial || windowCut);
 }

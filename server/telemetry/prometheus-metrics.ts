@@ -107,7 +107,7 @@ async function metricsPart(
   const cut = endTime < query.endTime;
   const buckets = aggregation ? tumblingBuckets(startTime, endTime, aggregation.bucketSizeMillis) : null;
   if (isPromqlField(query.metricField))
-    return promqlFieldAnswer(target, query, buckets, RAW_POINT_CAP, context);
+    return promqlFieldAnswer(target, { ...query, endTime }, buckets, RAW_POINT_CAP, context, cut);
   const subject = await subjectOf(target, query, context);
   if (!subject) return emptyResponse(query);
   noteCounters(subject, context);

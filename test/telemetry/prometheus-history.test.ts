@@ -377,6 +377,28 @@ describe('the prometheus source over days of backfilled history', { skip: missin
     );
   });
 
+  test('a PromQL field over a window past 10,000 buckets says isPartial, and its follow-up gives the rest', async () => {
+    const end = start + 20 * HOUR;
+    const bucket = 5_000; // 14,400 buckets: two answers
+    const ask = (from: number) =>
+      source.metrics(
+        metricsQuery({
+          metricField: '~count(hist_load)',
+          startTime: from,
+          endTime: end,
+          aggregation: aggregation('MAX', bucket),
+        }),
+        context(),
+      );
+    const first = await ask(start);
+    const firstPoints = aggregatedPointsOf(first);
+    assert.equal(first.telemetry.isPartial, true, 'the first answer says there is more');
+    assert.equal(firstPoints.length, 10_000);
+    const rest = await ask(firstPoints.at(-1)![2]);
+    assert.equal(rest.telemetry.isPartial, false);
+    assert.equal(firstPoints.length + aggregatedPointsOf(rest).length, 14_400, 'every bucket, once');
+  });
+
   test('eight concurrent large queries (60 series × 25 h, per minute) through the mirror are all answered, and logged as pooled', async () => {
     const { mirror, exchanges } = await startTestMirror({ source });
     try {
