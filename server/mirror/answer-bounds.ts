@@ -56,10 +56,11 @@ export const answerTooLarge = (bytes: number, limit: number) =>
     `The answer would be ${MiB(bytes)}; the mirror sends at most ${MiB(limit)}. Ask for less: a smaller limit, a shorter time window, or narrower conditions.`,
   );
 
-export const mirrorBusy = (limit: number) =>
+/** A refusal that says what the mirror holds: answers being made, and bytes waiting for clients. */
+const mirrorBusy = (making: number, waitingBytes: number) =>
   remote(
     'The mirror is busy.',
-    `${MiB(limit)} of answers are waiting for clients to take them. Try again in a few seconds.`,
+    `It is making ${making} answer${making === 1 ? '' : 's'} while ${MiB(waitingBytes)} of answers wait for clients to take them: all it holds at once. Try again in a few seconds.`,
   );
 
 /** A list the protocol lets the mirror cut, with the answer's isPartial beside it. */
@@ -137,19 +138,22 @@ export function installAnswerBounds(
   limits: AnswerLimits,
   hooks: AnswerBoundsHooks,
 ): AnswerBudget {
-  let unsent = 0;
-  /** What a request being answered holds of the budget until its answer's size is known. */
+  /** Bytes of answers handed to fastify and not yet to the OS. */
+  let waiting = 0;
+  /** Answers being made, each holding `inProgress` of the budget until its size is known. */
+  let making = 0;
   const inProgress = Math.max(1, Math.floor(limits.maxUnsentBytes / IN_PROGRESS_SHARE));
+  const held = () => waiting + making * inProgress;
   const reserve = () => {
     // Within one largest answer of the budget, a new answer would most likely be refused once made.
-    if (unsent + inProgress > limits.maxUnsentBytes - limits.maxAnswerBytes) {
-      throw new TelemetryError(mirrorBusy(limits.maxUnsentBytes), 503);
+    if (held() + inProgress > limits.maxUnsentBytes - limits.maxAnswerBytes) {
+      throw new TelemetryError(mirrorBusy(making, waiting), 503);
     }
-    unsent += inProgress;
-    let held = true;
+    making++;
+    let holding = true;
     return () => {
-      if (held) unsent -= inProgress;
-      held = false;
+      if (holding) making--;
+      holding = false;
     };
   };
   app.addHook('onSend', (request, reply, payload, done) => {
@@ -168,17 +172,17 @@ export function installAnswerBounds(
     };
     if (bytes.length > limits.maxAnswerBytes)
       refuse(500, answerTooLarge(bytes.length, limits.maxAnswerBytes));
-    if (bytes.length > ALWAYS_SENT_BYTES && unsent + bytes.length > limits.maxUnsentBytes) {
-      refuse(503, mirrorBusy(limits.maxUnsentBytes));
+    if (bytes.length > ALWAYS_SENT_BYTES && held() + bytes.length > limits.maxUnsentBytes) {
+      refuse(503, mirrorBusy(making, waiting));
     }
     hooks.sent(request, bytes);
     // A small answer goes to the kernel's socket buffer as it is written: it holds nothing of ours
     // that a deadline would free, so it costs no timer and no listeners.
     if (bytes.length <= ALWAYS_SENT_BYTES) return done(null, bytes);
-    const held = bytes.length;
-    unsent += held;
+    const size = bytes.length;
+    waiting += size;
     holdUntilTaken(reply, limits.writeDeadlineMillis, () => {
-      unsent -= held;
+      waiting -= size;
     });
     done(null, bytes);
   });
