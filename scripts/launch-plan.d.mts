@@ -16,7 +16,8 @@ export declare function planLaunch(facts: LaunchFacts): LaunchPlan;
 export declare function electronEnv(
   env: Record<string, string | undefined>,
 ): Record<string, string | undefined>;
-export declare function summariseInstallError(output: string, timedOut: boolean): string;
+export declare function downloadSource(env: Record<string, string | undefined>): string;
+export declare function summariseInstallError(output: string, timedOut: boolean, from?: string): string;
 export declare const HEADLESS_OPTIONS: { withValue: string[]; flags: string[] };
 export declare function headlessArgs(args: readonly string[]): string[];
 export declare function ignoredInHeadless(args: readonly string[]): string[];

@@ -40,15 +40,24 @@ export function electronEnv(env) {
   return rest;
 }
 
+/**
+ * Where Electron's installer downloads from: the mirror the environment names (as @electron/get
+ * reads it), else GitHub.
+ */
+export function downloadSource(env) {
+  const mirror = env.ELECTRON_MIRROR ?? env.NPM_CONFIG_ELECTRON_MIRROR ?? env.npm_config_electron_mirror;
+  return mirror ? mirror : 'GitHub';
+}
+
 /** Why the install failed, in a few words: the first error line of its output, shortened. */
-export function summariseInstallError(output, timedOut) {
-  if (timedOut) return 'its download from GitHub did not finish within 3 min';
+export function summariseInstallError(output, timedOut, from = 'GitHub') {
+  if (timedOut) return `its download from ${from} did not finish within 3 min`;
   const lines = String(output)
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line && !line.startsWith('at '));
   const line = lines.find((l) => /error/i.test(l)) ?? lines.at(-1) ?? 'no output';
-  return `its download from GitHub failed: ${line.length > 160 ? `${line.slice(0, 157)}…` : line}`;
+  return `its download from ${from} failed: ${line.length > 160 ? `${line.slice(0, 157)}…` : line}`;
 }
 
 /**

@@ -58,7 +58,9 @@ const result = spawnSync(
     `--test-reporter-destination=${skipFile}`,
     ...files,
   ],
-  { stdio: 'inherit' },
+  // One language for every machine: the tests read English text and numbers ("1,440 points"), which
+  // the window writes in the reader's locale (a German machine would see "1.440").
+  { stdio: 'inherit', env: { ...process.env, LC_ALL: 'en_US.UTF-8', LANG: 'en_US.UTF-8' } },
 );
 let lines = [];
 try {

@@ -8,6 +8,7 @@ import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  downloadSource,
   electronEnv,
   headlessArgs,
   ignoredInHeadless,
@@ -93,7 +94,11 @@ function installElectron() {
   });
   const timedOut = result.error?.code === 'ETIMEDOUT' || result.signal === 'SIGKILL';
   if (result.status === 0 && !timedOut) return null;
-  return summariseInstallError(`${result.stderr ?? ''}\n${result.stdout ?? ''}`, timedOut);
+  return summariseInstallError(
+    `${result.stderr ?? ''}\n${result.stdout ?? ''}`,
+    timedOut,
+    downloadSource(process.env),
+  );
 }
 
 let binary = findElectron();

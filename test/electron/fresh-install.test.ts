@@ -88,7 +88,7 @@ test('a fresh copy installs where Electron cannot be downloaded, and npm start f
   const reason = stderr.split('\n').find((line) => line.startsWith('The Electron runtime is not installed'));
   assert.match(
     reason ?? '',
-    /^The Electron runtime is not installed \(its download from GitHub failed: .+\): run .*starting the headless mode instead, so open the UI at the address below\.$/,
+    /^The Electron runtime is not installed \(its download from http:\/\/127\.0\.0\.1:\d+\/ failed: .+\): run .*starting the headless mode instead, so open the UI at the address below\.$/,
     stderr,
   );
   assert.match(stdout, /^ {2}Mirror URL {15}http:\/\/127\.0\.0\.1:\d+\/$/m);

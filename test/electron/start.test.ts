@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
+  downloadSource,
   electronEnv,
   HEADLESS_OPTIONS,
   headlessArgs,
@@ -92,6 +93,13 @@ describe('can npm start run Electron here?', () => {
       'its download from GitHub failed: RequestError: getaddrinfo ENOTFOUND github.com',
     );
     assert.equal(summariseInstallError('', true), 'its download from GitHub did not finish within 3 min');
+    // A mirror the user set is named, not GitHub: the message must say where the download went.
+    const mirror = downloadSource({ ELECTRON_MIRROR: 'https://mirror.example/electron/' });
+    assert.equal(
+      summariseInstallError('Error: connect ECONNREFUSED', false, mirror),
+      'its download from https://mirror.example/electron/ failed: Error: connect ECONNREFUSED',
+    );
+    assert.equal(downloadSource({}), 'GitHub');
   });
 
   test('Electron never inherits ELECTRON_RUN_AS_NODE (it would start as plain Node)', () => {

@@ -6,12 +6,14 @@ import { Agent } from 'node:http';
 import { after, test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { ANSWER_CACHE_BYTES } from '../../server/mirror/answer-cache';
 import { startMirror } from '../../server/mirror/listen';
 import type { MetricsQuery } from '../../server/protocol/messages';
 import { createTelemetrySource } from '../../server/telemetry';
 import type { Incident, TelemetrySource } from '../../server/telemetry/source';
 import { APP_INFO, send, TEST_KEY } from './helpers';
+
+/** The answers kept for repeats, as docs/data-sources.md promises: up to 8 MiB (written out). */
+const PROMISED_CACHE_BYTES = 8 * 1024 * 1024;
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -112,9 +114,9 @@ test('asking many different queries keeps memory within the kept answers’ budg
   let answered = 0;
   for (let i = 1; i <= 400; i++) answered += (await ask(query(NOW - 24 * HOUR - i * 10_000))).length;
   const grown = outsideHeap() - before;
-  assert.ok(answered > 3 * ANSWER_CACHE_BYTES, `the queries answered ${answered} bytes`);
+  assert.ok(answered > 3 * PROMISED_CACHE_BYTES, `the queries answered ${answered} bytes`);
   assert.ok(
-    grown < ANSWER_CACHE_BYTES + 2 * 1024 * 1024,
+    grown < PROMISED_CACHE_BYTES + 2 * 1024 * 1024,
     `memory outside the heap grew by ${(grown / 1024 / 1024).toFixed(1)} MB after ${(answered / 1024 / 1024).toFixed(1)} MB of answers`,
   );
 });
@@ -154,8 +156,8 @@ test('many distinct tiny answers between other small answers: memory outside the
     }
     const grown = outsideHeap() - before;
     assert.ok(
-      grown < ANSWER_CACHE_BYTES + 2 * 1024 * 1024,
-      `memory outside the heap grew by ${(grown / 1024 / 1024).toFixed(1)} MB after ${QUERIES} kept tiny answers, against a ${ANSWER_CACHE_BYTES / 1024 / 1024} MiB budget: each keeps a pool block alive`,
+      grown < PROMISED_CACHE_BYTES + 2 * 1024 * 1024,
+      `memory outside the heap grew by ${(grown / 1024 / 1024).toFixed(1)} MB after ${QUERIES} kept tiny answers, against a ${PROMISED_CACHE_BYTES / 1024 / 1024} MiB budget: each keeps a pool block alive`,
     );
   } finally {
     agent.destroy();

@@ -159,9 +159,9 @@ describe('truncationNote', () => {
 });
 
 describe('counts and plurals', () => {
-  it('one noun agrees with its count, and counts use the locale’s separators', () => {
+  it('one noun agrees with its count, and counts use the locale’s separators (en-US: the suite’s)', () => {
     assert.equal(plural(1, 'point'), '1 point');
-    assert.equal(plural(10_000, 'point'), `${(10_000).toLocaleString()} points`);
+    assert.equal(plural(10_000, 'point'), '10,000 points');
     assert.equal(plural(2, 'simulated incident'), '2 simulated incidents');
     assert.equal(plural(0, 'request'), '0 requests');
   });
