@@ -12,7 +12,7 @@ export interface Dock {
 }
 
 /** Electron ignores a hide this soon after a show (browser_mac.mm, Browser::DockHide). */
-export const DOCK_HIDE_IGNORED_MILLIS = 1000;
+const DOCK_HIDE_IGNORED_MILLIS = 1000;
 
 export class DockIcon {
   private lastShow = Number.NEGATIVE_INFINITY;

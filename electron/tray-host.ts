@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const STATUS_NOTIFIER_WATCHER = 'org.kde.StatusNotifierWatcher';
+const STATUS_NOTIFIER_WATCHER = 'org.kde.StatusNotifierWatcher';
 
 export type TrayHost = 'present' | 'absent' | 'unknown';
 

@@ -19,7 +19,7 @@ export interface CliOptions {
 }
 
 /** The settings file's name in a --user-data-dir folder (the desktop keeps its own settings.json there). */
-export const HEADLESS_SETTINGS_FILE = 'headless-settings.json';
+const HEADLESS_SETTINGS_FILE = 'headless-settings.json';
 
 /**
  * Each kind's own options, e.g. `--prometheus-url URL`, one line each (with its line break); an

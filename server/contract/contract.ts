@@ -165,7 +165,6 @@ export interface SessionState {
 /** Where a request came from. */
 export type RequestOrigin = 'tunnel' | 'network' | 'local';
 
-/** Who made a request: a caller (StackState, curl…), the window's Replay, or the self-test. */
 /** Who made a request: a caller (StackState, curl), or the app itself (a replay, the self-test, a Check run). */
 export type RequestPurpose = 'caller' | 'replay' | 'self-test' | 'check';
 

@@ -50,7 +50,7 @@ const remote = (summary: string, details: string): RemoteMirrorError => ({
   details,
 });
 
-export const answerTooLarge = (bytes: number, limit: number) =>
+const answerTooLarge = (bytes: number, limit: number) =>
   remote(
     'Answer too large.',
     `The answer would be ${MiB(bytes)}; the mirror sends at most ${MiB(limit)}. Ask for less: a smaller limit, a shorter time window, or narrower conditions.`,
@@ -205,7 +205,7 @@ function holdUntilTaken(reply: FastifyReply, deadlineMillis: number, release: ()
 }
 
 /** A sent payload as bytes: fastify hands onSend a string (serialised), a Buffer (pass-through, a kept answer) or nothing. */
-export function payloadBytes(payload: unknown): Buffer | null {
+function payloadBytes(payload: unknown): Buffer | null {
   if (typeof payload === 'string') return Buffer.from(payload);
   if (Buffer.isBuffer(payload)) return payload;
   return null;

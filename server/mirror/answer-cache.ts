@@ -102,7 +102,7 @@ const sizeOf = (key: string, answer: CachedAnswer) => key.length * 2 + answer.by
  * `bytes` in memory of their own: a slice of a larger block (Node's shared pool, or any bigger
  * Buffer) is copied out, so keeping it does not keep the block alive.
  */
-export function ownBytes(bytes: Buffer): Buffer {
+function ownBytes(bytes: Buffer): Buffer {
   if (bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length) return bytes;
   const copy = Buffer.allocUnsafeSlow(bytes.length);
   bytes.copy(copy);

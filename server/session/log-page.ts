@@ -6,7 +6,7 @@
 import type { LogEntry, LogPage } from '../contract/contract';
 
 /** The bytes of entries one page holds (JSON, as sent): the event stream's slow-reader bound. */
-export const LOG_PAGE_BYTES = 512 * 1024;
+const LOG_PAGE_BYTES = 512 * 1024;
 
 /**
  * The newest entries older than `beforeId` (all, when null) whose JSON fits in `maxBytes`, oldest

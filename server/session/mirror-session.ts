@@ -62,8 +62,6 @@ interface SessionEvents {
   notice: [string];
 }
 
-/** The same for every state: computed once. */
-
 export class MirrorSession extends EventEmitter<SessionEvents> {
   readonly log = new RequestLog();
   /** What loading the settings had to repair; said once the UI is up (no one listens during create). */

@@ -7,7 +7,6 @@ import { clip } from '../clip';
 import {
   LOG_CAPACITY,
   type LogEntry,
-  type LogSnapshot,
   type RawExchange,
   type RequestOrigin,
   type RequestPurpose,
@@ -124,11 +123,6 @@ export class RequestLog {
   /** Oldest first. */
   list(): LogEntry[] {
     return [...this.entries];
-  }
-
-  /** The entries kept and the count since start, for the window's list. */
-  snapshot(): LogSnapshot {
-    return { entries: this.list(), total: this.recorded };
   }
 
   /** Requests recorded since start or the last clear. */

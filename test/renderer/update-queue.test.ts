@@ -72,11 +72,16 @@ describe('UpdateQueue', () => {
       type: 'log-snapshot',
       total: 0,
       entries: Array.from({ length: 600 }, (_, i) => makeEntry(i + 1)),
+      hasOlder: true,
     });
     runFrame();
     assert.equal(flushed[0]?.reset, true);
     assert.equal(flushed[0]?.entries.length, 500);
     assert.equal(flushed[0]?.entries[0]?.id, 101);
+    assert.equal(flushed[0]?.hasOlder, true, 'what the server said of older entries is passed on');
+    queue.push({ type: 'log-cleared' });
+    runFrame();
+    assert.equal(flushed[1]?.hasOlder, false, 'after a clear nothing is older');
   });
 
   it('flushNow runs at once, and the frame then has nothing to do', () => {
@@ -100,7 +105,7 @@ describe('UpdateQueue', () => {
     queue.push({ type: 'log-cleared' });
     runFrame();
     assert.equal(flushed[2]?.total, 0);
-    queue.push({ type: 'log-snapshot', total: 12, entries: [makeEntry(12)] });
+    queue.push({ type: 'log-snapshot', total: 12, entries: [makeEntry(12)], hasOlder: false });
     runFrame();
     assert.equal(flushed[3]?.total, 12);
   });

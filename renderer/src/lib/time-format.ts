@@ -16,7 +16,7 @@ export function localDate(at: number): string {
 }
 
 /** Whether two moments fall on the same local calendar day. */
-export function sameLocalDay(a: number, b: number): boolean {
+function sameLocalDay(a: number, b: number): boolean {
   const x = new Date(a);
   const y = new Date(b);
   return x.getFullYear() === y.getFullYear() && x.getMonth() === y.getMonth() && x.getDate() === y.getDate();

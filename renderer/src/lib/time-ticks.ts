@@ -47,7 +47,7 @@ export interface TimeTick {
 const localOffset = (at: number) => -new Date(at).getTimezoneOffset() * MINUTE;
 
 /** The step for a window: the shortest round one that gives at most `maxTicks` ticks. */
-export function tickStep(span: number, maxTicks: number): number {
+function tickStep(span: number, maxTicks: number): number {
   return TIME_STEPS.find((step) => span / step <= maxTicks) ?? Math.ceil(span / maxTicks / DAY) * DAY;
 }
 

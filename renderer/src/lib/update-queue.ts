@@ -7,7 +7,9 @@
 import { type ControlEvent, LOG_CAPACITY, type LogEntry, type SessionState } from './contract';
 
 /** What the stream client passes on: the contract's events, plus the full log sent on each (re)connect. */
-export type StreamEvent = ControlEvent | { type: 'log-snapshot'; entries: LogEntry[]; total: number };
+export type StreamEvent =
+  | ControlEvent
+  | { type: 'log-snapshot'; entries: LogEntry[]; total: number; hasOlder: boolean };
 
 export interface PendingUpdate {
   /** The latest state, or null when none arrived. */
@@ -18,12 +20,14 @@ export interface PendingUpdate {
   entries: LogEntry[];
   /** How many requests the log recorded since start (or the last clear), when an event said; else null. */
   total: number | null;
+  /** With a reset: whether the app keeps entries older than the first one sent (the server says). */
+  hasOlder: boolean | null;
 }
 
 export type Scheduler = (run: () => void) => void;
 
 export class UpdateQueue {
-  #pending: PendingUpdate = { state: null, reset: false, entries: [], total: null };
+  #pending: PendingUpdate = { state: null, reset: false, entries: [], total: null, hasOlder: null };
   #scheduled = false;
 
   constructor(
@@ -42,11 +46,13 @@ export class UpdateQueue {
         pending.reset = true;
         pending.entries = [];
         pending.total = 0;
+        pending.hasOlder = false;
         break;
       case 'log-snapshot':
         pending.reset = true;
         pending.entries = event.entries.slice(-this.capacity);
         pending.total = event.total;
+        pending.hasOlder = event.hasOlder;
         break;
       case 'log':
         for (const entry of event.entries) pending.entries.push(entry);
@@ -64,7 +70,7 @@ export class UpdateQueue {
   flushNow(): void {
     this.#scheduled = false;
     const update = this.#pending;
-    this.#pending = { state: null, reset: false, entries: [], total: null };
+    this.#pending = { state: null, reset: false, entries: [], total: null, hasOlder: null };
     if (update.entries.length > this.capacity) update.entries = update.entries.slice(-this.capacity);
     if (update.state === null && !update.reset && update.entries.length === 0 && update.total === null)
       return;

@@ -141,11 +141,13 @@ export class ApiKeyCard {
       button,
       'Saving…',
       async () => {
-        this.ctx.applyState(await this.ctx.api.put<SessionState>(ROUTES.settings, { apiKey: typed }));
+        const state = await this.ctx.api.put<SessionState>(ROUTES.settings, { apiKey: typed });
+        this.ctx.applyState(state);
         this.#ownKey.value = '';
         this.#countTyped();
+        // The key the app answers with now, as it says: not the text typed.
         this.#message.show(
-          `The mirror now answers with the key ${typed}. Paste the same into the Mirror data source in StackState (Api Key).`,
+          `The mirror now answers with the key ${state.connection.apiKey}. Paste the same into the Mirror data source in StackState (Api Key).`,
           'ok',
         );
       },

@@ -246,7 +246,7 @@ export class App implements AppContext {
     if (update.reset || update.entries.length > 0 || update.total !== null) {
       if (update.reset) this.entries.clear();
       const change = this.entries.add(update.entries);
-      this.#inspector.apply(change, update.reset, update.total);
+      this.#inspector.apply(change, update.reset, update.total, update.hasOlder);
       // Requests since start, not the entries kept (the log keeps the last 500).
       if (update.total !== null) this.#requestTotal = update.total;
       const total = Math.max(this.#requestTotal, this.entries.size);

@@ -1,6 +1,7 @@
 // Settings → ngrok authtoken: where the token in effect comes from, Replace/Add (the Setup form) and
 // Forget (only a saved one: a token from the environment is not this app's to delete).
 import { type PublicSettings, ROUTES, type SessionState } from '../lib/contract';
+import { friendlyActionError } from '../lib/settings-form';
 import type { AppContext } from './context';
 import { h, setText, show } from './dom';
 import { InlineMessage, runFrom } from './widgets';
@@ -59,7 +60,7 @@ export class AuthtokenCard {
           'ok',
         );
       },
-      (message) => this.#message.show(message, 'error'),
+      (message) => this.#message.show(friendlyActionError(message), 'error'),
     );
   }
 }

@@ -79,7 +79,7 @@ export class ConnectionCard implements View {
       element.classList.toggle('pending', waiting);
       this.#copyButtons.get(key)!.disabled = waiting;
     }
-    this.#copyAll.disabled = connection.mirrorUrl === null || connection.apiKey === null;
+    this.#copyAll.disabled = copyAllText(connection) === null;
     this.#selfTest.disabled = state.mirror.port === null || connection.mirrorUrl === null;
     // With ngrok wanted but not online, the URL shown is the local one: say who can use it.
     const local =

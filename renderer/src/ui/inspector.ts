@@ -86,7 +86,7 @@ export class Inspector {
         (message) => this.ctx.announce(message, 'error'),
       ),
   });
-  /** Whether the app said it keeps entries older than the page's oldest (until a page says none). */
+  /** Whether the app keeps entries older than the page's oldest, as its last page or first frame said. */
   #appHasOlder = true;
   /** Where the list would be, when the filters leave nothing of a non-empty log. */
   readonly #noMatch = h(
@@ -198,11 +198,19 @@ export class Inspector {
     this.#renderCount();
   }
 
-  /** Applies one frame's change to the list; `total` is the count since start when the stream said it. */
-  apply(change: ListChange, reset: boolean, total: number | null = null): void {
+  /**
+   * Applies one frame's change to the list; `total` is the count since start when the stream said it,
+   * `hasOlder` (with a reset) whether the app keeps entries older than those sent.
+   */
+  apply(
+    change: ListChange,
+    reset: boolean,
+    total: number | null = null,
+    hasOlder: boolean | null = null,
+  ): void {
     if (total !== null) this.#total = total;
     if (reset) {
-      this.#appHasOlder = true;
+      this.#appHasOlder = hasOlder ?? true;
       this.#buffer.release();
       this.#redraw();
       // Cleared (Clear, Stop & clean up) or replaced (a reconnect's snapshot): a detail whose entry

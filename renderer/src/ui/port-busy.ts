@@ -2,6 +2,7 @@
 // the OS says, and the one action that gets the mirror up from here, "Use a free port". Shown only
 // in that state; the status card above says the same sentence the headless output prints.
 import { type PortBusy, ROUTES, type SessionState } from '../lib/contract';
+import { friendlyActionError } from '../lib/settings-form';
 import type { AppContext, View } from './context';
 import { h, setText, show } from './dom';
 import { InlineMessage, runFrom } from './widgets';
@@ -60,7 +61,7 @@ export class PortBusyCard implements View {
       this.#button,
       'Starting…',
       async () => this.ctx.applyState(await this.ctx.api.post<SessionState>(ROUTES.useFreePort)),
-      (message) => this.#error.show(message, 'error'),
+      (message) => this.#error.show(friendlyActionError(message), 'error'),
     );
   }
 }

@@ -10,7 +10,6 @@ import {
   LOG_CAPACITY,
   type LogEntry,
   type LogPage,
-  type LogSnapshot,
   ROUTES,
   TOKEN_QUERY,
 } from '../lib/contract';
@@ -56,13 +55,13 @@ export function connectStream({ api, onEvent, onLink }: StreamOptions): () => vo
     const reloadLog = () => {
       const attempt = ++reloads;
       held = [];
-      api.get<LogSnapshot>(ROUTES.log).then(
-        ({ entries, total }) => {
+      api.get<LogPage>(ROUTES.log).then(
+        ({ entries, total, hasOlder }) => {
           if (attempt !== reloads || source !== current || held === null) return;
           reloadedUpTo = Math.max(reloadedUpTo, entries.at(-1)?.id ?? 0);
           const waiting = held.filter((entry) => entry.id > reloadedUpTo);
           held = null;
-          onEvent({ type: 'log-snapshot', entries, total });
+          onEvent({ type: 'log-snapshot', entries, total, hasOlder });
           if (waiting.length > 0)
             onEvent({ type: 'log', entries: waiting, total: Math.max(total, heldTotal) });
         },
@@ -93,7 +92,13 @@ export function connectStream({ api, onEvent, onLink }: StreamOptions): () => vo
         case 'log': {
           if (expectSnapshot) {
             expectSnapshot = false;
-            onEvent({ type: 'log-snapshot', entries: event.entries, total: event.total });
+            // The first frame says whether the app keeps older entries; a server that does not say might.
+            onEvent({
+              type: 'log-snapshot',
+              entries: event.entries,
+              total: event.total,
+              hasOlder: event.hasOlder ?? true,
+            });
             return;
           }
           if (held) {
