@@ -4,6 +4,7 @@
 // becomes null with a warning. The same schema and migrations as the headless file (parseSettings).
 // Settings from a newer version of the app are not written over: this version runs on defaults in
 // memory, and the first save (or "forget all settings") first keeps a copy of the whole file aside.
+
 import { constants, copyFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { plainFileError } from '../server/settings/file-store';
@@ -15,6 +16,7 @@ import {
   type Settings,
   type SettingsStore,
 } from '../server/settings/settings';
+import { parseHeaders } from '../server/telemetry/prometheus-headers';
 import { parseSourceSecrets, splitSourceSecrets } from './source-secrets';
 
 /** Turns the authtoken into something safe to write down, and back. */
@@ -270,7 +272,7 @@ export class CipheredSettingsStore implements SettingsStore {
       return false;
     }
     if (encrypted === undefined) {
-      for (const value of Object.values(secrets.values)) this.onSecret(value);
+      this.tellSourceSecrets(secrets.values);
       return Object.keys(secrets.values).length > 0 && this.available;
     }
     let values: Record<string, string> | null = null;
@@ -286,9 +288,22 @@ export class CipheredSettingsStore implements SettingsStore {
       );
       return true;
     }
-    for (const value of Object.values(values)) this.onSecret(value);
+    this.tellSourceSecrets(values);
     settings.dataSource = { ...settings.dataSource, ...values };
     return false;
+  }
+
+  /**
+   * Tells the error log every secret value: each option's whole text, and for the secret headers
+   * each header's value too (`X-Api-Key: abc` is registered as `abc` as well, the part that a line
+   * would show).
+   */
+  private tellSourceSecrets(values: Record<string, string>): void {
+    for (const [name, value] of Object.entries(values)) {
+      this.onSecret(value);
+      if (name === 'secretHeaders')
+        for (const [, headerValue] of parseHeaders(value)) this.onSecret(headerValue);
+    }
   }
 
   /** The data source without its secrets and those secrets encrypted, when there are secrets and a keychain. */
@@ -296,7 +311,7 @@ export class CipheredSettingsStore implements SettingsStore {
     settings: Settings,
   ): { open: Settings['dataSource']; encrypted: string } | null {
     const { open, secrets } = splitSourceSecrets(settings.dataSource);
-    for (const value of Object.values(secrets.values)) this.onSecret(value);
+    this.tellSourceSecrets(secrets.values);
     if (Object.keys(secrets.values).length === 0 || !this.available) return null;
     return { open, encrypted: this.cipher.encrypt(JSON.stringify(secrets)) };
   }

@@ -201,9 +201,13 @@ export class RunSettings {
 
   /** Saves the free port the mirror was given ("Use a free port"); says so, or why it could not. */
   async adoptPort(port: number): Promise<string> {
+    const commandLinePort = this.overrides.mirrorPort;
     try {
       await this.update({ mirrorPort: port });
-      return `The mirror now listens on the free port ${port}, saved as its port, so the Mirror URL stays the same next time.`;
+      // Only what is sure: the next start uses the saved port unless its command line says another.
+      return commandLinePort === undefined
+        ? `The mirror now listens on the free port ${port}, saved as its port for the next start.`
+        : `The mirror now listens on the free port ${port}, saved as its port; a start with --port ${commandLinePort} again still uses ${commandLinePort}.`;
     } catch (error) {
       return `The mirror now listens on the free port ${port} (not saved: ${(error as Error).message}).`;
     }

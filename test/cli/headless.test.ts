@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
+import { ROUTES } from '../../server/contract/contract';
 import { isPortFree } from '../../server/ports';
 
 const children: ChildProcessWithoutNullStreams[] = [];
@@ -156,7 +157,9 @@ test('a mirror port in use: no dead end: the holder named, the window address pr
   const port = (blocker.address() as { port: number }).port;
   try {
     const app = await startHeadless(['--port', String(port)]);
-    await app.nextLine((line) => line.startsWith('Window (UI and request inspector): http://127.0.0.1:'));
+    const window = await app.nextLine((line) =>
+      line.startsWith('Window (UI and request inspector): http://127.0.0.1:'),
+    );
     const printed = app.lines.join('\n');
     assert.match(
       printed,
@@ -164,6 +167,19 @@ test('a mirror port in use: no dead end: the holder named, the window address pr
     );
     assert.match(printed, /Mirror URL {15}\(none: the mirror is not running, see below\)/);
     assert.equal(app.child.exitCode, null, 'the app ended instead of waiting for "Use a free port"');
+    // "Use a free port", as the window presses it: the notice promises only what is so (this run's
+    // --port still wins at the next start with it).
+    const uiUrl = new URL(window.split(': ')[1] ?? '');
+    const pressed = await fetch(`${uiUrl.origin}${ROUTES.useFreePort}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${uiUrl.searchParams.get('token')}` },
+    });
+    assert.equal(pressed.status, 200);
+    const notice = await app.nextLine((line) => line.includes('now listens on the free port'));
+    assert.match(
+      notice,
+      new RegExp(`saved as its port; a start with --port ${port} again still uses ${port}\\.$`),
+    );
     app.child.kill('SIGINT');
     assert.equal(await app.exited, 0);
   } finally {

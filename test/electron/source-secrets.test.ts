@@ -80,6 +80,21 @@ describe('desktop settings store: data-source secrets', () => {
     assert.ok(seen.includes(PASSWORD) && seen.includes(BEARER), 'the error log is told the secrets');
   });
 
+  test('a secret header’s value is told to the error log by itself, not only as the whole option', async () => {
+    const backend = new MemoryBackend();
+    const cipher = new StandInCipher();
+    const headers = 'X-Scope-OrgID: tenant-secret-1;; X-Api-Key: key-secret-2';
+    await new CipheredSettingsStore({ backend, cipher }).save(withPrometheus({ secretHeaders: headers }));
+    const seen: string[] = [];
+    await new CipheredSettingsStore({ backend, cipher, onSecret: (secret) => seen.push(secret) }).load();
+    for (const value of ['tenant-secret-1', 'key-secret-2']) {
+      assert.ok(
+        seen.includes(value),
+        `the error log was not told the header value ${value.replace(/secret/, '<s>')}, so it would not scrub it`,
+      );
+    }
+  });
+
   test('a locked keychain keeps them for the next run; another kind removes them', async () => {
     const backend = new MemoryBackend();
     const cipher = new StandInCipher();
