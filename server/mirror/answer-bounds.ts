@@ -12,7 +12,12 @@
 // - Each answer must be taken within `writeDeadlineMillis` of its first byte, or its connection is
 //   destroyed and its bytes are let go.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { JSON_CONTENT_TYPE, type MirrorErrorBody, type RemoteMirrorError } from '../protocol/messages';
+import {
+  JSON_CONTENT_TYPE,
+  type MirrorErrorBody,
+  type RemoteMirrorError,
+  remoteError,
+} from '../protocol/messages';
 import { TelemetryError } from '../telemetry/source';
 
 export interface AnswerLimits {
@@ -44,21 +49,15 @@ const ALWAYS_SENT_CHARS = Math.floor(ALWAYS_SENT_BYTES / 3);
 
 const MiB = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
 
-const remote = (summary: string, details: string): RemoteMirrorError => ({
-  _type: 'RemoteMirrorError',
-  summary,
-  details,
-});
-
 const answerTooLarge = (bytes: number, limit: number) =>
-  remote(
+  remoteError(
     'Answer too large.',
     `The answer would be ${MiB(bytes)}; the mirror sends at most ${MiB(limit)}. Ask for less: a smaller limit, a shorter time window, or narrower conditions.`,
   );
 
 /** A refusal that says what the mirror holds: answers being made, and bytes waiting for clients. */
 const mirrorBusy = (making: number, waitingBytes: number) =>
-  remote(
+  remoteError(
     'The mirror is busy.',
     `It is making ${making} answer${making === 1 ? '' : 's'} while ${MiB(waitingBytes)} of answers wait for clients to take them: all it holds at once. Try again in a few seconds.`,
   );

@@ -7,7 +7,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ExchangeListener } from '../protocol/exchange';
-import { API_KEY_HEADER, JSON_CONTENT_TYPE, type RemoteMirrorError } from '../protocol/messages';
+import { API_KEY_HEADER, JSON_CONTENT_TYPE, type RemoteMirrorError, remoteError } from '../protocol/messages';
 import { oneLine } from '../protocol/summary';
 
 export interface EdgeOptions {
@@ -21,12 +21,6 @@ interface EdgeAnswer {
   body: RemoteMirrorError;
 }
 
-const remote = (summary: string, details: string): RemoteMirrorError => ({
-  _type: 'RemoteMirrorError',
-  summary,
-  details,
-});
-
 /** What Node's parser reported, as the status and error object the client gets. */
 export function clientErrorAnswer(code: string | undefined, message: string): EdgeAnswer {
   switch (code) {
@@ -34,16 +28,20 @@ export function clientErrorAnswer(code: string | undefined, message: string): Ed
       return {
         status: 408,
         reason: 'Request Timeout',
-        body: remote('Request timed out.', 'The whole request did not arrive in time.'),
+        body: remoteError('Request timed out.', 'The whole request did not arrive in time.'),
       };
     case 'HPE_HEADER_OVERFLOW':
       return {
         status: 431,
         reason: 'Request Header Fields Too Large',
-        body: remote('Request headers too large.', 'The request headers exceed 16 KiB.'),
+        body: remoteError('Request headers too large.', 'The request headers exceed 16 KiB.'),
       };
     default:
-      return { status: 400, reason: 'Bad Request', body: remote('Malformed HTTP request.', code ?? message) };
+      return {
+        status: 400,
+        reason: 'Bad Request',
+        body: remoteError('Malformed HTTP request.', code ?? message),
+      };
   }
 }
 
@@ -73,7 +71,7 @@ export function answerConnect(options: EdgeOptions) {
     const answer: EdgeAnswer = {
       status: 405,
       reason: 'Method Not Allowed',
-      body: remote(
+      body: remoteError(
         'Method CONNECT is not allowed.',
         'This is a StackState mirror, not a proxy: its operations are called with POST.',
       ),
@@ -90,7 +88,7 @@ export function answerExpectation(options: EdgeOptions) {
     const answer: EdgeAnswer = {
       status: 417,
       reason: 'Expectation Failed',
-      body: remote('Expectation failed.', `The mirror cannot meet "Expect: ${expectation}".`),
+      body: remoteError('Expectation failed.', `The mirror cannot meet "Expect: ${expectation}".`),
     };
     writeResponse(response, answer.status, answer.body, options.apiKey());
     reportRequest(options, request, answer);
@@ -102,7 +100,7 @@ export function answerMalformedUrl(options: EdgeOptions, request: IncomingMessag
   const answer: EdgeAnswer = {
     status: 400,
     reason: 'Bad Request',
-    body: remote('Malformed URL.', 'The path is not valid percent-encoding.'),
+    body: remoteError('Malformed URL.', 'The path is not valid percent-encoding.'),
   };
   writeResponse(response, answer.status, answer.body, options.apiKey());
   reportRequest(options, request, answer);

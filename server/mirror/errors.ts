@@ -3,7 +3,7 @@
 // unknown paths) are TelemetryErrors too, so one function maps any thrown value to a reply.
 import type { TSchema } from '@sinclair/typebox';
 import { compileBodyCheck } from '../protocol/body-check';
-import { type MirrorErrorBody, OPERATIONS, type RemoteMirrorError } from '../protocol/messages';
+import { type MirrorErrorBody, OPERATIONS, remoteError } from '../protocol/messages';
 import { remoteMirrorError, TelemetryError } from '../telemetry/source';
 
 /** Bodies above this answer 413: StackState's requests are a few hundred bytes. */
@@ -13,15 +13,9 @@ const VALID_OPERATIONS = Object.values(OPERATIONS)
   .map(({ path }) => `POST ${path}`)
   .join(', ');
 
-const remote = (summary: string, details?: unknown): RemoteMirrorError => ({
-  _type: 'RemoteMirrorError',
-  summary,
-  ...(details === undefined ? {} : { details }),
-});
-
 // Bad requests answer 500, as the reference mirror S3 does and §6 recommends: StackState was tested with that.
 export const validationFailed = (details: string[]) =>
-  new TelemetryError(remote('Request validation errors.', details), 500);
+  new TelemetryError(remoteError('Request validation errors.', details), 500);
 
 /** The validator fastify wants from a schema compiler: the protocol's body check, its problems as a protocol error. */
 export function compileBodyValidator(
@@ -35,26 +29,26 @@ export function compileBodyValidator(
 }
 
 export const malformedJson = (reason: string) =>
-  new TelemetryError(remote('Malformed JSON body.', `The body is not valid JSON: ${reason}`), 500);
+  new TelemetryError(remoteError('Malformed JSON body.', `The body is not valid JSON: ${reason}`), 500);
 
 export const tooDeep = (limit: number) =>
   validationFailed([`body: arrays and objects nest deeper than ${limit} levels`]);
 
 export const missingHost = () =>
   new TelemetryError(
-    remote('Missing Host header.', 'An HTTP/1.1 request must name the host it is for in a Host header.'),
+    remoteError('Missing Host header.', 'An HTTP/1.1 request must name the host it is for in a Host header.'),
     400,
   );
 
 export const notFound = (method: string, url: string) =>
   new TelemetryError(
-    remote(`Unknown path: ${method} ${url}`, `The mirror answers ${VALID_OPERATIONS}.`),
+    remoteError(`Unknown path: ${method} ${url}`, `The mirror answers ${VALID_OPERATIONS}.`),
     404,
   );
 
 export const methodNotAllowed = (method: string, path: string) =>
   new TelemetryError(
-    remote(
+    remoteError(
       `Method ${method} is not allowed on ${path}.`,
       `Mirror operations are called with POST: ${VALID_OPERATIONS}.`,
     ),
@@ -63,7 +57,10 @@ export const methodNotAllowed = (method: string, path: string) =>
 
 export const bodyTooLarge = () =>
   new TelemetryError(
-    remote('Request body too large.', `The mirror accepts bodies up to ${MAX_BODY_BYTES / 1024 / 1024} MiB.`),
+    remoteError(
+      'Request body too large.',
+      `The mirror accepts bodies up to ${MAX_BODY_BYTES / 1024 / 1024} MiB.`,
+    ),
     413,
   );
 
@@ -74,9 +71,9 @@ export function toErrorReply(error: unknown): { status: number; body: MirrorErro
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return toErrorReply(bodyTooLarge());
   // Protocol-level faults fastify detects (e.g. a Content-Length that does not match the body) keep their 4xx.
   if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
-    return { status: statusCode, body: remote('Bad request.', message) };
+    return { status: statusCode, body: remoteError('Bad request.', message) };
   }
-  return { status: 500, body: remote('Unexpected error in the mirror.', message) };
+  return { status: 500, body: remoteError('Unexpected error in the mirror.', message) };
 }
 
 /** `_type: summary` for the request log, e.g. `RemoteMirrorError: Request validation errors.` */

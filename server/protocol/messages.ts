@@ -221,6 +221,13 @@ export interface RemoteMirrorError {
   summary: string;
   details?: unknown;
 }
+/** The protocol's general error object; `details` only when there are some. */
+export const remoteError = (summary: string, details?: unknown): RemoteMirrorError => ({
+  _type: 'RemoteMirrorError',
+  summary,
+  ...(details === undefined ? {} : { details }),
+});
+
 export type MirrorErrorBody =
   | MetricStoreConnectionError
   | MetricNotFoundError

@@ -8,16 +8,17 @@
 // that calls a backend passes it on, so the backend call stops too.
 
 import type { ExchangeFinding } from '../protocol/exchange';
-import type {
-  FieldNamesQuery,
-  FieldNamesResponse,
-  FieldValuesQuery,
-  FieldValuesResponse,
-  MetricsQuery,
-  MetricsResponse,
-  MirrorErrorBody,
-  Operation,
-  TestConnectionResponse,
+import {
+  type FieldNamesQuery,
+  type FieldNamesResponse,
+  type FieldValuesQuery,
+  type FieldValuesResponse,
+  type MetricsQuery,
+  type MetricsResponse,
+  type MirrorErrorBody,
+  type Operation,
+  remoteError,
+  type TestConnectionResponse,
 } from '../protocol/messages';
 
 /** What comes with every operation besides its query. */
@@ -117,7 +118,7 @@ export class TelemetryError extends Error {
 
 /** Shorthand for the most common error: a request the source cannot answer. */
 export const remoteMirrorError = (summary: string, details?: unknown) =>
-  new TelemetryError({ _type: 'RemoteMirrorError', summary, ...(details === undefined ? {} : { details }) });
+  new TelemetryError(remoteError(summary, details));
 
 /** The protocol's word for "the store behind this mirror cannot be reached" (mirror-api.md §6). */
 export const metricStoreConnectionError = (details: string) =>
