@@ -19,7 +19,7 @@ import {
 } from './answer-decode';
 import { INLINE_PARSE_BYTES, parseAnswer } from './answer-parser';
 import { AnswerRefused, type BackendAnswer, type CallOptions, callBackend } from './backend';
-import { customHeaders, TENANT_HEADER } from './prometheus-headers';
+import { customHeaders, parseHeaders, TENANT_HEADER } from './prometheus-headers';
 import { metricStoreConnectionError, remoteMirrorError, type SourceContext } from './source';
 
 export interface PrometheusOptions {
@@ -47,6 +47,11 @@ export interface PrometheusTarget {
   base: URL;
   headers: Record<string, string>;
   timeoutMillis: number;
+  /**
+   * What the mirror does with its credentials on this target: sends them (its own Prometheus, with
+   * some set), has none to send, or withholds them (another allowed URL the request named).
+   */
+  credentials: 'sent' | 'none' | 'withheld';
 }
 
 export const DEFAULT_TIMEOUT_MILLIS = 10_000;
@@ -92,13 +97,16 @@ export function targetFor(
           'Add it in Settings → Data source → Other Prometheus URLs (or --prometheus-allow-url) on the machine that runs the mirror.',
         );
       }
-      return { base, headers: {}, timeoutMillis };
+      return { base, headers: {}, timeoutMillis, credentials: 'withheld' };
     }
   }
+  const credentials = authHeaders(options);
+  const sends = Object.keys(credentials).length > 0 || parseHeaders(options.secretHeaders).length > 0;
   return {
     base: configured,
-    headers: { ...customHeaders(options.headers, options.secretHeaders), ...authHeaders(options) },
+    headers: { ...customHeaders(options.headers, options.secretHeaders), ...credentials },
     timeoutMillis,
+    credentials: sends ? 'sent' : 'none',
   };
 }
 
@@ -171,8 +179,14 @@ export function refusalCause(target: PrometheusTarget, status: number, said: str
   if (/org ?id|tenant/i.test(said) && !(TENANT_HEADER.toLowerCase() in target.headers)) {
     return `the backend asked for a tenant (${TENANT_HEADER}) (HTTP ${status}): add the header ${TENANT_HEADER}: <tenant> under Custom headers`;
   }
-  if ('authorization' in target.headers) return `it refused the mirror's credentials (HTTP ${status})`;
-  return `it asked for credentials (HTTP ${status}) and the mirror sent none: set a bearer token, a user and password, or a secret header`;
+  switch (target.credentials) {
+    case 'sent':
+      return `it refused the mirror's credentials (HTTP ${status})`;
+    case 'withheld':
+      return `it asked for credentials (HTTP ${status}); the mirror sends its credentials only to the Prometheus URL in its settings, not to one the connection details name`;
+    case 'none':
+      return `it asked for credentials (HTTP ${status}) and the mirror sent none: set a bearer token, a user and password, or a secret header`;
+  }
 }
 
 interface ApiCall {

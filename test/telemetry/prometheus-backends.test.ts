@@ -173,6 +173,22 @@ test('401 names what was missing: credentials sent and refused, or none sent', a
     await failureOf({ url: guarded.origin }),
     /asked for credentials \(HTTP 401\) and the mirror sent none/,
   );
+  // A secret header is credentials too: they were sent, not "none".
+  assert.match(
+    await failureOf({ url: guarded.origin, secretHeaders: `X-Api-Key: ${SECRET}` }),
+    /refused the mirror's credentials \(HTTP 401\)/,
+  );
+  // Another allowed Prometheus named in the connection details never gets the credentials: setting
+  // some would not help, and the message must not say so.
+  const elsewhere = await createPrometheusFromSetting({
+    url: 'http://127.0.0.1:9',
+    bearerToken: SECRET,
+    allowedUrls: guarded.origin,
+  }).testConnection({ ...context(), connectionDetails: { prometheusUrl: guarded.origin } });
+  assert.equal(elsewhere.status, 'FAILURE');
+  const said = elsewhere.error?.details ?? '';
+  assert.match(said, /sends its credentials only to the Prometheus URL in its settings/);
+  assert.doesNotMatch(said, /set a bearer token/);
 });
 
 test('the per-call time-out is a setting (--prometheus-timeout), and says its figure', async (t) => {
