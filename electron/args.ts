@@ -19,6 +19,8 @@ export interface DesktopArgs {
   uiPort: number;
   /** A mirror option that was given but is not valid; the app starts without the overrides. */
   error: string | null;
+  /** What the options' parser warns of (a secret given on the command line, where others can read it). */
+  warnings: string[];
 }
 
 export function parseDesktopArgs(argv: readonly string[]): DesktopArgs {
@@ -42,6 +44,14 @@ export function parseDesktopArgs(argv: readonly string[]): DesktopArgs {
     }
   }
   const parsed = parseCliArgs(mirrorArgs);
-  if ('error' in parsed) return { hidden, userDataDir, overrides: {}, uiPort: 0, error: parsed.error };
-  return { hidden, userDataDir, overrides: parsed.overrides, uiPort: parsed.uiPort, error: null };
+  if ('error' in parsed)
+    return { hidden, userDataDir, overrides: {}, uiPort: 0, error: parsed.error, warnings: [] };
+  return {
+    hidden,
+    userDataDir,
+    overrides: parsed.overrides,
+    uiPort: parsed.uiPort,
+    error: null,
+    warnings: parsed.warnings,
+  };
 }

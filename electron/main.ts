@@ -253,6 +253,7 @@ async function start(): Promise<void> {
   // Settings repaired on load were announced before anyone could listen: say them now.
   for (const warning of session.startupWarnings) notify({ title: APP_TITLE, body: warning });
   if (args.error) notify({ title: 'Command-line options ignored', body: args.error });
+  for (const warning of args.warnings) notify({ title: APP_TITLE, body: warning });
   void neverInvisible();
 
   if (process.env.MIRROR_TRAY_E2E === '1') {

@@ -26,7 +26,23 @@ test('mirror options as in the headless mode, desktop options, and foreign switc
     overrides: { tunnel: 'none', mirrorPort: 0, allowCidrs: ['10.0.0.0/8'] },
     uiPort: 0,
     error: null,
+    warnings: [],
   });
+});
+
+test('a secret on the desktop command line is warned of, as in the headless mode', () => {
+  const args = parseDesktopArgs([
+    '--profile',
+    'prometheus',
+    '--prometheus-url',
+    'http://127.0.0.1:9090',
+    '--prometheus-bearer-token',
+    'tok-secret',
+  ]);
+  assert.equal(args.error, null);
+  assert.equal(args.warnings.length, 1, JSON.stringify(args.warnings).replace('tok-secret', '<the secret>'));
+  assert.match(args.warnings[0] ?? '', /--prometheus-bearer-token/);
+  assert.doesNotMatch(args.warnings[0] ?? '', /tok-secret/, 'the warning names the option, not its value');
 });
 
 test('a bad mirror option: the app starts without overrides and says why', () => {
