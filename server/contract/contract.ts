@@ -382,8 +382,8 @@ export interface DataSourceTestResult {
   message: string;
 }
 
-/** What a typed API key must be, in the words the window shows (checked by the settings' own rule). */
-export const API_KEY_RULE = '1 to 200 ASCII letters, digits or punctuation, no spaces';
+/** What an API key must be: the rule itself, for the window's words and its check as the user types. */
+export { API_KEY_CHARACTER, API_KEY_MAX_CHARS, API_KEY_RULE } from '../protocol/api-key';
 
 /** The token's query parameter and header. */
 export const TOKEN_QUERY = 'token';

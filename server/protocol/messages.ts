@@ -3,7 +3,9 @@
 // Requests are lenient: `_type` is optional, unknown keys are kept and ignored,
 // optional query fields get the defaults the reference mirrors use. Responses are exact:
 // they are built only through the types below, with the `_type` StackState expects.
+
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { API_KEY_RULE, isApiKey } from './api-key';
 
 /** The upper bound StackState itself sends for "no limit" (Int.MaxValue). */
 export const INT_MAX = 2147483647;
@@ -251,9 +253,7 @@ export const API_KEY_HEADER = 'X-MIRROR-API-KEY';
  * one rule for a typed key (settings) and one learned from an upstream mirror's answers.
  */
 export function apiKeyProblem(value: unknown): string | null {
-  return typeof value === 'string' && /^[\x21-\x7e]{1,200}$/.test(value)
-    ? null
-    : 'must be 1 to 200 ASCII letters, digits or punctuation, no spaces';
+  return isApiKey(value) ? null : `must be ${API_KEY_RULE}`;
 }
 
 /** The Content-Type of every JSON answer the mirror sends (fastify's own for a serialised object). */

@@ -32,6 +32,8 @@ export type {
   SettingsPatch,
 } from '../../../server/contract/contract';
 export {
+  API_KEY_CHARACTER,
+  API_KEY_MAX_CHARS,
   API_KEY_RULE,
   COMMAND_LINE_OPTION,
   LOG_CAPACITY,

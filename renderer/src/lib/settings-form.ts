@@ -1,6 +1,8 @@
 // The settings form's values as typed, and the patch they make. Pure. The session checks every value
 // (a 400 with its reason is shown next to the form); here only the shapes are turned into a patch.
 import {
+  API_KEY_CHARACTER,
+  API_KEY_MAX_CHARS,
   API_KEY_RULE,
   COMMAND_LINE_OPTION,
   type DataSourceSetting,
@@ -164,9 +166,6 @@ const SETTING_LABELS: Record<OverridableSetting, string> = {
   allowCidrs: 'IP allow-list',
 };
 
-/** The most characters an Api Key may have (the settings' rule). */
-export const API_KEY_MAX_CHARS = 200;
-
 /**
  * Why a typed API key would be refused, naming what is wrong with it (its length, the first character
  * outside the rule), or null. Nothing is cut or changed silently: the user sees why and decides.
@@ -177,7 +176,7 @@ export function apiKeyProblem(typed: string): string | null {
   if (length > API_KEY_MAX_CHARS) {
     return `The Api Key is ${formatCount(length)} characters long; it may have at most ${API_KEY_MAX_CHARS}.`;
   }
-  const odd = [...typed].find((char) => !/^[\x21-\x7e]$/.test(char));
+  const odd = [...typed].find((char) => !API_KEY_CHARACTER.test(char));
   if (odd === undefined) return null;
   if (/\s/.test(odd)) return `The Api Key must have no spaces; it must be ${API_KEY_RULE}.`;
   return `The Api Key may hold only ASCII letters, digits and punctuation: “${odd}” is not one.`;

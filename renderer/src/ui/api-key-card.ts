@@ -1,9 +1,9 @@
 // Settings → Api Key: the key the mirror answers with, "Regenerate…" (after a confirmation whose
 // focus starts on Cancel) and "type your own". In front of the user's own mirror ("My own mirror")
 // the key is that mirror's: both are hidden, and until its first answer the card says how to learn it.
-import { API_KEY_RULE, ROUTES, type SessionState } from '../lib/contract';
+import { API_KEY_MAX_CHARS, API_KEY_RULE, ROUTES, type SessionState } from '../lib/contract';
 import { formatCount } from '../lib/format';
-import { API_KEY_MAX_CHARS, apiKeyProblem, friendlyActionError } from '../lib/settings-form';
+import { apiKeyProblem, friendlyActionError } from '../lib/settings-form';
 import { confirmDialog } from './confirm-dialog';
 import type { AppContext } from './context';
 import { h, setText, show, uniqueId } from './dom';

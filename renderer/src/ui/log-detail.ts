@@ -5,6 +5,7 @@ import type { HeaderPair, LogEntry, SessionState } from '../lib/contract';
 import { ROUTES } from '../lib/contract';
 import { curlBase, curlFor, detailActions } from '../lib/curl';
 import {
+  errorLine,
   errorReason,
   FINDING_TONES,
   formatDuration,
@@ -181,7 +182,8 @@ export class RequestDetail {
     show(this.#error, entry.error !== null || reason !== null);
     fill(
       this.#error,
-      h('b', null, entry.error ?? `HTTP ${entry.status}`),
+      // The heading as the list's row says it (errorLine); the reason follows on its own line.
+      h('b', null, entry.error ? errorLine(entry.error, null) : `HTTP ${entry.status}`),
       reason ? h('span', { class: 'reason', 'data-testid': 'error-reason' }, reason) : null,
     );
     show(this.#findings, entry.findings.length > 0);
