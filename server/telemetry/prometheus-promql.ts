@@ -73,7 +73,7 @@ export function bucketExpression(
   if (kinds.has('counted')) return null;
   const percentile = PERCENTILES[method];
   if (percentile !== undefined && only('histogram')) {
-    return (r) => `histogram_quantile(${percentile}, ${pooledBy('le', groups, over('increase', r))})`;
+    return (r) => `histogram_quantile(${percentile}, ${pooled('sum by (le) ', groups, over('increase', r))})`;
   }
   // A histogram's series read with any other method are counters.
   const counters = groups.every((g) => g.kind === 'counter' || g.kind === 'histogram');
@@ -106,19 +106,6 @@ export function bucketExpression(
     return (r) => `max(quantile_over_time(${percentile}, ${groups[0]!.selector}${r}))`;
   }
   return null;
-}
-
-/** `sum by (label)` of `inner(group)` over every group, each tagged so that `or` keeps them all. */
-function pooledBy(
-  label: string,
-  groups: readonly MetricGroup[],
-  inner: (group: MetricGroup) => string,
-): string {
-  if (groups.length === 1) return `sum by (${label}) (${inner(groups[0]!)})`;
-  const tagged = groups.map(
-    (group, i) => `label_replace(sum by (${label}) (${inner(group)}), "mirror_group", "${i}", "", "")`,
-  );
-  return `sum by (${label}) (${tagged.join(' or ')})`;
 }
 
 /** Whether the buckets can be asked of Prometheus: every range at least 1 ms long. */
