@@ -18,7 +18,7 @@ import { exactBuckets, sketchNote } from './prometheus-chunks';
 import { apiGet, type PrometheusTarget, promSeconds, type Series, stringList } from './prometheus-client';
 import { isPromqlField, promqlFieldAnswer } from './prometheus-field';
 import { forcedKind, kindsOf } from './prometheus-kinds';
-import { labelSetsOf, poolingNote } from './prometheus-pooling';
+import { type LabelSets, labelSetsOf, poolingNote } from './prometheus-pooling';
 import {
   bucketExpression,
   evaluateBuckets,
@@ -123,12 +123,17 @@ async function metricsPart(
     return rawAnswer(target, subject.selector, window, read, { cap, severalSeries: counted }, context);
   }
   // Only to say what is pooled (and whether one series is): an answer never fails for it.
-  const setsPromise = labelSetsOf(target, subject.selector, startTime, endTime, context).catch(() => null);
+  const setsPromise = labelSetsOf(
+    target,
+    subject.selector,
+    { start: startTime, end: endTime },
+    context,
+  ).catch(() => null);
   const method = aggregation.method;
   const promql = aggregateIn === 'prometheus' && promqlCanEvaluate(buckets);
   let expression = promql ? bucketExpression(method, subject.groups, false) : null;
   if (promql && !expression && PERCENTILES[method] !== undefined) {
-    expression = bucketExpression(method, subject.groups, (await setsPromise)?.length === 1);
+    expression = bucketExpression(method, subject.groups, isOneSeries(await setsPromise));
   }
   let value: (bucket: Bucket) => number | undefined;
   if (expression) {
@@ -151,11 +156,15 @@ async function metricsPart(
     if (exact.sketched > 0) context.note(sketchNote(exact.sketched));
     value = exact.value;
   }
-  const note = poolingNote((await setsPromise) ?? [], method, new Set(subject.kinds.values()));
+  const note = poolingNote((await setsPromise) ?? NO_SETS, method, new Set(subject.kinds.values()));
   if (note) context.note(note);
   const { items, isPartial } = takeFirst(bucketPoints(buckets, value), query.limit);
   return aggregatedResponse(items, isPartial || cut);
 }
+
+/** No label sets: the series API failed, which never fails an answer. */
+const NO_SETS: LabelSets = { sets: [], more: false };
+const isOneSeries = (matched: LabelSets | null) => matched?.sets.length === 1 && !matched.more;
 
 /** A series' samples as the method reads them: events, a counter's rates, or its values. */
 function reader(kinds: Map<string, SeriesKind>, counted: boolean): (series: Series, start: number) => Series {

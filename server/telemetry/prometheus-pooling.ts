@@ -11,27 +11,47 @@ import { remoteMirrorError, type SourceContext } from './source';
 /** The most label names a message lists. */
 const MAX_LISTED = 8;
 
-/** The label sets of every series `selector` matches in the window (Prometheus's series API). */
+/** The most label sets read to say what is pooled: enough to name what they differ in. */
+export const MAX_LABEL_SETS = 1000;
+
+/** The label sets of the series `selector` matches in the window, the first `max` of them. */
+export interface LabelSets {
+  sets: Record<string, string>[];
+  /** More series matched than `sets` holds. */
+  more: boolean;
+}
+
+/**
+ * The label sets of the series `selector` matches in the window (Prometheus's series API), at most
+ * `max`: a broad selector can match hundreds of thousands, and the sets only say what is pooled.
+ * Prometheus ≥ 2.51 honours `limit` and stops there; an older one sends all, cut here.
+ */
 export async function labelSetsOf(
   target: PrometheusTarget,
   selector: string,
-  start: number,
-  end: number,
+  window: { start: number; end: number },
   context: SourceContext,
-): Promise<Record<string, string>[]> {
+  max = MAX_LABEL_SETS,
+): Promise<LabelSets> {
   const params = new URLSearchParams({
     'match[]': selector,
-    start: promSeconds(start),
-    end: promSeconds(end),
+    start: promSeconds(window.start),
+    end: promSeconds(window.end),
+    // One more than kept: whether there were more is then known.
+    limit: String(max + 1),
   });
   const data = await apiGet(target, 'series', params, context);
   if (!Array.isArray(data))
     throw remoteMirrorError('Prometheus answered its series API with something else.');
-  return data.filter(isRecord).map((set) => {
-    const labels: Record<string, string> = {};
-    for (const [name, value] of Object.entries(set)) if (typeof value === 'string') labels[name] = value;
-    return labels;
-  });
+  const sets = data
+    .slice(0, max)
+    .filter(isRecord)
+    .map((set) => {
+      const labels: Record<string, string> = {};
+      for (const [name, value] of Object.entries(set)) if (typeof value === 'string') labels[name] = value;
+      return labels;
+    });
+  return { sets, more: data.length > max };
 }
 
 /** The label names whose values are not the same in every set (absent counts as a value), sorted. */
@@ -59,17 +79,19 @@ export function poolingWords(method: AggregationMethod, kinds: ReadonlySet<Serie
   return `${method} over the samples of all of them together`;
 }
 
-/** The log's note for an answer that pools `sets.length` series. */
+/** The log's note for an answer that pools the series matched (none when one or none). */
 export function poolingNote(
-  sets: readonly Record<string, string>[],
+  { sets, more }: LabelSets,
   method: AggregationMethod,
   kinds: ReadonlySet<SeriesKind>,
 ): ExchangeFinding | null {
   if (sets.length < 2) return null;
+  const count = more ? `More than ${sets.length.toLocaleString('en')}` : `${sets.length}`;
+  const among = more ? ` (among the first ${sets.length.toLocaleString('en')})` : '';
   return {
     id: 'pooled-series',
     severity: 'info',
-    message: `${sets.length} series pooled by ${poolingWords(method, kinds)}; they differ in ${listed(differingLabels(sets))}.`,
+    message: `${count} series pooled by ${poolingWords(method, kinds)}; they differ in ${listed(differingLabels(sets))}${among}.`,
   };
 }
 

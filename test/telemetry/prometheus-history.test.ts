@@ -15,6 +15,8 @@ import {
   type MetricsQuery,
 } from '../../server/protocol/messages';
 import { createPrometheusSource } from '../../server/telemetry/prometheus';
+import { targetFor } from '../../server/telemetry/prometheus-client';
+import { labelSetsOf, poolingNote } from '../../server/telemetry/prometheus-pooling';
 import type { TelemetrySource } from '../../server/telemetry/source';
 import { send, startTestMirror } from '../mirror/helpers';
 import {
@@ -120,6 +122,22 @@ describe('the prometheus source over days of backfilled history', { skip: missin
         new RegExp(`${HOSTS} series pooled by ${method}.*differ in dc, host, quarter`),
       );
     }
+  });
+
+  test('the label sets read to say what is pooled stop at a bound, and the note then says "more than"', async () => {
+    const target = targetFor({ url: history.url }, {});
+    const window = { start, end: start + HOUR };
+    const all = await labelSetsOf(target, 'hist_load', window, context());
+    assert.equal(all.sets.length, HOSTS);
+    assert.equal(all.more, false);
+    // Prometheus 2.42 ignores `limit` and sends all 60; 2.51 and later stop at 6. Either way, 5 are kept.
+    const first = await labelSetsOf(target, 'hist_load', window, context(), 5);
+    assert.equal(first.sets.length, 5);
+    assert.equal(first.more, true);
+    assert.match(
+      poolingNote(first, 'MEAN', new Set(['gauge']))?.message ?? '',
+      /^More than 5 series pooled by MEAN over the samples of all of them together; they differ in .*host.* \(among the first 5\)\.$/,
+    );
   });
 
   test('a window past MAX_BUCKETS is answered in parts; the follow-ups from each last point give every bucket exactly', async () => {
