@@ -46,7 +46,7 @@ export function findTrayHost(
     execFile(
       'dbus-send',
       args,
-      { env: { ...env, DBUS_SESSION_BUS_ADDRESS: address }, timeout: timeoutMillis + 500 },
+      { env: busEnvironment(env, address), timeout: timeoutMillis + 500 },
       (error, stdout) => {
         if (error) resolve('unknown');
         else if (/boolean true/.test(stdout)) resolve('present');
@@ -55,4 +55,16 @@ export function findTrayHost(
       },
     );
   });
+}
+
+/**
+ * What dbus-send needs of the environment, and nothing else: the app's own may hold secrets
+ * (NGROK_AUTHTOKEN), which a child that only asks the bus has no business seeing.
+ */
+function busEnvironment(env: NodeJS.ProcessEnv, address: string): NodeJS.ProcessEnv {
+  const kept: NodeJS.ProcessEnv = { DBUS_SESSION_BUS_ADDRESS: address };
+  for (const name of ['PATH', 'HOME', 'XDG_RUNTIME_DIR'] as const) {
+    if (env[name] !== undefined) kept[name] = env[name];
+  }
+  return kept;
 }
