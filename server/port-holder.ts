@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { request } from 'node:http';
+import { withoutSecretVariables } from './child-env';
 import { APP_NAME } from './version';
 
 export interface PortHolder {
@@ -77,7 +78,12 @@ function run(command: string, args: string[]): Promise<string> {
     execFile(
       command,
       args,
-      { timeout: PROBE_MILLIS, maxBuffer: 4 * 1024 * 1024, windowsHide: true },
+      {
+        env: withoutSecretVariables(process.env),
+        timeout: PROBE_MILLIS,
+        maxBuffer: 4 * 1024 * 1024,
+        windowsHide: true,
+      },
       (error, stdout) => resolve(error && !stdout ? '' : String(stdout)),
     );
   });

@@ -3,6 +3,7 @@
 // recognised as another StackState Mirror Tray by its answer to GET /.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { withoutSecretVariables } from '../server/child-env';
 import { startMirror } from '../server/mirror/listen';
 import { findPortHolder, holderPhrase, withoutSecrets } from '../server/port-holder';
 import { portBusyMessage } from '../server/session/port-busy';
@@ -78,4 +79,18 @@ test('a port nobody holds names nobody', async () => {
   held.release();
   await new Promise((resolve) => setTimeout(resolve, 200));
   assert.deepEqual(await findPortHolder(port), { program: null, command: null, isThisApp: false });
+});
+
+test('the programs asked who holds a port (ss, lsof, netstat) get no variable that names a secret', () => {
+  const given = withoutSecretVariables({
+    PATH: '/usr/bin',
+    SystemRoot: 'C:\\Windows',
+    LANG: 'en_US.UTF-8',
+    NGROK_AUTHTOKEN: 'x',
+    PROMETHEUS_PASSWORD: 'x',
+    MY_API_KEY: 'x',
+    GITHUB_TOKEN: 'x',
+    AWS_SECRET_ACCESS_KEY: 'x',
+  });
+  assert.deepEqual(Object.keys(given), ['PATH', 'SystemRoot', 'LANG']);
 });

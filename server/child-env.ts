@@ -1,0 +1,13 @@
+// The environment a helper program (ss, lsof, netstat, tasklist) is started with: this app's, less
+// every variable that names a secret. The app's own may hold the ngrok authtoken (NGROK_AUTHTOKEN),
+// and a program asked who holds a port has no business seeing it. A list of what to drop rather than
+// of what to keep: on Windows, netstat and tasklist need variables (SystemRoot, PATHEXT …) that
+// vary by version.
+
+const SECRET_NAME = /token|secret|password|passwd|credential|api_?key|auth/i;
+
+export function withoutSecretVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const kept: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) if (!SECRET_NAME.test(name)) kept[name] = value;
+  return kept;
+}
