@@ -64,6 +64,16 @@ export async function queryRange(
   return [...byLabels.values()];
 }
 
+/**
+ * An instant query's result as vector items. A scalar expression (`scalar(…)`, `2 * 3`) answers with
+ * one number and no labels, where a range query gives a matrix of one series: both are one series.
+ */
+function instantItems(data: unknown): unknown[] | null {
+  if (!isRecord(data)) return null;
+  if (data.resultType === 'scalar') return [{ metric: {}, value: data.result }];
+  return data.resultType === 'vector' && Array.isArray(data.result) ? data.result : null;
+}
+
 /** `expression` evaluated at `time` (epoch ms), per result series, as one-sample series. */
 export async function queryInstant(
   target: PrometheusTarget,
@@ -73,13 +83,14 @@ export async function queryInstant(
 ): Promise<Series[]> {
   const params = new URLSearchParams({ query: expression, time: promSeconds(time) });
   const data = await apiGet(target, 'query', params, context);
-  if (!isRecord(data) || data.resultType !== 'vector' || !Array.isArray(data.result)) {
+  const items = instantItems(data);
+  if (items === null) {
     throw remoteMirrorError(
-      `Prometheus at ${shownUrl(target)} answered a query with something else than a vector.`,
+      `Prometheus at ${shownUrl(target)} answered a query with something other than a vector or a scalar.`,
     );
   }
   const series: Series[] = [];
-  for (const item of data.result) {
+  for (const item of items) {
     const sample = isRecord(item) ? item.value : undefined;
     const labels = isRecord(item) && isRecord(item.metric) ? item.metric : {};
     if (!Array.isArray(sample) || typeof sample[0] !== 'number' || typeof sample[1] !== 'string') {

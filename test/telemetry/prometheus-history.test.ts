@@ -395,6 +395,20 @@ describe('the prometheus source over days of backfilled history', { skip: missin
     );
   });
 
+  test('a scalar PromQL field is one series, in the whole buckets and in a short last one', async () => {
+    const points = await ask(source, {
+      metricField: '~scalar(count(hist_load))',
+      startTime: start,
+      endTime: start + HOUR + 17_000,
+      aggregation: aggregation('MAX', 10 * MINUTE),
+    });
+    assert.equal(points.length, 7, 'six whole buckets and the last 17 s');
+    assert.ok(
+      points.every(([value]) => value === HOSTS),
+      `scalar(count(hist_load)) is ${HOSTS} in every bucket: ${JSON.stringify(points)}`,
+    );
+  });
+
   test('a PromQL field over a window past 10,000 buckets says isPartial, and its follow-up gives the rest', async () => {
     const end = start + 20 * HOUR;
     const bucket = 5_000; // 14,400 buckets: two answers
