@@ -49,6 +49,11 @@ export interface CallOptions {
    * the read there, and the call rejects with an AnswerRefused that carries it.
    */
   scan?: () => (chunk: Uint8Array) => string | null;
+  /**
+   * What an answer past the lane's cap means, given the cap in words ("64 KiB"): a sentence the
+   * user can act on. Without it, the error says only that the answer was larger.
+   */
+  tooLarge?: (cap: string) => string;
 }
 
 /** An answer refused by its call's `scan` while it was read; `problem` says why. */
@@ -91,7 +96,11 @@ export async function callBackend<T>(
   const clock = timeout ? setTimeout(() => timer.abort(timeout.error()), timeout.millis) : undefined;
   const signal = timeout ? AbortSignal.any([context.signal, timer.signal]) : context.signal;
   const work = (async () => {
-    const answer = await callNow(url, init, signal, { maxBytes: lane.maxBytes, scan: options.scan?.() });
+    const answer = await callNow(url, init, signal, {
+      maxBytes: lane.maxBytes,
+      scan: options.scan?.(),
+      tooLarge: options.tooLarge,
+    });
     return read ? await read(answer, signal) : answer;
   })();
   // The slot is given back when the work ends, even when the caller stops waiting first: a parse
@@ -120,6 +129,7 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 interface ReadLimits {
   maxBytes: number;
   scan: ((chunk: Uint8Array) => string | null) | undefined;
+  tooLarge: ((cap: string) => string) | undefined;
 }
 
 async function callNow(
@@ -150,11 +160,12 @@ async function callNow(
  * be handed to the parse worker without a copy): sized by Content-Length when the backend sends it,
  * so each chunk is copied once, as it comes.
  */
-async function readCapped(response: Response, url: URL, { maxBytes, scan }: ReadLimits): Promise<Buffer> {
+async function readCapped(response: Response, url: URL, limits: ReadLimits): Promise<Buffer> {
+  const { maxBytes, scan } = limits;
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   if (declared > maxBytes) {
     await response.body?.cancel();
-    throw tooLarge(url, maxBytes);
+    throw tooLarge(url, limits);
   }
   let body = Buffer.allocUnsafeSlow(Number.isSafeInteger(declared) && declared > 0 ? declared : 64 * 1024);
   let size = 0;
@@ -163,7 +174,7 @@ async function readCapped(response: Response, url: URL, { maxBytes, scan }: Read
     const chunk = read.value;
     if (size + chunk.byteLength > maxBytes) {
       await reader.cancel();
-      throw tooLarge(url, maxBytes);
+      throw tooLarge(url, limits);
     }
     const problem = scan?.(chunk);
     if (problem) {
@@ -188,8 +199,10 @@ async function readCapped(response: Response, url: URL, { maxBytes, scan }: Read
 }
 
 class BackendTooLarge extends Error {}
-const tooLarge = (url: URL, maxBytes: number) =>
-  new BackendTooLarge(`${url.origin} answered with more than ${sizeInWords(maxBytes)}.`);
+const tooLarge = (url: URL, { maxBytes, tooLarge: meaning }: ReadLimits) =>
+  new BackendTooLarge(
+    meaning?.(sizeInWords(maxBytes)) ?? `${url.origin} answered with more than ${sizeInWords(maxBytes)}.`,
+  );
 
 const sizeInWords = (bytes: number) =>
   bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${bytes / 1024} KiB`;

@@ -161,6 +161,18 @@ test('readiness on Prometheus, Mimir and VictoriaMetrics paths explains a failed
   );
 });
 
+test('a URL that serves a large web page fails Test Connection saying the URL is not the API, not only its size', async (t) => {
+  const page = `<html>${'<p>a dashboard</p>'.repeat(6000)}</html>`; // about 100 KB, past the 64 KiB cap
+  const webApp = await standIn(t, {
+    '/api/v1/query': (_q, response) => response.writeHead(200, { 'content-type': 'text/html' }).end(page),
+    '/-/ready': (_q, response) => response.writeHead(200, { 'content-type': 'text/html' }).end(page),
+  });
+  assert.match(
+    await failureOf({ url: webApp.origin }),
+    /answered Test Connection with more than 64 KiB, where Prometheus's API answers in a few hundred bytes: this URL serves something else \(a web page\?\)\. Check that it is the address of the Prometheus server/,
+  );
+});
+
 test('401 names what was missing: credentials sent and refused, or none sent', async (t) => {
   const guarded = await standIn(t, {
     '/api/v1/query': (_q, response) => response.writeHead(401).end('Unauthorized'),
