@@ -22,7 +22,7 @@ export async function testDataSource(setting: DataSourceSetting): Promise<DataSo
     });
     return answer.status === 'OK'
       ? { ok: true, message: `${what}: Test Connection answers OK.` }
-      : { ok: false, message: `${what}: ${answer.error?.details ?? 'Test Connection answers FAILURE.'}` };
+      : { ok: false, message: said(what, answer.error?.details ?? 'Test Connection answers FAILURE.') };
   } catch (error) {
     const reason =
       error instanceof TelemetryError
@@ -30,6 +30,14 @@ export async function testDataSource(setting: DataSourceSetting): Promise<DataSo
         : (error as Error).name === 'TimeoutError'
           ? `no answer within ${TEST_TIMEOUT_MILLIS / 1000} s`
           : (error as Error).message;
-    return { ok: false, message: `${what}: ${reason}` };
+    return { ok: false, message: said(what, reason) };
   }
+}
+
+/**
+ * The source's answer, after what it is ("Prometheus at http://…: Nothing answers …"), unless the
+ * answer already starts by naming it ("Prometheus at http://… did not answer within 10 s.").
+ */
+function said(what: string, message: string): string {
+  return message.startsWith(what.replace(/\/$/, '')) ? message : `${what}: ${message}`;
 }

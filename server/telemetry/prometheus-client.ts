@@ -155,7 +155,7 @@ function callOptions(target: PrometheusTarget, lane: CallOptions['lane']): CallO
 
 /** Test Connection's answers are a few hundred bytes: one past its cap came from something else. */
 const notTheApi = (target: PrometheusTarget, cap: string) =>
-  `${shownUrl(target)} answered Test Connection with more than ${cap}, where Prometheus's API answers in a few hundred bytes: this URL serves something else (a web page?). Check that it is the address of the Prometheus server (for Mimir and Cortex, the URL ends in /prometheus).`;
+  `Prometheus at ${shownUrl(target)} answered Test Connection with more than ${cap}, where its API answers in a few hundred bytes: the URL serves something else (a web page?). Check that it is the address of the Prometheus server (for Mimir and Cortex, the URL ends in /prometheus).`;
 
 /** The start of an answer's text (for readiness pages and refusals), at most `chars` characters. */
 const textOf = (answer: BackendAnswer, chars: number) =>

@@ -2,6 +2,7 @@
 // a choice saved in the form is what the mirror then serves, and the request time-out is a setting.
 // Screenshots at the window's three sizes, light and dark.
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
@@ -60,6 +61,7 @@ describe('the data-source choice', { skip: browserSkip }, () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
+    const webPage = await servingWebPage();
     for (const colorScheme of ['light', 'dark'] as const) {
       const { context, page } = await openPage(suite.browser, suite.app, { colorScheme });
       try {
@@ -76,10 +78,24 @@ describe('the data-source choice', { skip: browserSkip }, () => {
         assert.match(await text(failed), /refused|nothing listens|not reach/i);
         assert.equal(suite.app.session.state.dataSource.kind, 'tutorial', 'a test saves nothing');
         await screenshot(page, `data-source-test-failed-420-${colorScheme}`, true);
+        // A URL that serves a web page (a dashboard) instead of the API: the cause says to check the URL.
+        await page.getByTestId('data-source-prometheus-url').fill(webPage.origin);
+        await page.getByTestId('test-data-source').click();
+        const notApi = said.filter({ hasText: 'the URL serves something else (a web page?)' });
+        await notApi.waitFor();
+        assert.match(
+          await text(notApi),
+          new RegExp(
+            `^Prometheus at ${webPage.origin} answered Test Connection with more than 64 KiB.*Check that it is the address of the Prometheus server`,
+          ),
+          'the message names the URL once',
+        );
+        await screenshot(page, `data-source-test-web-page-420-${colorScheme}`, true);
       } finally {
         await context.close();
       }
     }
+    webPage.close();
   });
 
   it('a request time-out out of range is refused next to the form, in the form’s words', async () => {
@@ -113,3 +129,19 @@ describe('the data-source choice', { skip: browserSkip }, () => {
     }
   });
 });
+
+/** A web app on 127.0.0.1 that answers every path with a 100 KB page, as a dashboard's catch-all does. */
+async function servingWebPage(): Promise<{ origin: string; close(): void }> {
+  const page = `<html>${'<p>a dashboard</p>'.repeat(6000)}</html>`;
+  const server = createHttpServer((_request, response) =>
+    response.writeHead(200, { 'content-type': 'text/html' }).end(page),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}

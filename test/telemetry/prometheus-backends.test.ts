@@ -169,7 +169,7 @@ test('a URL that serves a large web page fails Test Connection saying the URL is
   });
   assert.match(
     await failureOf({ url: webApp.origin }),
-    /answered Test Connection with more than 64 KiB, where Prometheus's API answers in a few hundred bytes: this URL serves something else \(a web page\?\)\. Check that it is the address of the Prometheus server/,
+    /answered Test Connection with more than 64 KiB, where its API answers in a few hundred bytes: the URL serves something else \(a web page\?\)\. Check that it is the address of the Prometheus server/,
   );
 });
 
