@@ -20,7 +20,7 @@ import {
 import { INLINE_PARSE_BYTES, parseAnswer } from './answer-parser';
 import { AnswerRefused, type BackendAnswer, type CallOptions, callBackend } from './backend';
 import { customHeaders, parseHeaders, TENANT_HEADER } from './prometheus-headers';
-import { metricStoreConnectionError, remoteMirrorError, type SourceContext } from './source';
+import { metricStoreConnectionError, remoteMirrorError, type SourceContext, TelemetryError } from './source';
 
 export interface PrometheusOptions {
   /** The configured server, e.g. `http://127.0.0.1:9090` (a path prefix is kept). */
@@ -256,7 +256,10 @@ async function apiCall(
   }
   const { errorType, error: message } = decoded;
   if (errorType === 'timeout' || errorType === 'unavailable' || status === 503) {
-    throw metricStoreConnectionError(`Prometheus at ${where} could not answer (${errorType}): ${message}`);
+    throw new PrometheusNotReady({
+      _type: 'MetricStoreConnectionError',
+      details: `Prometheus at ${where} could not answer (${errorType}): ${message}`,
+    });
   }
   throw remoteMirrorError(`Prometheus refused the query (${errorType}).`, message);
 }
@@ -295,6 +298,12 @@ export async function apiStrings(
   const { data, warnings } = await apiCall(target, { path, params, request: { strings: page } }, context);
   return { ...(data as StringPage), warnings };
 }
+
+/**
+ * Prometheus was reached and said it cannot serve queries now (starting, overloaded, its ring not
+ * ready): its readiness page may say why (prometheus-readiness.ts).
+ */
+export class PrometheusNotReady extends TelemetryError {}
 
 export const notPrometheus = (where: string, what: string) =>
   remoteMirrorError(

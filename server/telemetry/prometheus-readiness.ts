@@ -5,7 +5,13 @@
 // say why in the backend's own words. Every call goes on Test Connection's own lane
 // (backend.ts), so it never waits behind metric queries.
 import type { TestConnectionResponse } from '../protocol/messages';
-import { apiGetForConnection, getPlain, type PrometheusTarget, shownUrl } from './prometheus-client';
+import {
+  apiGetForConnection,
+  getPlain,
+  PrometheusNotReady,
+  type PrometheusTarget,
+  shownUrl,
+} from './prometheus-client';
 import { type SourceContext, TelemetryError } from './source';
 
 /** Readiness pages, in the order they are tried: under the URL's path first, then at its root. */
@@ -28,7 +34,7 @@ export async function testConnection(
     if (context.signal.aborted || !(error instanceof TelemetryError)) throw error;
     const { body } = error;
     // Refused (credentials, tenant) or not reached: the query's own message says it.
-    if (body._type === 'MetricStoreConnectionError' && !/could not answer/.test(body.details)) {
+    if (body._type === 'MetricStoreConnectionError' && !(error instanceof PrometheusNotReady)) {
       return failure(body.details);
     }
     const problem =
