@@ -4,7 +4,7 @@
 // protocol's rules (server/protocol/rules.ts), plus the rules that compare two answers (isPartial, offset).
 import { AGGREGATION_METHODS, INT_MAX, OPERATIONS, type Operation } from '../protocol/messages';
 import { type Graded, gradeAnswer, type RawAnswer, type Verdict } from '../protocol/rules';
-import { callBackend } from '../telemetry/backend';
+import { BackendUnreached, callBackend } from '../telemetry/backend';
 import { TelemetryError } from '../telemetry/source';
 import { type Check, type Noted, summarise } from './check-summary';
 
@@ -34,8 +34,8 @@ interface Sent {
 interface Outcome {
   sent: Sent;
   graded: Graded | null;
-  /** Why no answer came, when none did. */
-  failure?: string;
+  /** Why no answer came, when none did, and whether that is because nothing is there at all. */
+  failure?: { message: string; nothingThere: boolean };
 }
 
 export async function runChecks(mirrorUrl: string, options: CheckOptions): Promise<CheckReport> {
@@ -68,7 +68,8 @@ export async function runChecks(mirrorUrl: string, options: CheckOptions): Promi
       } else {
         const message = (error instanceof TelemetryError ? error.message : String(error)).replace(/\.$/, '');
         note(sent.what, { rule: 'answered', status: 'fail', got: message });
-        return { sent, graded: null, failure: message };
+        const nothingThere = error instanceof BackendUnreached && error.nothingThere;
+        return { sent, graded: null, failure: { message, nothingThere } };
       }
       return { sent, graded: null };
     }
@@ -86,8 +87,8 @@ export async function runChecks(mirrorUrl: string, options: CheckOptions): Promi
     body: { _type: 'TestConnectionRequest', connectionDetails },
   });
   // Nothing there: one plain line, instead of a failed check and every other rule "not exercised".
-  if (first.failure && NOTHING_THERE.test(first.failure))
-    return { reachable: false, message: `${first.failure}.`.replace(/([.?])\.$/, '$1') };
+  if (first.failure?.nothingThere)
+    return { reachable: false, message: `${first.failure.message}.`.replace(/([.?])\.$/, '$1') };
 
   const end = Math.floor((options.now ?? Date.now()) / 60_000) * 60_000;
   const start = end - 3_600_000;
@@ -294,11 +295,6 @@ export async function runChecks(mirrorUrl: string, options: CheckOptions): Promi
   });
   return { reachable: true, ...summarise(noted) };
 }
-
-/** Failures that mean no mirror is there at all (callBackend's plain-words causes). */
-/** The sentences of reach.ts that mean nothing is there to check (not a server that broke the exchange). */
-const NOTHING_THERE =
-  /^(Nothing answers at|The host name|Port \d+ is one|Cannot reach \S+: (the host cannot|the network cannot|its host name))/;
 
 const describeRaw = (field: string | undefined) => `Metric values of ${field ?? '(no field)'}, raw over 1 h`;
 

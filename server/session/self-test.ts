@@ -4,7 +4,7 @@
 // it then proves that the mirror answers, not that StackState can reach it.
 import type { SelfTestResult } from '../contract/contract';
 import { API_KEY_HEADER } from '../protocol/messages';
-import { unreachableSentence } from '../telemetry/reach';
+import { whyUnreached } from '../telemetry/reach';
 import { DOCKER_HOST_NAME } from '../tunnel/none';
 
 /** Requests the app makes itself (self-test, replay) carry this header, so they tick no milestone. */
@@ -91,7 +91,9 @@ export async function runSelfTest(options: SelfTestOptions): Promise<SelfTestRes
     };
   } catch (error) {
     const plain =
-      (error as Error).name === 'TimeoutError' ? null : await unreachableSentence(new URL(target), error);
+      (error as Error).name === 'TimeoutError'
+        ? null
+        : (await whyUnreached(new URL(target), error))?.sentence;
     const reason =
       (error as Error).name === 'TimeoutError'
         ? `Could not reach ${target}: no answer within ${timeoutMillis / 1000} s.`

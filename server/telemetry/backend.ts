@@ -3,8 +3,8 @@
 // and with failures to reach it reported as the protocol's MetricStoreConnectionError, which names
 // the address and the cause in plain words, never as a hang or an empty reply.
 import { SlotPool } from './backend-slots';
-import { unreachableSentence } from './reach';
-import { metricStoreConnectionError, type SourceContext } from './source';
+import { whyUnreached } from './reach';
+import { metricStoreConnectionError, type SourceContext, TelemetryError } from './source';
 
 /** A backend answer larger than this is refused: the mirror answers StackState from memory. */
 export const MAX_BACKEND_BODY_BYTES = 32 * 1024 * 1024;
@@ -212,8 +212,21 @@ async function unreachable(url: URL, error: unknown, signal: AbortSignal): Promi
   if (signal.aborted) return signal.reason;
   if (error instanceof AnswerRefused) return error;
   if (error instanceof BackendTooLarge) return metricStoreConnectionError(error.message);
-  const sentence = await unreachableSentence(url, error);
-  return metricStoreConnectionError(
-    sentence ?? `Could not reach ${url.origin}: ${error instanceof Error ? error.message : String(error)}.`,
+  const why = await whyUnreached(url, error);
+  return new BackendUnreached(
+    why?.sentence ??
+      `Could not reach ${url.origin}: ${error instanceof Error ? error.message : String(error)}.`,
+    why?.nothingThere ?? false,
   );
+}
+
+/** A call that did not reach its backend (a MetricStoreConnectionError), saying whether nothing is there. */
+export class BackendUnreached extends TelemetryError {
+  constructor(
+    details: string,
+    /** No server there at all (nothing listens, no such host): not one that broke the exchange. */
+    readonly nothingThere: boolean,
+  ) {
+    super({ _type: 'MetricStoreConnectionError', details });
+  }
 }

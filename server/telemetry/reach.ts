@@ -37,26 +37,43 @@ const hostOf = (url: URL) => url.host || url.hostname;
 export const nothingAnswers = (url: URL): string =>
   `Nothing answers at ${hostOf(url)} (connection refused) — is it running?`;
 
+/** Why a call did not reach its address: the plain sentence, and whether no server is there at all. */
+export interface Unreached {
+  sentence: string;
+  /** Nothing listens, no such host, no route: not a server that broke the exchange. */
+  nothingThere: boolean;
+}
+
+/** The system errors that mean no server is there at all. */
+const NOTHING_THERE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 /**
- * The plain sentence for a failed call to `url`, or null when the error is not about reaching it.
+ * Why a failed call to `url` did not reach it, or null when the error is not about reaching it.
  * A port that fetch() will not call (1, 22, 6000…) is probed with a plain TCP connection, to say
  * whether anything listens there at all.
  */
-export async function unreachableSentence(url: URL, error: unknown): Promise<string | null> {
+export async function whyUnreached(url: URL, error: unknown): Promise<Unreached | null> {
   const code = causeCode(error);
   if (code === null) return null;
-  const host = hostOf(url);
+  if (code === 'BAD_PORT') {
+    return (await listens(url))
+      ? {
+          sentence: `Port ${url.port} is one that fetch() refuses to call (a blocked port, as in browsers): give that server another port.`,
+          nothingThere: true,
+        }
+      : { sentence: nothingAnswers(url), nothingThere: true };
+  }
+  return { sentence: sentenceFor(url, code), nothingThere: NOTHING_THERE.has(code) };
+}
+
+function sentenceFor(url: URL, code: string): string {
   switch (code) {
     case 'ECONNREFUSED':
       return nothingAnswers(url);
     case 'ENOTFOUND':
       return `The host name ${url.hostname} is not known — is the address typed right?`;
-    case 'BAD_PORT':
-      return (await listens(url))
-        ? `Port ${url.port} is one that fetch() refuses to call (a blocked port, as in browsers): give that server another port.`
-        : nothingAnswers(url);
     default:
-      return `Cannot reach ${host}: ${CAUSES[code] ?? code}.`;
+      return `Cannot reach ${hostOf(url)}: ${CAUSES[code] ?? code}.`;
   }
 }
 
