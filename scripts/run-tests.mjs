@@ -25,6 +25,10 @@ const SKIP_REPORTER = `export default async function* outcomes(source) {
 }
 `;
 
+/** The environment less LC_ALL and LC_MESSAGES, which ICU (Node's and Chromium's) reads before LANG. */
+const withoutLocaleOverrides = (env) =>
+  Object.fromEntries(Object.entries(env).filter(([name]) => name !== 'LC_ALL' && name !== 'LC_MESSAGES'));
+
 const walk = (dir) =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
@@ -59,8 +63,10 @@ const result = spawnSync(
     ...files,
   ],
   // One language for every machine: the tests read English text and numbers ("1,440 points"), which
-  // the window writes in the reader's locale (a German machine would see "1.440").
-  { stdio: 'inherit', env: { ...process.env, LC_ALL: 'en_US.UTF-8', LANG: 'en_US.UTF-8' } },
+  // the window writes in the reader's locale (a German machine would see "1.440"). Through LANG,
+  // with the variables that would override it removed: an LC_ALL naming a locale the system lacks
+  // makes every bash a test starts print a warning, where a missing LANG locale is silent.
+  { stdio: 'inherit', env: { ...withoutLocaleOverrides(process.env), LANG: 'en_US.UTF-8' } },
 );
 let lines = [];
 try {

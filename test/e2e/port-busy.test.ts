@@ -77,11 +77,16 @@ test('npm start with the mirror port held by python3: the window address is prin
     assert.equal(reply.headers.get('x-mirror-api-key'), state.connection.apiKey);
     assert.equal(state.mirror.portBusy, null);
 
-    // Kept for the next start, so the pasted Mirror URL stays valid.
-    const saved = JSON.parse(
-      await readFile(join(app.configDir, 'stackstate-mirror-tray', 'headless-settings.json'), 'utf8'),
-    ) as { mirrorPort: number };
-    assert.equal(saved.mirrorPort, Number(mirrorUrl.port));
+    // Kept for the next start, so the pasted Mirror URL stays valid. The port is saved once the
+    // mirror is up on it, a moment after the window shows it: read until saved (up to 5 s).
+    const settingsFile = join(app.configDir, 'stackstate-mirror-tray', 'headless-settings.json');
+    const savedPort = async () =>
+      (JSON.parse(await readFile(settingsFile, 'utf8')) as { mirrorPort: number }).mirrorPort;
+    const savedBy = Date.now() + 5000;
+    while ((await savedPort()) !== Number(mirrorUrl.port) && Date.now() < savedBy) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(await savedPort(), Number(mirrorUrl.port), 'the free port is saved for the next start');
     await shootAll(browser, uiUrl, origin, 'port-busy-free-port-used');
     assert.deepEqual(problems, []);
     await context.close();

@@ -346,6 +346,8 @@ export class Inspector {
   /** Kept entries that pass the filter but are below the shown rows; counted only when the list is full. */
   #olderCount(rendered: number): number {
     if (rendered < this.#limit) return 0;
+    // Without a filter every kept entry matches: no walk over them on each frame of a busy log.
+    if (!isFiltering(this.#filter)) return Math.max(0, this.ctx.entries.size - rendered);
     let matching = 0;
     for (const entry of this.ctx.entries.newest()) if (matchesFilter(entry, this.#filter)) matching++;
     return Math.max(0, matching - rendered);
