@@ -90,7 +90,10 @@ describe('the data-source choice', { skip: browserSkip }, () => {
           ),
           'the message names the URL once',
         );
-        await screenshot(page, `data-source-test-web-page-420-${colorScheme}`, true);
+        for (const width of [360, 420, 900]) {
+          await page.setViewportSize({ width, height: 900 });
+          await screenshot(page, `data-source-test-web-page-${width}-${colorScheme}`, true);
+        }
       } finally {
         await context.close();
       }
