@@ -5,14 +5,14 @@
 // Prometheus first counts each bucket's samples (one query_range); consecutive buckets are then
 // fetched in chunks of at most MAX_SAMPLES samples, each chunk's buckets computed exactly
 // (aggregate.ts) and its samples let go before the next. A single bucket of more samples than that
-// is read in time slices into running figures: exact for every method but the percentiles, which
+// is read in time slices (halved until each holds at most MAX_SAMPLES) into running figures: exact for every method but the percentiles, which
 // come from a quantile sketch within SKETCH_RELATIVE_ACCURACY of the exact value (sketch.ts), and
 // the request log says so.
 import type { AggregationMethod } from '../protocol/messages';
 import { type Bucket, interpolatedPercentile, PERCENTILES } from './aggregate';
 import type { PrometheusTarget, Series } from './prometheus-client';
 import { type BucketExpression, evaluateBuckets } from './prometheus-promql';
-import { bucketValues, fetchSamples, MAX_SAMPLES } from './prometheus-samples';
+import { bucketValues, fetchSamples, MAX_SAMPLES, sampleCount } from './prometheus-samples';
 import { SKETCH_RELATIVE_ACCURACY, SketchAccumulator } from './sketch';
 import type { SourceContext } from './source';
 
@@ -51,6 +51,24 @@ export async function exactBuckets(
     const { series } = await fetchSamples(target, plan.selector, from - plan.lookbackMillis, to, context);
     return series.map((s) => plan.read(s, from));
   };
+  /**
+   * Reads `[from, to)`, which holds `count` samples, in time slices of at most `maxSamples` each:
+   * halved until each half fits, the first half counted by Prometheus. Samples are seldom spread
+   * evenly (a series that starts mid-bucket, a burst), so equal slices could each hold them all.
+   */
+  const inSlices = async (
+    from: number,
+    to: number,
+    count: number,
+    read: (from: number, to: number) => Promise<void>,
+  ): Promise<void> => {
+    // A single millisecond is not divided further: its samples are read as they are.
+    if (count <= maxSamples || to - from <= 1) return read(from, to);
+    const middle = from + Math.floor((to - from) / 2);
+    const first = await sampleCount(target, plan.selector, from, middle, context);
+    await inSlices(from, middle, first, read);
+    await inSlices(middle, to, Math.max(0, count - first), read);
+  };
   let chunk: Bucket[] = [];
   let held = 0;
   const flush = async () => {
@@ -66,11 +84,9 @@ export async function exactBuckets(
     if (count > maxSamples) {
       await flush();
       const running = new RunningFigures(PERCENTILES[method] !== undefined);
-      const slices = Math.ceil(count / maxSamples) * 2;
-      const width = Math.ceil((bucket.end - bucket.start) / slices);
-      for (let from = bucket.start; from < bucket.end; from += width) {
-        for (const s of await fetch(from, Math.min(bucket.end, from + width))) running.addAll(s.values);
-      }
+      await inSlices(bucket.start, bucket.end, count, async (from, to) => {
+        for (const s of await fetch(from, to)) running.addAll(s.values);
+      });
       values.set(bucket.start, running.result(method));
       if (PERCENTILES[method] !== undefined) sketched++;
       continue;

@@ -4,6 +4,8 @@
 // its percentile within the sketch's accuracy); a raw window past the bound answered from its
 // first samples, never empty and partial; raw points of several series refused.
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { ExchangeFinding } from '../../server/protocol/exchange';
 import { tumblingBuckets } from '../../server/telemetry/aggregate';
@@ -73,6 +75,33 @@ describe('the prometheus source past the samples it may hold', { skip: missing ?
     }
   });
 
+  test('a bucket whose samples all lie in its last hour is read in slices that each stay within the bound', async () => {
+    // Prometheus behind a proxy that counts the samples of every answer it passes on.
+    const proxy = await countingProxy(history.url);
+    try {
+      const target = targetFor({ url: proxy.url }, {});
+      const selector = 'hist_load{dc="a"}';
+      const count = bucketExpression('EVENT_COUNT', [{ selector, kind: 'gauge' }], false)!;
+      const plan = { selector, count, read: samplesFrom, lookbackMillis: 0 };
+      // Six hours, of which only the last holds samples: 15 series × 240 = 3,600 samples.
+      const from = history.start - 5 * HOUR;
+      const buckets = tumblingBuckets(from, from + 6 * HOUR, 6 * HOUR);
+      const pools = await samplesByBucket(selector, from, from + 6 * HOUR, 6 * HOUR);
+      assert.equal(pools.get(from)!.length, 3600);
+      for (const method of ['MEAN', 'MAX', 'EVENT_COUNT'] as const) {
+        proxy.largest = 0;
+        const sliced = await exactBuckets(target, plan, buckets, method, context(), 1000);
+        assertSame(sliced.value(buckets[0]!), expectedFrom(pools.get(from)!, method), method);
+        assert.ok(
+          proxy.largest > 0 && proxy.largest <= 1000,
+          `${method}: the largest answer held ${proxy.largest} samples, past the bound of 1,000`,
+        );
+      }
+    } finally {
+      await proxy.close();
+    }
+  });
+
   test('a raw window of more samples than the bound is answered from its first samples, never empty and partial', async () => {
     const target = targetFor({ url: history.url }, {});
     const selector = 'hist_load{host="h005"}';
@@ -110,3 +139,34 @@ describe('the prometheus source past the samples it may hold', { skip: missing ?
 });
 
 if (missing) test('the prometheus tests over backfilled history', (t) => t.skip(missing));
+
+/** An HTTP proxy to `upstream` that notes the most samples one matrix answer carried. */
+async function countingProxy(upstream: string) {
+  const state = { largest: 0 };
+  const server = createServer(async (request, response) => {
+    const answer = await fetch(new URL(request.url ?? '/', upstream));
+    const text = await answer.text();
+    const data = (JSON.parse(text) as { data?: { resultType?: string; result?: { values?: unknown[] }[] } })
+      .data;
+    if (data?.resultType === 'matrix') {
+      const samples = (data.result ?? []).reduce((total, series) => total + (series.values?.length ?? 0), 0);
+      state.largest = Math.max(state.largest, samples);
+    }
+    response.writeHead(answer.status, { 'content-type': 'application/json' }).end(text);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    get largest() {
+      return state.largest;
+    },
+    set largest(value: number) {
+      state.largest = value;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
