@@ -1,14 +1,24 @@
 // The prometheus source against a real Prometheus behind a tenant proxy that copies Mimir's rule
 // (a request without X-Scope-OrgID gets 401 "no org id"; Mimir itself cannot run here): the tenant
 // header on every call, field values of a 20,000-value label with `limit` passed to the backend,
-// and `le` values ordered as numbers.
+// and `le` values ordered as numbers. Then a real Prometheus with its own basic auth
+// (--web.config.file): Test Connection with the right, a wrong and no password.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createPrometheusFromSetting } from '../../server/telemetry/prometheus';
 import { aggregatedPointsOf, fieldValuesQuery, metricsQuery, stringIs } from './helpers';
-import { type PrometheusFixture, prometheusMissing, startPrometheus } from './prometheus-fixture';
+import {
+  freePort,
+  type PrometheusFixture,
+  prometheusMissing,
+  spawnPrometheus,
+  startPrometheus,
+} from './prometheus-fixture';
 
 const CARDINALITY = 20_000;
 const BUCKETS = ['0.005', '0.01', '0.025', '0.1', '0.25', '1', '2.5', '10', '20', '120', '+Inf'];
@@ -128,5 +138,53 @@ describe('a real Prometheus behind a tenant proxy', { skip: prometheusMissing() 
       answer.values.map((v) => v.value),
       BUCKETS,
     );
+  });
+});
+
+// Prometheus's own basic auth (--web.config.file), with a fixed user and password: bcrypt of
+// "basic-auth-test-pw" at cost 4 (the lowest Prometheus accepts, so the test stays quick).
+const BASIC_USER = 'mirror';
+const BASIC_PASSWORD = 'basic-auth-test-pw';
+const BASIC_HASH = '$2b$04$FSSRU9NAMBnM92vrW2Q2buKpQqMkLU4dN6FSeDSrOAjRUI3XaV6Cy';
+
+describe('a real Prometheus that asks for basic auth', { skip: prometheusMissing() ?? false }, () => {
+  let prometheus: ReturnType<typeof spawnPrometheus>;
+  let dir = '';
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mirror-prometheus-auth-'));
+    await writeFile(join(dir, 'prometheus.yml'), 'global: { scrape_interval: 1m }\n');
+    await writeFile(join(dir, 'web.yml'), `basic_auth_users:\n  ${BASIC_USER}: ${BASIC_HASH}\n`);
+    prometheus = spawnPrometheus(dir, join(dir, 'data'), await freePort(), [
+      `--web.config.file=${join(dir, 'web.yml')}`,
+    ]);
+    // Ready once it answers at all (401 without credentials).
+    const deadline = Date.now() + 30_000;
+    while ((await fetch(`${prometheus.url}/-/ready`).catch(() => null)) === null) {
+      if (!prometheus.running() || Date.now() > deadline)
+        throw new Error(`prometheus did not start:\n${prometheus.log()}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  });
+  after(async () => {
+    await prometheus?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const testWith = (options: Record<string, string>) =>
+    createPrometheusFromSetting({ url: prometheus.url, ...options }).testConnection(context());
+
+  test('Test Connection: OK with its user and password; none sent, or a wrong one, each said plainly', async () => {
+    assert.deepEqual(await testWith({ username: BASIC_USER, password: BASIC_PASSWORD }), {
+      _type: 'TestConnectionResponse',
+      status: 'OK',
+    });
+    const none = await testWith({});
+    assert.equal(none.status, 'FAILURE');
+    assert.match(none.error?.details ?? '', /asked for credentials \(HTTP 401\) and the mirror sent none/);
+    const wrong = await testWith({ username: BASIC_USER, password: 'not-the-password' });
+    assert.equal(wrong.status, 'FAILURE');
+    assert.match(wrong.error?.details ?? '', /refused the mirror's credentials \(HTTP 401\)/);
+    assert.ok(!JSON.stringify(wrong).includes('not-the-password'), 'the password is never quoted');
   });
 });
