@@ -5,9 +5,9 @@
 // Prometheus first counts each bucket's samples (one query_range); consecutive buckets are then
 // fetched in chunks of at most MAX_SAMPLES samples, each chunk's buckets computed exactly
 // (aggregate.ts) and its samples let go before the next. A single bucket of more samples than that
-// is read in time slices (halved until each holds at most MAX_SAMPLES) into running figures: exact for every method but the percentiles, which
-// come from a quantile sketch within SKETCH_RELATIVE_ACCURACY of the exact value (sketch.ts), and
-// the request log says so.
+// is read in time slices (halved until each holds at most MAX_SAMPLES) into running figures: exact
+// for every method but the percentiles, which come from a quantile sketch within
+// SKETCH_RELATIVE_ACCURACY of the exact value (sketch.ts), and the request log says so.
 import type { AggregationMethod } from '../protocol/messages';
 import { type Bucket, interpolatedPercentile, PERCENTILES } from './aggregate';
 import type { PrometheusTarget, Series } from './prometheus-client';
