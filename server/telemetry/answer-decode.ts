@@ -157,7 +157,7 @@ function compactMatrix(result: unknown): CompactSeries[] | string {
 }
 
 /** A sample's text as a number: Prometheus writes "+Inf", "-Inf" and "NaN" besides plain numbers. */
-export function sampleValue(text: string): number {
+function sampleValue(text: string): number {
   if (text === '+Inf' || text === 'Inf') return Number.POSITIVE_INFINITY;
   if (text === '-Inf') return Number.NEGATIVE_INFINITY;
   return text.trim() === '' ? Number.NaN : Number(text);

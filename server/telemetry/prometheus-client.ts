@@ -15,7 +15,6 @@ import {
   isCompactMatrix,
   NestingScan,
   type StringPage,
-  sampleValue,
 } from './answer-decode';
 import { INLINE_PARSE_BYTES, parseAnswer } from './answer-parser';
 import { AnswerRefused, type BackendAnswer, type CallOptions, callBackend } from './backend';
@@ -329,43 +328,13 @@ export interface Series {
 }
 
 /**
- * An instant query's matrix result, checked. Non-finite samples (NaN, ±Inf) are dropped, since JSON
- * cannot carry them; `dropped` counts them.
+ * A query's matrix result as Series. Every matrix comes decoded and checked by apiGet
+ * (answer-decode.ts); non-finite samples (NaN, ±Inf) are dropped here, since JSON cannot carry
+ * them, and `dropped` counts them.
  */
 export function matrixOf(data: unknown, target: PrometheusTarget): { series: Series[]; dropped: number } {
-  if (isCompactMatrix(data)) return seriesOfCompact(data.compact);
-  const where = shownUrl(target);
-  if (!isRecord(data) || data.resultType !== 'matrix' || !Array.isArray(data.result)) {
-    throw notPrometheus(where, 'a query result that is not a matrix');
-  }
-  const series: Series[] = [];
-  let dropped = 0;
-  for (const item of data.result) {
-    if (!isRecord(item) || !isRecord(item.metric) || !Array.isArray(item.values)) {
-      throw notPrometheus(where, 'a matrix entry without metric and values');
-    }
-    const labels: Record<string, string> = {};
-    for (const [name, value] of Object.entries(item.metric)) {
-      if (typeof value !== 'string') throw notPrometheus(where, 'a label value that is not a string');
-      labels[name] = value;
-    }
-    const times: number[] = [];
-    const values: number[] = [];
-    for (const sample of item.values) {
-      if (!Array.isArray(sample) || typeof sample[0] !== 'number' || typeof sample[1] !== 'string') {
-        throw notPrometheus(where, 'a sample that is not [seconds, "value"]');
-      }
-      const value = sampleValue(sample[1]);
-      if (!Number.isFinite(value)) {
-        dropped++;
-        continue;
-      }
-      times.push(Math.round(sample[0] * 1000));
-      values.push(value);
-    }
-    series.push({ labels, times, values });
-  }
-  return { series, dropped };
+  if (!isCompactMatrix(data)) throw notPrometheus(shownUrl(target), 'a query result that is not a matrix');
+  return seriesOfCompact(data.compact);
 }
 
 /** A matrix apiGet decoded (answer-decode.ts), as Series: non-finite samples dropped and counted. */
