@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createPrometheusFromSetting } from '../../server/telemetry/prometheus';
-import { aggregatedPointsOf, fieldValuesQuery, metricsQuery, stringIs } from './helpers';
+import { aggregatedPointsOf, fieldValuesQuery, metricsQuery, sourceContext, stringIs } from './helpers';
 import {
   freePort,
   type PrometheusFixture,
@@ -33,7 +33,8 @@ const EXTRA = [
   '',
 ].join('\n');
 
-const context = () => ({ connectionDetails: {}, signal: new AbortController().signal, note: () => {} });
+/** A source context whose notes go nowhere. */
+const context = () => sourceContext(() => {});
 
 describe('a real Prometheus behind a tenant proxy', { skip: prometheusMissing() ?? false }, () => {
   let fixture: PrometheusFixture;

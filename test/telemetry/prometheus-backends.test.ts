@@ -10,8 +10,10 @@ import { parseCliArgs } from '../../server/cli/args';
 import { createPrometheusFromSetting } from '../../server/telemetry/prometheus';
 import { checkDataSource, publicDataSource } from '../../server/telemetry/registry';
 import { TelemetryError } from '../../server/telemetry/source';
+import { sourceContext } from './helpers';
 
-const context = () => ({ connectionDetails: {}, signal: new AbortController().signal, note: () => {} });
+/** A source context whose notes go nowhere. */
+const context = () => sourceContext(() => {});
 const SECRET = 'tenant-token-s3cr3t';
 const QUERY_OK = JSON.stringify({ status: 'success', data: { resultType: 'scalar', result: [0, '1'] } });
 

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import type { ExchangeFinding } from '../../server/protocol/exchange';
 import { tumblingBuckets } from '../../server/telemetry/aggregate';
 import { createPrometheusSource } from '../../server/telemetry/prometheus';
 import { exactBuckets } from '../../server/telemetry/prometheus-chunks';
@@ -17,7 +16,7 @@ import { rawAnswer } from '../../server/telemetry/prometheus-raw';
 import { samplesFrom } from '../../server/telemetry/prometheus-samples';
 import { SKETCH_RELATIVE_ACCURACY } from '../../server/telemetry/sketch';
 import type { TelemetrySource } from '../../server/telemetry/source';
-import { DAY, HOUR, MINUTE, metricsQuery, rawPointsOf, stringIs } from './helpers';
+import { DAY, HOUR, MINUTE, metricsQuery, rawPointsOf, sourceContext, stringIs } from './helpers';
 import { expectedFrom } from './prometheus-fixture';
 import { assertSame, type HistoryFixture, historyMissing, startHistory } from './prometheus-history';
 
@@ -27,11 +26,7 @@ const LOAD = [stringIs('__name__', 'hist_load')];
 describe('the prometheus source past the samples it may hold', { skip: missing ?? false }, () => {
   let history: HistoryFixture;
   let source: TelemetrySource;
-  const context = () => ({
-    connectionDetails: {},
-    signal: new AbortController().signal,
-    note: (_: ExchangeFinding) => {},
-  });
+  const context = () => sourceContext(() => {});
   let start = 0;
 
   before(async () => {

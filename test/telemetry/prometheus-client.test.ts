@@ -15,9 +15,10 @@ import {
 } from '../../server/telemetry/prometheus-selector';
 import { checkDataSource, publicDataSource } from '../../server/telemetry/registry';
 import { TelemetryError } from '../../server/telemetry/source';
-import { metricsQuery, stringIs } from './helpers';
+import { metricsQuery, sourceContext, stringIs } from './helpers';
 
-const context = () => ({ connectionDetails: {}, signal: new AbortController().signal, note: () => {} });
+/** A source context whose notes go nowhere. */
+const context = () => sourceContext(() => {});
 const SECRET = 's3cr3t-token-value';
 
 async function fakePrometheus(handler: (request: IncomingMessage, response: ServerResponse) => void) {
