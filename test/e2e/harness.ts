@@ -171,7 +171,14 @@ export interface OpenedPage {
 export async function openPage(
   browser: Browser,
   app: Pick<TestApp, 'uiUrl' | 'controlOrigin'>,
-  options: { colorScheme?: 'light' | 'dark'; url?: string; width?: number; height?: number } = {},
+  options: {
+    colorScheme?: 'light' | 'dark';
+    url?: string;
+    width?: number;
+    height?: number;
+    /** Run on the page before it loads (e.g. `page.clock.install()`). */
+    beforeLoad?: (page: Page) => Promise<void>;
+  } = {},
 ): Promise<OpenedPage> {
   const context = await browser.newContext({
     viewport: { width: options.width ?? 420, height: options.height ?? 720 },
@@ -188,6 +195,7 @@ export async function openPage(
       problems.push(`console: ${message.text()}`);
     }
   });
+  await options.beforeLoad?.(page);
   await page.goto(options.url ?? app.uiUrl);
   return { context, page, problems };
 }

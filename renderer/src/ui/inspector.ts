@@ -9,11 +9,13 @@ import './log.css';
 import type { LogEntry, SessionState } from '../lib/contract';
 import { LOG_CAPACITY, ROUTES } from '../lib/contract';
 import type { ListChange } from '../lib/entry-list';
-import { formatCount, OPERATION_LABELS, plural, rowView } from '../lib/format';
+import { formatCount, plural, rowView } from '../lib/format';
 import { isFiltering, type LogFilter, matchesFilter, NO_FILTER, PauseBuffer } from '../lib/log-filter';
 import type { AppContext } from './context';
 import { h, setText, show } from './dom';
 import { RequestDetail } from './log-detail';
+import { LogFilterBar } from './log-filter-bar';
+import { afterEachMidnight } from './midnight';
 import { loadOlderLog } from './stream';
 import { runFrom } from './widgets';
 
@@ -43,9 +45,7 @@ export class Inspector {
     'Pick a request to see its headers, bodies and, for metric values, the chart StackState will draw.',
   );
   readonly #pause: HTMLButtonElement;
-  readonly #errorsOnly: HTMLInputElement;
-  readonly #operation: HTMLSelectElement;
-  readonly #source: HTMLSelectElement;
+  readonly #filters: LogFilterBar;
   readonly #detail: RequestDetail;
   readonly #buffer = new PauseBuffer(LOG_CAPACITY);
   #filter: LogFilter = NO_FILTER;
@@ -118,6 +118,8 @@ export class Inspector {
       this.select(Number(button.dataset.id));
     });
     this.#list.addEventListener('keydown', (event) => this.#onKey(event));
+    // A row says "23:59:01" while its day is today, "Dec 7 23:59:01" after: drawn again at midnight.
+    afterEachMidnight(() => this.#redraw());
     const clear = h('button', {
       type: 'button',
       class: 'small-button',
@@ -139,44 +141,7 @@ export class Inspector {
       title: 'Hold new requests back while you read; they are counted and shown on resume',
       onclick: () => this.#setPaused(!this.#paused),
     });
-    this.#errorsOnly = h('input', {
-      type: 'checkbox',
-      'data-testid': 'filter-errors',
-      onchange: () => this.#setFilter({ errorsOnly: this.#errorsOnly.checked }),
-    });
-    this.#operation = h(
-      'select',
-      {
-        'aria-label': 'Operation',
-        'data-testid': 'filter-operation',
-        onchange: () => this.#setFilter({ operation: this.#operation.value as LogFilter['operation'] }),
-      },
-      h('option', { value: 'all' }, 'All operations'),
-      ...Object.entries(OPERATION_LABELS).map(([value, label]) => h('option', { value }, label)),
-      h('option', { value: 'other' }, 'Other paths'),
-    );
-    this.#source = h(
-      'select',
-      {
-        'aria-label': 'From',
-        'data-testid': 'filter-source',
-        onchange: () => this.#setFilter({ source: this.#source.value as LogFilter['source'] }),
-      },
-      h('option', { value: 'all' }, 'From anyone'),
-      h('option', { value: 'tunnel' }, 'Tunnel (StackState)'),
-      h('option', { value: 'network' }, 'Network'),
-      h('option', { value: 'local' }, 'This machine'),
-      h('option', { value: 'replay' }, 'Replays'),
-      h('option', { value: 'self-test' }, 'Self-tests'),
-      h('option', { value: 'check' }, 'Check runs'),
-    );
-    const filters = h(
-      'div',
-      { class: 'log-filters', role: 'group', 'aria-label': 'Show' },
-      h('label', { class: 'small filter-errors' }, this.#errorsOnly, ' Errors only'),
-      this.#operation,
-      this.#source,
-    );
+    this.#filters = new LogFilterBar((change) => this.#setFilter(change));
     const listPane = h(
       'div',
       { class: 'list-pane' },
@@ -186,7 +151,7 @@ export class Inspector {
         this.#count,
         h('span', { class: 'log-buttons' }, this.#pause, clear),
       ),
-      filters,
+      this.#filters.el,
       this.#empty,
       this.#noMatch,
       this.#list,
@@ -254,11 +219,8 @@ export class Inspector {
   }
 
   #clearFilters(): void {
-    this.#errorsOnly.checked = false;
-    this.#operation.value = 'all';
-    this.#source.value = 'all';
     this.#setFilter(NO_FILTER);
-    this.#errorsOnly.focus();
+    this.#filters.reset();
   }
 
   #setFilter(change: Partial<LogFilter>): void {
