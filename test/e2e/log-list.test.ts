@@ -262,6 +262,13 @@ describe('the Requests log', { skip: browserSkip }, () => {
       ),
       `the day of the request: ${await text(time)}`,
     );
+    for (const colorScheme of SCHEMES) {
+      await page.emulateMedia({ colorScheme });
+      for (const width of [360, 420, 900]) {
+        await page.setViewportSize({ width, height: 720 });
+        await screenshot(page, `log-rows-next-day-${width}-${colorScheme}`);
+      }
+    }
   });
 
   it('counts the requests since start beside the 500 it keeps, in the list and on the tab', async () => {
