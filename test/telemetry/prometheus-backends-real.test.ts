@@ -140,6 +140,27 @@ describe('a real Prometheus behind a tenant proxy', { skip: prometheusMissing() 
       BUCKETS,
     );
   });
+
+  test('a pooled MEAN over 20,000 series reads 1,000 of their label sets to say what is pooled, and says "more than"', async () => {
+    const source = createPrometheusFromSetting({ url: proxyUrl, headers: 'X-Scope-OrgID: team-a' });
+    const notes: string[] = [];
+    await source.metrics(
+      metricsQuery({
+        ...window(),
+        conditions: [stringIs('__name__', 'fixture_cardinal')],
+        aggregation: { _type: 'Aggregation', method: 'MEAN', bucketSizeMillis: 60_000 },
+      }),
+      { ...context(), note: (finding) => notes.push(finding.message) },
+    );
+    assert.ok(
+      notes.some((n) =>
+        /^More than 1,000 series pooled by MEAN.*differ in id \(among the first 1,000\)\.$/.test(n),
+      ),
+      notes.join('\n'),
+    );
+    const series = asked.filter((url) => url.pathname.endsWith('/api/v1/series')).at(-1);
+    assert.equal(series?.searchParams.get('limit'), '1001', 'the limit is sent to the backend');
+  });
 });
 
 // Prometheus's own basic auth (--web.config.file), with a fixed user and password: bcrypt of
