@@ -8,14 +8,7 @@ import { describe, it } from 'node:test';
 /** Bottom to top. A module may import its own folder and any folder on a lower floor. */
 const FLOORS: readonly (readonly string[])[] = [
   ['server/version', 'server/child-env'],
-  [
-    'server/clip',
-    'server/pretty-json',
-    'server/ports',
-    'server/request-timeouts',
-    'server/port-holder',
-    'server/child-env',
-  ],
+  ['server/clip', 'server/pretty-json', 'server/ports', 'server/request-timeouts', 'server/port-holder'],
   ['server/protocol'],
   ['server/telemetry', 'server/tunnel'],
   ['server/settings', 'server/mirror', 'server/check', 'server/contract'],

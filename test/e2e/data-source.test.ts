@@ -56,12 +56,13 @@ describe('the data-source choice', { skip: browserSkip }, () => {
     }
   });
 
-  it('Test asks the data source as the form has it, unsaved: OK for the demo, the cause for a Prometheus that is not there', async () => {
+  it('Test asks the data source as the form has it, unsaved: OK for the demo, the cause for a Prometheus that is not there', async (t) => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     const webPage = await servingWebPage();
+    t.after(() => webPage.close());
     for (const colorScheme of ['light', 'dark'] as const) {
       const { context, page } = await openPage(suite.browser, suite.app, { colorScheme });
       try {
@@ -98,7 +99,6 @@ describe('the data-source choice', { skip: browserSkip }, () => {
         await context.close();
       }
     }
-    webPage.close();
   });
 
   it('a request time-out out of range is refused next to the form, in the form’s words', async () => {

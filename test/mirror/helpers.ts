@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { type Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import type { AnswerLimits } from '../../server/mirror/answer-bounds';
 import {
   createMirrorApp,
   type MirrorTimeouts,
@@ -27,6 +28,8 @@ interface MirrorSetup {
   deadlineMillis?: number;
   /** A real request log that records every exchange too, as the session does (origin: tunnel). */
   log?: RequestLog;
+  /** The answer ceiling and unsent budget (the mirror's defaults when absent). */
+  answerLimits?: Partial<AnswerLimits>;
 }
 
 /** An app for `inject()`, with every exchange it reports. */
@@ -60,6 +63,7 @@ export async function startTestMirror(
     appInfo: APP_INFO,
     ...(setup.timeouts ? { timeouts: setup.timeouts } : {}),
     ...(setup.deadlineMillis === undefined ? {} : { deadlineMillis: () => setup.deadlineMillis! }),
+    ...(setup.answerLimits ? { answerLimits: setup.answerLimits } : {}),
   });
   return { mirror, exchanges };
 }
