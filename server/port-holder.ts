@@ -89,18 +89,39 @@ function run(command: string, args: string[]): Promise<string> {
   });
 }
 
+/** An option whose name names a secret (`--ngrok-authtoken`, `--prometheus-secret-headers`, `--password`). */
+const SECRET_OPTION = /^(--?[\w-]*(?:token|password|secret|key|auth)[\w-]*)(=.*)?$/i;
+
 /**
- * The value after an option that names a secret (`--ngrok-authtoken X`, `--prometheus-bearer-token=X`,
- * `--password X`): the holder is often another copy of this app, and its command line goes to stdout
- * (`--json`'s ready event) and to the window.
+ * The arguments with the value of every secret-naming option replaced by "(hidden)": the holder is
+ * often another copy of this app, and its command line goes to stdout (`--json`'s ready event) and
+ * to the window. Read as arguments, not as a joined line, so a value with spaces ("X-Api-Key: a b")
+ * or one that starts with a dash is hidden whole. The next argument is the value unless it is
+ * another long option.
  */
-const SECRET_OPTION = /(--?[\w-]*(?:token|password|secret|key|auth)[\w-]*)(=|\s+)(?!-)\S+/gi;
+export function withoutSecrets(argv: readonly string[]): string[] {
+  const shown: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const match = SECRET_OPTION.exec(argv[i]!);
+    if (!match) shown.push(argv[i]!);
+    else if (match[2] !== undefined) shown.push(`${match[1]}=(hidden)`);
+    else {
+      shown.push(argv[i]!);
+      const value = argv[i + 1];
+      if (value !== undefined && !value.startsWith('--')) {
+        shown.push('(hidden)');
+        i++;
+      }
+    }
+  }
+  return shown;
+}
 
-/** `command` with the value of every secret-naming option replaced by "(hidden)". */
-export const withoutSecrets = (command: string) => command.replace(SECRET_OPTION, '$1$2(hidden)');
-
-const describe = (name: string, pid: number, command: string | null): Found => {
-  const oneLine = withoutSecrets(command?.replace(/\s+/g, ' ').trim() ?? '');
+const describe = (name: string, pid: number, argv: readonly string[] | null): Found => {
+  const oneLine = withoutSecrets(argv ?? [])
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   const cut = oneLine.length > COMMAND_CHARS ? `${oneLine.slice(0, COMMAND_CHARS - 1)}…` : oneLine;
   return { program: `${name} (pid ${pid})`, command: cut && cut !== name ? cut : null };
 };
@@ -144,7 +165,7 @@ async function processWithSocket(inodes: Set<string>): Promise<Found | null> {
       if (!wanted.has(target)) continue;
       const name = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '?')).trim();
       const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-      return describe(name, Number(pid), cmdline.split('\0').filter(Boolean).join(' ') || null);
+      return describe(name, Number(pid), cmdline.split('\0').filter(Boolean));
     }
   }
   return null;

@@ -37,19 +37,34 @@ test('a port held by python3 is named by program, pid and command line, and not 
 });
 
 test('a holder’s command line shows no secret option’s value (it goes to stdout and the window)', () => {
-  const line = [
-    'node dist/headless/headless.js --json --prometheus-bearer-token tok-SECRET-1',
-    '--ngrok-authtoken=tok-SECRET-2 --prometheus-password  tok-SECRET-3 --api-key tok-SECRET-4 --port 7007',
-  ].join(' ');
-  const shown = withoutSecrets(line);
+  const argv = [
+    'node',
+    'dist/headless/headless.js',
+    '--json',
+    '--prometheus-bearer-token',
+    'tok-SECRET-1',
+    '--ngrok-authtoken=tok-SECRET-2',
+    '--prometheus-secret-headers',
+    'X-Api-Key: tok-SECRET-3;;Authorization: Bearer tok-SECRET-4',
+    '--prometheus-password',
+    '-tok-SECRET-5',
+    '--port',
+    '7007',
+  ];
+  const shown = withoutSecrets(argv).join(' ');
   assert.doesNotMatch(shown, /SECRET/, `shown: ${shown.replace(/tok-SECRET-\d/g, '<a secret>')}`);
   assert.equal(
     shown,
     'node dist/headless/headless.js --json --prometheus-bearer-token (hidden) --ngrok-authtoken=(hidden) ' +
-      '--prometheus-password  (hidden) --api-key (hidden) --port 7007',
+      '--prometheus-secret-headers (hidden) --prometheus-password (hidden) --port 7007',
   );
-  // An option without a value (the next word is another option) loses nothing.
-  assert.equal(withoutSecrets('app --token-file-missing --port 1'), 'app --token-file-missing --port 1');
+  // An option without a value (the next argument is another option) loses nothing.
+  assert.deepEqual(withoutSecrets(['app', '--token-file-missing', '--port', '1']), [
+    'app',
+    '--token-file-missing',
+    '--port',
+    '1',
+  ]);
 });
 
 test('a port held by our own mirror is recognised as another StackState Mirror Tray', async () => {
