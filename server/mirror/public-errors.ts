@@ -1,7 +1,7 @@
 // What a stranger on the public URL may read of an error. A source's error names its backend
 // ("Could not reach http://127.0.0.1:9090", the start of a readiness body): the window and the
 // request log get that whole cause, the public answer gets a sentence that names no address.
-import { clip } from '../clip';
+import { CUT_MARKER, clip } from '../clip';
 import type { MirrorErrorBody } from '../protocol/messages';
 
 /** What stands in for an address in a public answer. */
@@ -65,8 +65,23 @@ const PUBLIC_TEXT_MAX_CHARS = 1000;
 
 /** `text`, cut to PUBLIC_TEXT_MAX_CHARS, with every address in it replaced by HIDDEN_ADDRESS. */
 function hideAddresses(text: string): string {
-  const bounded = clip(text, PUBLIC_TEXT_MAX_CHARS);
+  const bounded =
+    text.length <= PUBLIC_TEXT_MAX_CHARS ? text : withoutCutAddress(clip(text, PUBLIC_TEXT_MAX_CHARS));
   return ADDRESS_PATTERNS.reduce((current, pattern) => current.replace(pattern, HIDDEN_ADDRESS), bounded);
+}
+
+/** The characters an IP address (v4 or v6) is written with. */
+const ADDRESS_CHARACTER = /[0-9A-Fa-f.:[\]]/;
+
+/**
+ * Cut text less what stood just before the cut in an address's characters: an address cut in two
+ * ("at 192.168.1") no longer matches its pattern, and its start would go out.
+ */
+function withoutCutAddress(cut: string): string {
+  const marker = cut.lastIndexOf(CUT_MARKER);
+  let start = marker;
+  while (start > 0 && ADDRESS_CHARACTER.test(cut[start - 1]!)) start--;
+  return `${cut.slice(0, start)}${cut.slice(marker)}`;
 }
 
 /** Strings in a details value (a line, a list of lines, an upstream's error object), addresses hidden. */

@@ -169,6 +169,31 @@ test('a store that cannot be reached is named in words the public can act on', a
   }
 });
 
+test('an address cut in two by the 1,000-character bound is not sent in part', async () => {
+  // The source's error (its words go out, addresses hidden) names a backend address where the cut
+  // falls, at every offset around it.
+  for (let offset = 960; offset <= 1000; offset++) {
+    const details = `${'x'.repeat(offset)} at 192.168.10.20:9090 and more ${'y'.repeat(200)}`;
+    const source = {
+      ...createStandInSource(),
+      fieldNames: () =>
+        Promise.reject(
+          new TelemetryError({ _type: 'RemoteMirrorError', summary: 'The query failed.', details }, 500),
+        ),
+    };
+    const { mirror } = await startTestMirror({ source });
+    try {
+      const reply = await send(mirror.port, {
+        path: '/api/field/name',
+        body: { query: { startTime: 0, endTime: 1000 } },
+      });
+      assert.doesNotMatch(reply.text, /192\.|168\.10/, `offset ${offset}: ${reply.text.slice(-80)}`);
+    } finally {
+      await mirror.close();
+    }
+  }
+});
+
 test('a stranger’s long URL comes back cut to 1,000 characters in the 404, not echoed whole', async () => {
   // The address patterns take time that grows with the square of their input: 14,000 characters of
   // "a." held the event loop for about 100 ms an answer. Bounding the text bounds that time.
