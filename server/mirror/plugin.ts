@@ -205,11 +205,15 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
   ): Promise<FastifyReply> => {
     if (reply.request.headers[FORWARDED_HEADER.toLowerCase()] !== undefined) throw forwardingLoop();
     const draft = draftOf(reply.request);
-    const answer = await ask(operation, body, reply, (source, context) =>
-      source.forward
-        ? source.forward(operation, draft.rawBody, context)
-        : Promise.reject(new Error('no forward')),
-    );
+    const forwarded = () =>
+      ask(operation, body, reply, (source, context) =>
+        source.forward
+          ? source.forward(operation, draft.rawBody, context)
+          : Promise.reject(new Error('no forward')),
+      );
+    // A query's answer holds a share of the budget while it comes (as answerQuery's own do), and
+    // gives it back before it is sent, where the bounds count its real size. Test Connection holds none.
+    const answer = await (operation === 'connection' ? forwarded() : withBudget(forwarded));
     if (answer.apiKey === null) reply.raw.removeHeader(API_KEY_HEADER);
     else reply.raw.setHeader(API_KEY_HEADER, answer.apiKey);
     if (answer.contentType !== null) reply.header('content-type', answer.contentType);
@@ -254,7 +258,7 @@ export function registerMirrorRoutes(app: FastifyInstance, options: MirrorOption
     // Another kind of source serves now: the kept answers (and the source they hold) can go.
     if (generation === undefined) answers.clear();
     // An upstream gets StackState's bytes as they came; its answer is held to the ceiling (answer-bounds.ts).
-    if (source.forward) return withBudget(() => relay(operation, body, reply));
+    if (source.forward) return relay(operation, body, reply);
     assertTimeWindow(body.query);
     // StackState sends Int.MaxValue for "no limit": every source gets a bounded one.
     if (operation !== 'metrics') body.query.limit = Math.min(body.query.limit, FIELD_LIMIT_DEFAULT);
