@@ -41,12 +41,21 @@ export function electronEnv(env) {
 }
 
 /**
- * Where Electron's installer downloads from: the mirror the environment names (as @electron/get
- * reads it), else GitHub.
+ * Where Electron's installer downloads from: the mirror the environment names, in the order
+ * @electron/get reads them (.npmrc's first, ELECTRON_MIRROR last), else GitHub. Printed, so a
+ * user name and password in the URL are left out.
  */
 export function downloadSource(env) {
-  const mirror = env.ELECTRON_MIRROR ?? env.NPM_CONFIG_ELECTRON_MIRROR ?? env.npm_config_electron_mirror;
-  return mirror ? mirror : 'GitHub';
+  const mirror = env.npm_config_electron_mirror || env.NPM_CONFIG_ELECTRON_MIRROR || env.ELECTRON_MIRROR;
+  if (!mirror) return 'GitHub';
+  try {
+    const url = new URL(mirror);
+    url.username = '';
+    url.password = '';
+    return url.href;
+  } catch {
+    return 'the mirror set in ELECTRON_MIRROR';
+  }
 }
 
 /** Why the install failed, in a few words: the first error line of its output, shortened. */

@@ -100,6 +100,14 @@ describe('can npm start run Electron here?', () => {
       'its download from https://mirror.example/electron/ failed: Error: connect ECONNREFUSED',
     );
     assert.equal(downloadSource({}), 'GitHub');
+    // .npmrc's mirror wins over the environment's, as @electron/get reads them; credentials never print.
+    assert.equal(
+      downloadSource({
+        npm_config_electron_mirror: 'https://ci:tok-SECRET@artifactory.example/electron/',
+        ELECTRON_MIRROR: 'https://other.example/',
+      }),
+      'https://artifactory.example/electron/',
+    );
   });
 
   test('Electron never inherits ELECTRON_RUN_AS_NODE (it would start as plain Node)', () => {
