@@ -2,6 +2,7 @@
 // always kill; this side owns the connect time-out, reconnection with back-off, and turning ngrok's
 // errors into sentences. The authtoken goes to the child over IPC and nowhere else.
 import { EventEmitter } from 'node:events';
+import { withoutSecretVariables } from '../child-env';
 import { writeNgrokChildOutput } from './child-output';
 import { type ChildEntry, resolveNgrokChildEntry } from './ngrok-child-entry';
 import { type ChildExit, NgrokChildProcess } from './ngrok-child-process';
@@ -198,7 +199,7 @@ export class NgrokTunnel extends EventEmitter<TunnelEvents> implements Tunnel {
     if (signal.aborted) throw cancelled();
     const child = NgrokChildProcess.spawn({
       entry: this.options.childEntry ?? resolveNgrokChildEntry(),
-      env: this.#env,
+      env: childEnvironment(this.#env),
       onOutput: this.#writeChildOutput,
     });
     this.#child = child;
@@ -337,4 +338,14 @@ export class NgrokTunnel extends EventEmitter<TunnelEvents> implements Tunnel {
     this.#status = status;
     this.emit('status', status);
   }
+}
+
+/**
+ * The child's environment: this app's, less the variables that name a secret (the data source's
+ * password, bearer token, secret headers), but with NGROK_AUTHTOKEN, which the child may read.
+ */
+function childEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const kept = withoutSecretVariables(env);
+  if (env.NGROK_AUTHTOKEN !== undefined) kept.NGROK_AUTHTOKEN = env.NGROK_AUTHTOKEN;
+  return kept;
 }

@@ -72,6 +72,29 @@ after(async () => {
 });
 
 describe('NgrokTunnel reconnection', () => {
+  test('the ngrok child gets NGROK_AUTHTOKEN, and none of the data source’s secrets from the environment', async () => {
+    const seen = join(workDir, 'child-environment');
+    const counter = join(workDir, `counter-${++scripts}`);
+    writeFileSync(counter, '0');
+    const { tunnel } = makeTunnel('online', {
+      env: {
+        ...process.env,
+        FAKE_NGROK_SCRIPT: 'online',
+        FAKE_NGROK_COUNTER: counter,
+        FAKE_NGROK_ENV_FILE: seen,
+        NGROK_AUTHTOKEN: 'env-token',
+        PROMETHEUS_PASSWORD: 'pw',
+        PROMETHEUS_BEARER_TOKEN: 'bearer',
+        PROMETHEUS_SECRET_HEADERS: 'X-Api-Key: k',
+      },
+    });
+    await openAndTrack(tunnel);
+    const names = readFileSync(seen, 'utf8').split('\n');
+    assert.ok(names.includes('NGROK_AUTHTOKEN'), 'the child can read its authtoken');
+    for (const name of ['PROMETHEUS_PASSWORD', 'PROMETHEUS_BEARER_TOKEN', 'PROMETHEUS_SECRET_HEADERS'])
+      assert.ok(!names.includes(name), `${name} reached the ngrok child`);
+  });
+
   test('the child dies after being online: reconnecting with back-off, a new child, online again', async () => {
     const { tunnel, statuses } = makeTunnel('online-exit,online');
     const first = await openAndTrack(tunnel);
