@@ -188,8 +188,13 @@ export function refusalCause(target: PrometheusTarget, status: number, said: str
       return `it refused the mirror's credentials (HTTP ${status})`;
     case 'withheld':
       return `it asked for credentials (HTTP ${status}); the mirror sends its credentials only to the Prometheus URL in its settings, not to one the connection details name`;
-    case 'none':
-      return `it asked for credentials (HTTP ${status}) and the mirror sent none: set a bearer token, a user and password, or a secret header`;
+    case 'none': {
+      // A gateway's key may be a plain custom header: then something was sent, and refused.
+      const sent = Object.keys(target.headers).filter((name) => name !== TENANT_HEADER.toLowerCase());
+      return sent.length > 0
+        ? `it refused the request (HTTP ${status}) with the custom headers sent (${sent.join(', ')}): check their values, or set a bearer token, a user and password, or a secret header`
+        : `it asked for credentials (HTTP ${status}) and the mirror sent none: set a bearer token, a user and password, or a secret header`;
+    }
   }
 }
 

@@ -187,6 +187,13 @@ test('401 names what was missing: credentials sent and refused, or none sent', a
     await failureOf({ url: guarded.origin }),
     /asked for credentials \(HTTP 401\) and the mirror sent none/,
   );
+  // A gateway's key as a plain custom header was sent too: the message names the header, not its value.
+  const withKey = await failureOf({ url: guarded.origin, headers: 'X-Api-Key: wrong-key-value' });
+  assert.match(
+    withKey,
+    /refused the request \(HTTP 401\) with the custom headers sent \(x-api-key\): check their values/,
+  );
+  assert.doesNotMatch(withKey, /wrong-key-value/);
   // A secret header is credentials too: they were sent, not "none".
   assert.match(
     await failureOf({ url: guarded.origin, secretHeaders: `X-Api-Key: ${SECRET}` }),
