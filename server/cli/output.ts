@@ -10,7 +10,7 @@ export function readyText(state: SessionState, uiUrl: string): string {
     '',
     'Paste these into StackState → Settings → Telemetry Sources → Mirror sources → ADD MIRROR SOURCE:',
     `  Mirror URL               ${connection.mirrorUrl ?? (state.phase === 'error' ? '(none: the mirror is not running, see below)' : '(waiting for the tunnel…)')}`,
-    `  Api Key                  ${connection.apiKey ?? '(your own mirror’s key: it is shown after its first answer; open the window below and press Self-test)'}`,
+    `  Api Key                  ${connection.apiKey ?? '(your own mirror’s key: the window below shows it after its first answer; open it and press Self-test)'}`,
     `  Connection details JSON  ${connection.connectionDetails}`,
     '',
     `  ${state.message}`,

@@ -40,7 +40,10 @@ export const nothingAnswers = (url: URL): string =>
 /** Why a call did not reach its address: the plain sentence, and whether no server is there at all. */
 export interface Unreached {
   sentence: string;
-  /** Nothing listens, no such host, no route: not a server that broke the exchange. */
+  /**
+   * No exchange could happen at all (nothing listens, no such host, no route, or a port fetch()
+   * refuses to call): not a server that broke the exchange.
+   */
   nothingThere: boolean;
 }
 

@@ -26,7 +26,7 @@ test('the ready text never tells the user to paste "null": a key not known yet s
   const text = readyText(waiting, 'http://127.0.0.1:1/?token=t');
   const line = text.split('\n').find((candidate) => candidate.includes('Api Key')) ?? '';
   assert.doesNotMatch(line, /null/);
-  assert.match(line, /shown after its first answer/);
+  assert.match(line, /the window below shows it after its first answer/);
   const known = readyText(makeState({ connection: { apiKey: 'k-123' } }), 'http://127.0.0.1:1/?token=t');
   assert.match(known, /^ {2}Api Key {18}k-123$/m);
 });
