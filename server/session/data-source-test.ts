@@ -39,5 +39,5 @@ export async function testDataSource(setting: DataSourceSetting): Promise<DataSo
  * answer already starts by naming it ("Prometheus at http://… did not answer within 10 s.").
  */
 function said(what: string, message: string): string {
-  return message.startsWith(what.replace(/\/$/, '')) ? message : `${what}: ${message}`;
+  return message.startsWith(what) ? message : `${what}: ${message}`;
 }

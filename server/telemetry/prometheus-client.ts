@@ -134,8 +134,18 @@ function authHeaders(options: PrometheusOptions): Record<string, string> {
 }
 
 /** The server for messages: origin and path, never a credential. */
-export const shownUrl = (target: PrometheusTarget) =>
-  `${target.base.origin}${target.base.pathname}`.replace(/\/$/, '');
+export const shownUrl = (target: PrometheusTarget) => shownBase(target.base);
+
+/** A configured Prometheus URL as every message writes it (shownUrl), or as typed when it is not a URL. */
+export function shownPrometheusUrl(text: string): string {
+  try {
+    return shownBase(baseOf(text));
+  } catch {
+    return text;
+  }
+}
+
+const shownBase = (base: URL) => `${base.origin}${base.pathname}`.replace(/\/$/, '');
 
 /** The call's options: its lane, and its time-out from when it is sent, as a MetricStoreConnectionError. */
 function callOptions(target: PrometheusTarget, lane: CallOptions['lane']): CallOptions {

@@ -5,7 +5,7 @@
 import { createDemoSource } from './demo';
 import { createPrometheusFromSetting } from './prometheus';
 import { PROMETHEUS_BACKEND_OPTIONS } from './prometheus-backend-options';
-import { checkAllowedUrls, checkPrometheusUrl } from './prometheus-client';
+import { checkAllowedUrls, checkPrometheusUrl, shownPrometheusUrl } from './prometheus-client';
 import type { TelemetrySource } from './source';
 import { createTutorialSource } from './tutorial';
 import { checkUpstreamUrl, createUpstreamSource } from './upstream';
@@ -126,7 +126,8 @@ export const DATA_SOURCE_KINDS: readonly DataSourceKind[] = [
       ...PROMETHEUS_BACKEND_OPTIONS,
     ],
     exampleFilter: '__name__ = up',
-    describe: (options) => `Prometheus at ${options.url ?? '(no URL)'}`,
+    // Written as the source's own messages write it, so the window can tell when a cause names it.
+    describe: (options) => `Prometheus at ${options.url ? shownPrometheusUrl(options.url) : '(no URL)'}`,
     create: createPrometheusFromSetting,
   },
   {
