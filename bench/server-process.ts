@@ -72,8 +72,9 @@ async function profile(message: Extract<ToServer, { type: 'profile' }>): Promise
 
 /**
  * The product's own headless mode, as `npm run headless` runs it: the bundle (dist/headless, which
- * bench/run.ts brings up to date first) under plain Node, not the TypeScript sources under tsx. It
- * stops on SIGTERM like from a terminal.
+ * bench/run.ts brings up to date first), not the TypeScript sources: this script itself runs with
+ * tsx's loader, which the bundle's plain JavaScript passes through. It stops on SIGTERM like from a
+ * terminal.
  */
 async function startHeadless(): Promise<void> {
   const bundle = new URL('../dist/headless/headless.js', import.meta.url).href;

@@ -2,7 +2,7 @@
 // gets an AbortSignal that fires when either ends, and the mirror answers at the deadline whether
 // or not the source heeds the signal, so no source can make a request hang.
 import type { ServerResponse } from 'node:http';
-import { OPERATIONS, type Operation } from '../protocol/messages';
+import { OPERATIONS, type Operation, remoteError } from '../protocol/messages';
 import type { SourceContext } from '../telemetry/source';
 import { TelemetryError } from '../telemetry/source';
 
@@ -50,14 +50,14 @@ export class ClientGoneError extends Error {
 
 /** The error at the deadline: what ran out, and what to change (the mirror's setting or StackState's). */
 export const deadlinePassed = (operation: Operation, deadline: Deadline) =>
-  new TelemetryError({
-    _type: 'RemoteMirrorError',
-    summary: `${OPERATIONS[operation].label} timed out after ${seconds(deadline.millis)}.`,
-    details:
+  new TelemetryError(
+    remoteError(
+      `${OPERATIONS[operation].label} timed out after ${seconds(deadline.millis)}.`,
       deadline.stackStateMillis === null
         ? `The data source did not answer within ${seconds(deadline.millis)}, the mirror's request time-out. To wait longer, raise it (the window's Settings → Request time-out, or --request-timeout), keeping it under StackState's "Request timeout ui" of the Mirror data source (15 s by default).`
         : `The data source did not answer within ${seconds(deadline.millis)}: StackState allows ${seconds(deadline.stackStateMillis)} for this request (its requestTimeout), and the mirror answers a little earlier so that this reason reaches StackState before it gives up. To wait longer, raise "Request timeout ui" of the Mirror data source in StackState.`,
-  });
+    ),
+  );
 
 /**
  * Runs `call` with a signal that fires at the deadline or when the response's connection closes

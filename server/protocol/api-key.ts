@@ -8,10 +8,13 @@ export const API_KEY_MAX_CHARS = 200;
 /** The rule in words, e.g. for "it must be …". */
 export const API_KEY_RULE = `1 to ${API_KEY_MAX_CHARS} ASCII letters, digits or punctuation, no spaces`;
 
-/** One character an Api Key may hold: printable ASCII, no space. */
-export const API_KEY_CHARACTER = /^[\x21-\x7e]$/;
+/** The characters an Api Key may hold: printable ASCII, no space. */
+const KEY_CHARACTERS = '[\\x21-\\x7e]';
 
-const API_KEY = new RegExp(`^[\\x21-\\x7e]{1,${API_KEY_MAX_CHARS}}$`);
+/** One character an Api Key may hold. */
+export const API_KEY_CHARACTER = new RegExp(`^${KEY_CHARACTERS}$`);
+
+const API_KEY = new RegExp(`^${KEY_CHARACTERS}{1,${API_KEY_MAX_CHARS}}$`);
 
 /** Whether `value` keeps the rule. */
 export const isApiKey = (value: unknown): value is string => typeof value === 'string' && API_KEY.test(value);

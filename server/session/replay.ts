@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LogEntry } from '../contract/contract';
 import { ActionError } from './action-error';
-import type { RequestLog, RequestMaker } from './request-log';
+import { A_CALLER, type RequestLog, type RequestMaker } from './request-log';
 import { SELF_REQUEST_HEADER } from './self-test';
 
 export class Replayer {
@@ -93,4 +93,3 @@ export class Replayer {
 }
 
 /** What most requests are: StackState's, or anyone's on the mirror's address. */
-const A_CALLER: RequestMaker = Object.freeze({ purpose: 'caller', replayOf: null });

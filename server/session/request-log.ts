@@ -29,6 +29,9 @@ export interface RequestLogLimits {
 }
 
 /** Who made a request and what it replays, as the window's marker header says (see SELF_REQUEST_HEADER). */
+/** A request StackState (or curl) sent: no replay, no self-test. */
+export const A_CALLER: RequestMaker = Object.freeze({ purpose: 'caller', replayOf: null });
+
 export interface RequestMaker {
   purpose: RequestPurpose;
   replayOf: number | null;
@@ -85,7 +88,7 @@ export class RequestLog {
     exchange: MirrorExchange,
     origin: RequestOrigin,
     remoteAddress: string,
-    maker: RequestMaker = { purpose: 'caller', replayOf: null },
+    maker: RequestMaker = A_CALLER,
   ): LogEntry {
     const method = clip(exchange.method, FIELD_LIMIT_CHARS.method);
     const url = clip(exchange.url, FIELD_LIMIT_CHARS.url);

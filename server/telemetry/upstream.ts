@@ -15,7 +15,6 @@ import {
   type ForwardedAnswer,
   remoteMirrorError,
   type SourceContext,
-  TelemetryError,
   type TelemetrySource,
 } from './source';
 
@@ -122,10 +121,9 @@ export function createUpstreamSource(options: Readonly<Record<string, string>>):
       throw remoteMirrorError(`The upstream mirror answered ${describeError(json)}`, json);
     }
     if (!check.Check(json)) {
-      throw new TelemetryError({
-        _type: 'RemoteMirrorError',
-        summary: `The upstream mirror's answer is not a valid ${OPERATIONS[operation].label} answer.`,
-      });
+      throw remoteMirrorError(
+        `The upstream mirror's answer is not a valid ${OPERATIONS[operation].label} answer.`,
+      );
     }
     return json as T;
   };
