@@ -22,14 +22,12 @@ import {
   HOUR,
   MINUTE,
   metricsQuery,
+  PROMISED_BUCKETS,
   rawPoints,
   requestSpikeOnWeb1,
   stringIs,
   T0,
 } from './helpers';
-
-/** The buckets one answer holds, as the README and docs/prometheus.md promise (written out: a changed limit must fail here). */
-const PROMISED_BUCKETS = 10_000;
 
 const source = createDemoAnswers();
 const condition = (key: string, value: EqualityCondition['value']): EqualityCondition => ({

@@ -123,3 +123,6 @@ export const sourceContext = (note: (finding: ExchangeFinding) => void): SourceC
   signal: new AbortController().signal,
   note,
 });
+
+/** The buckets one answer holds, as the README and docs/prometheus.md promise (written out: a changed limit must fail here). */
+export const PROMISED_BUCKETS = 10_000;

@@ -428,7 +428,17 @@ describe('the prometheus source over days of backfilled history', { skip: missin
     assert.equal(firstPoints.length, 10_000);
     const rest = await ask(firstPoints.at(-1)![2]);
     assert.equal(rest.telemetry.isPartial, false);
-    assert.equal(firstPoints.length + aggregatedPointsOf(rest).length, 14_400, 'every bucket, once');
+    const all = [...firstPoints, ...aggregatedPointsOf(rest)];
+    assert.equal(all.length, 14_400, 'every bucket, once');
+    assert.ok(
+      all.every(([value]) => value === HOSTS),
+      `count(hist_load) is ${HOSTS} in every bucket of both answers`,
+    );
+    assert.deepEqual(
+      all.map(([, from]) => from),
+      Array.from({ length: 14_400 }, (_, i) => start + i * bucket),
+      'the buckets follow on, edge to edge',
+    );
   });
 
   test('eight concurrent large queries (60 series × 25 h, per minute) through the mirror are all answered, and logged as pooled', async () => {
